@@ -1,0 +1,148 @@
+"""Shared HTTP machinery for API sources: timeouts, retries and rate-limit handling.
+
+Every call has a timeout. 429 and 5xx (and connection errors and timeouts) are retried
+with exponential backoff and full jitter, capped; a `Retry-After` header (seconds or an
+HTTP date) wins over the computed delay. Other 4xx fail at once with the source named.
+Credentials are passed in headers by the caller and never appear in messages raised here.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+class SourceHTTPError(Exception):
+    """An HTTP call failed for good. The message names the source and the URL path, never a credential."""
+
+    def __init__(self, source: str, method: str, url: str, status: int | None, detail: str):
+        path = requests.utils.urlparse(url).path
+        super().__init__(f"[{source}] {method} {path} failed" + (f" with HTTP {status}" if status else "") + f": {detail}")
+        self.source = source
+        self.status = status
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    timeout: float = 30.0
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Parse a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    now_dt = datetime.fromtimestamp(now if now is not None else time.time(), UTC)
+    return max(0.0, (when - now_dt).total_seconds())
+
+
+def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random | None = None) -> float:
+    """Full-jitter exponential backoff for the given 1-based attempt, capped at max_delay."""
+    ceiling = min(policy.max_delay, policy.base_delay * (2 ** (attempt - 1)))
+    return (rng or random).uniform(0, ceiling)
+
+
+class ApiClient:
+    """A requests session bound to one source, with the retry policy applied to every call."""
+
+    def __init__(
+        self,
+        source: str,
+        base_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        auth_refresh: Callable[[], Mapping[str, str]] | None = None,
+    ):
+        self.source = source
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy or RetryPolicy()
+        self.session = requests.Session()
+        self.session.headers.update({"User-Agent": "cfm-feedback-pipeline/0.1", "Accept": "application/json"})
+        if headers:
+            self.session.headers.update(headers)
+        self._sleep = sleep
+        self._auth_refresh = auth_refresh
+        self.stats = {"requests": 0, "retries": 0, "rate_limited": 0}
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        url = self.url(path)
+        kwargs.setdefault("timeout", self.policy.timeout)
+        refreshed = False
+        for attempt in range(1, self.policy.max_attempts + 1):
+            self.stats["requests"] += 1
+            try:
+                response = self.session.request(method, url, **kwargs)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if attempt == self.policy.max_attempts:
+                    raise SourceHTTPError(self.source, method, url, None, f"{type(exc).__name__} after {attempt} attempts") from exc
+                delay = backoff_delay(attempt, self.policy)
+                log.warning("[%s] %s %s: %s; retry %d in %.1fs", self.source, method, _path(url), type(exc).__name__, attempt, delay)
+                self.stats["retries"] += 1
+                self._sleep(delay)
+                continue
+            if response.status_code == 401 and self._auth_refresh and not refreshed:
+                self.session.headers.update(self._auth_refresh())
+                refreshed = True
+                continue
+            if response.status_code < 400:
+                return response
+            if response.status_code not in RETRYABLE_STATUS or attempt == self.policy.max_attempts:
+                raise SourceHTTPError(self.source, method, url, response.status_code, _short_body(response))
+            if response.status_code == 429:
+                self.stats["rate_limited"] += 1
+            delay = retry_after_seconds(response.headers.get("Retry-After"))
+            if delay is None:
+                delay = backoff_delay(attempt, self.policy)
+            delay = min(delay, self.policy.max_delay)
+            log.warning("[%s] %s %s: HTTP %d; retry %d in %.1fs", self.source, method, _path(url), response.status_code, attempt, delay)
+            self.stats["retries"] += 1
+            self._sleep(delay)
+        raise AssertionError("unreachable")
+
+    def get_json(self, path: str, **kwargs: Any) -> Any:
+        response = self.request("GET", path, **kwargs)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise SourceHTTPError(self.source, "GET", self.url(path), response.status_code, "response is not JSON") from exc
+
+
+def _path(url: str) -> str:
+    return requests.utils.urlparse(url).path
+
+
+def _short_body(response: requests.Response) -> str:
+    text = (response.text or "").strip().replace("\n", " ")
+    return text[:300] or response.reason or "no body"
