@@ -1,0 +1,62 @@
+"""Project configuration: `cfm.yml` plus environment overrides.
+
+Environment variables win over the file so that secrets and per-machine values never
+have to be committed: CFM_WAREHOUSE_URL, CFM_DROP_DIR, CFM_CONFIG, CFM_PSEUDONYM_KEY.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULTS: dict[str, Any] = {
+    "timezone": "UTC",
+    "warehouse": {"url": None, "embedded_dir": ".cfm", "embedded_port": 54329},
+    "sources": {"file_drop": {"enabled": True, "dir": "sample_data/drop"}},
+    "nlp": {"embedding_model": "all-MiniLM-L6-v2"},
+    "report": {"out_dir": "out", "title": "Customer feedback: leadership report", "min_responses": 30},
+}
+
+
+def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("CFM_CONFIG") or PROJECT_ROOT / "cfm.yml")
+
+
+def load_config(path: str | Path | None = None) -> dict[str, Any]:
+    """Load the project config, apply defaults and environment overrides."""
+    path = Path(path) if path else config_path()
+    data: dict[str, Any] = {}
+    if path.exists():
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping at the top level")
+    cfg = _deep_merge(DEFAULTS, data)
+    if os.environ.get("CFM_WAREHOUSE_URL"):
+        cfg["warehouse"]["url"] = os.environ["CFM_WAREHOUSE_URL"]
+    if os.environ.get("CFM_DROP_DIR"):
+        cfg["sources"].setdefault("file_drop", {})["dir"] = os.environ["CFM_DROP_DIR"]
+    return cfg
+
+
+def project_path(value: str | Path) -> Path:
+    """Resolve a config path relative to the project root."""
+    p = Path(value)
+    return p if p.is_absolute() else PROJECT_ROOT / p

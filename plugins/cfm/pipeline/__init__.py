@@ -1,0 +1,1 @@
+"""The pipeline's tasks. Airflow DAGs and `cfm run` call the same functions."""

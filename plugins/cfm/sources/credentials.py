@@ -1,0 +1,40 @@
+"""Credentials for API sources: the environment for the CLI, Airflow connections in DAGs.
+
+`CFM_<SOURCE>_<KEY>` (e.g. CFM_TYPEFORM_TOKEN) wins; otherwise the Airflow connection
+`cfm_<source>` is read: `password` answers the keys token/secret/password, `login` the
+key login, `host` the key base_url, and any other key comes from the connection extras.
+Values are never logged; errors name the source and the key, not the value.
+"""
+
+from __future__ import annotations
+
+import os
+
+from cfm.sources.base import SourceError
+
+
+def _from_airflow(source: str, key: str) -> str | None:
+    try:
+        from airflow.sdk import Connection
+    except ImportError:
+        return None
+    try:
+        conn = Connection.get(f"cfm_{source}")
+    except Exception:  # no such connection, or not inside a task context
+        return None
+    if key in ("token", "secret", "password"):
+        return conn.password or None
+    if key == "login":
+        return conn.login or None
+    if key == "base_url" and conn.host:
+        return conn.host
+    value = (conn.extra_dejson or {}).get(key)
+    return None if value is None else str(value)
+
+
+def credential(source: str, key: str, *, required: bool = True, default: str | None = None) -> str | None:
+    env_name = f"CFM_{source.upper()}_{key.upper()}"
+    value = os.environ.get(env_name) or _from_airflow(source, key) or default
+    if value is None and required:
+        raise SourceError(source, f"missing credential {key!r}: set {env_name} or the Airflow connection cfm_{source}")
+    return value

@@ -1,0 +1,1 @@
+"""The PostgreSQL warehouse: connections, DDL, bulk landing and sync state."""

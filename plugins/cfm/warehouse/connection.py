@@ -1,0 +1,37 @@
+"""Where the warehouse is, and how to connect to it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import psycopg
+
+from cfm.config import load_config, project_path
+
+
+def warehouse_url(config: dict[str, Any] | None = None) -> str:
+    """The warehouse URL: CFM_WAREHOUSE_URL / `warehouse.url`, else the embedded server (started on demand)."""
+    if os.environ.get("CFM_WAREHOUSE_URL"):
+        return os.environ["CFM_WAREHOUSE_URL"]
+    config = config or load_config()
+    if config["warehouse"].get("url"):
+        return config["warehouse"]["url"]
+    from cfm.warehouse.embedded import ensure_embedded
+
+    return ensure_embedded(project_path(config["warehouse"]["embedded_dir"]), int(config["warehouse"]["embedded_port"]))
+
+
+def connect(url: str | None = None, **kwargs: Any) -> psycopg.Connection:
+    return psycopg.connect(url or warehouse_url(), **kwargs)
+
+
+def redacted_url(url: str) -> str:
+    """The URL with any password removed, for logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts)

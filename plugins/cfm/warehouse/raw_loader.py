@@ -1,0 +1,136 @@
+"""Land source batches in raw: COPY into a temp stage, one upsert, cursor in the same transaction.
+
+A row is replaced only when its payload hash changed, so re-landing the same data is a
+no-op (extracted_at and run_id keep the values of the run that stored that version).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from cfm.sources.base import RawRecord, RejectedRecord, canonical_json, payload_hash
+
+
+@dataclass
+class LandingResult:
+    received: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+
+    def add(self, other: LandingResult) -> None:
+        for f in ("received", "inserted", "updated", "unchanged", "quarantined"):
+            setattr(self, f, getattr(self, f) + getattr(other, f))
+
+
+def land_batch(
+    conn: psycopg.Connection,
+    source: str,
+    account: str,
+    records: Iterable[RawRecord],
+    rejects: Iterable[RejectedRecord],
+    cursor: dict[str, Any] | None,
+    run_id: str,
+) -> LandingResult:
+    """Store one batch, its rejects and its cursor atomically. Commits on success, rolls back on error."""
+    result = LandingResult()
+    by_key: dict[str, RawRecord] = {}
+    for rec in records:
+        if rec.source != source or rec.account != account:
+            raise ValueError(f"[{source}] record {rec.source_record_id} belongs to {rec.source}/{rec.account}, not {source}/{account}")
+        by_key[rec.source_record_id] = rec  # the last version in a batch wins
+        result.received += 1
+    extracted_at = datetime.now(UTC)
+    table = sql.Identifier("raw", source)
+    try:
+        with conn.transaction():
+            if by_key:
+                conn.execute(
+                    "create temp table if not exists raw_stage "
+                    "(like raw.file_drop including defaults) on commit delete rows"
+                )
+                with conn.cursor() as cur:
+                    with cur.copy(
+                        "copy raw_stage (source, account, source_record_id, source_updated_at, extracted_at, "
+                        "run_id, payload, payload_hash) from stdin"
+                    ) as copy:
+                        for rec in by_key.values():
+                            copy.write_row(
+                                (source, account, rec.source_record_id, rec.source_updated_at, extracted_at,
+                                 run_id, canonical_json(rec.payload), rec.payload_hash)
+                            )
+                    cur.execute(
+                        sql.SQL(
+                            """
+                            with upserted as (
+                                insert into {table} as t
+                                select * from raw_stage
+                                on conflict (source, account, source_record_id) do update set
+                                    source_updated_at = excluded.source_updated_at,
+                                    extracted_at = excluded.extracted_at,
+                                    run_id = excluded.run_id,
+                                    payload = excluded.payload,
+                                    payload_hash = excluded.payload_hash
+                                where t.payload_hash is distinct from excluded.payload_hash
+                                returning (xmax = 0) as inserted
+                            )
+                            select count(*) filter (where inserted), count(*) filter (where not inserted) from upserted
+                            """
+                        ).format(table=table)
+                    )
+                    inserted, updated = cur.fetchone()
+                    result.inserted, result.updated = inserted, updated
+                    result.unchanged = len(by_key) - inserted - updated
+                    cur.execute("truncate raw_stage")
+            result.quarantined = quarantine_rejects(conn, rejects, run_id)
+            if cursor is not None:
+                save_cursor(conn, source, account, cursor, run_id)
+    except Exception:
+        conn.rollback()
+        raise
+    conn.commit()
+    return result
+
+
+def quarantine_rejects(conn: psycopg.Connection, rejects: Iterable[RejectedRecord], run_id: str) -> int:
+    """Insert source-level rejects into quarantine; the same reject twice is stored once."""
+    count = 0
+    for rej in rejects:
+        conn.execute(
+            """
+            insert into quarantine.records
+                (source, account, record_ref, source_record_id, field, check_name, reason, payload, payload_hash, run_id)
+            values (%s, %s, %s, null, %s, %s, %s, %s, %s, %s)
+            on conflict (source, account, record_ref, check_name, field, payload_hash) do nothing
+            """,
+            (rej.source, rej.account, rej.record_ref, rej.field, rej.check, rej.reason,
+             json.dumps(rej.payload, ensure_ascii=False, default=str), payload_hash(rej.payload), run_id),
+        )
+        count += 1
+    return count
+
+
+def save_cursor(conn: psycopg.Connection, source: str, account: str, cursor: dict[str, Any], run_id: str) -> None:
+    conn.execute(
+        """
+        insert into ops.sync_state (source, account, cursor, run_id, updated_at)
+        values (%s, %s, %s, %s, now())
+        on conflict (source, account) do update
+            set cursor = excluded.cursor, run_id = excluded.run_id, updated_at = now()
+            where ops.sync_state.cursor is distinct from excluded.cursor
+        """,
+        (source, account, json.dumps(cursor, default=str), run_id),
+    )
+
+
+def load_cursor(conn: psycopg.Connection, source: str, account: str) -> dict[str, Any] | None:
+    row = conn.execute("select cursor from ops.sync_state where source = %s and account = %s", (source, account)).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,138 @@
+"""DDL for the schemas Python owns (raw, quarantine, ops, ml) and the warehouse roles.
+
+dbt owns staging, intermediate and marts; we only create those schemas so that grants
+can be set before dbt's first run. Everything here is idempotent.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from cfm.sources.registry import source_names
+
+SCHEMAS = ("raw", "quarantine", "ops", "ml", "staging", "intermediate", "marts")
+
+LOADER_ROLE = "cfm_loader"
+TRANSFORMER_ROLE = "cfm_transformer"
+ANALYST_ROLE = "cfm_analyst"
+
+RAW_TABLE = """
+create table if not exists raw.{table} (
+    source            text        not null,
+    account           text        not null,
+    source_record_id  text        not null,
+    source_updated_at timestamptz,
+    extracted_at      timestamptz not null,
+    run_id            text        not null,
+    payload           jsonb       not null,
+    payload_hash      text        not null,
+    primary key (source, account, source_record_id)
+)
+"""
+
+OPS_AND_QUARANTINE = """
+create table if not exists ops.sync_state (
+    source     text not null,
+    account    text not null,
+    cursor     jsonb,
+    run_id     text,
+    updated_at timestamptz not null default now(),
+    primary key (source, account)
+);
+create table if not exists ops.run_log (
+    run_id      text not null,
+    stage       text not null,
+    source      text not null default '',
+    started_at  timestamptz not null,
+    finished_at timestamptz,
+    status      text not null,
+    counts      jsonb not null default '{}',
+    error       text,
+    primary key (run_id, stage, source)
+);
+create table if not exists ops.validated_records (
+    source           text not null,
+    account          text not null,
+    source_record_id text not null,
+    payload_hash     text not null,
+    passed           boolean not null,
+    run_id           text not null,
+    validated_at     timestamptz not null default now(),
+    primary key (source, account, source_record_id)
+);
+create table if not exists ops.erasure_requests (
+    request_id   bigserial primary key,
+    customer_key text not null,
+    requested_at timestamptz not null default now(),
+    completed_at timestamptz,
+    rows_deleted jsonb
+);
+create table if not exists quarantine.records (
+    quarantine_id    bigserial primary key,
+    source           text not null,
+    account          text not null,
+    record_ref       text not null,
+    source_record_id text,
+    field            text not null,
+    check_name       text not null,
+    reason           text not null,
+    payload          jsonb not null,
+    payload_hash     text not null,
+    run_id           text not null,
+    quarantined_at   timestamptz not null default now(),
+    status           text not null default 'open' check (status in ('open', 'resolved', 'replayed', 'dismissed')),
+    resolved_at      timestamptz,
+    unique (source, account, record_ref, check_name, field, payload_hash)
+);
+create index if not exists records_open_idx on quarantine.records (source, account, source_record_id) where status = 'open';
+"""
+
+
+def _ensure_role(conn: psycopg.Connection, role: str) -> None:
+    if not conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone():
+        try:
+            conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(role)))
+        except psycopg.errors.DuplicateObject:  # another database in the same cluster raced us
+            conn.rollback()
+
+
+def ensure_roles(conn: psycopg.Connection) -> None:
+    """Loader writes raw/quarantine/ops/ml; transformer reads those and owns the dbt schemas;
+    analyst reads marts and nothing else."""
+    for role in (LOADER_ROLE, TRANSFORMER_ROLE, ANALYST_ROLE):
+        _ensure_role(conn, role)
+    ident = sql.Identifier
+    db = conn.info.dbname
+    conn.execute(sql.SQL("revoke all on database {} from public").format(ident(db)))
+    for role in (LOADER_ROLE, TRANSFORMER_ROLE, ANALYST_ROLE):
+        conn.execute(sql.SQL("grant connect on database {} to {}").format(ident(db), ident(role)))
+    for schema in ("raw", "quarantine", "ops", "ml"):
+        conn.execute(sql.SQL("revoke all on schema {} from public").format(ident(schema)))
+        conn.execute(sql.SQL("grant usage, create on schema {} to {}").format(ident(schema), ident(LOADER_ROLE)))
+        conn.execute(sql.SQL("grant select, insert, update, delete on all tables in schema {} to {}").format(ident(schema), ident(LOADER_ROLE)))
+        conn.execute(sql.SQL("grant usage, select on all sequences in schema {} to {}").format(ident(schema), ident(LOADER_ROLE)))
+        conn.execute(sql.SQL("grant usage on schema {} to {}").format(ident(schema), ident(TRANSFORMER_ROLE)))
+        conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(ident(schema), ident(TRANSFORMER_ROLE)))
+    for schema in ("staging", "intermediate", "marts"):
+        conn.execute(sql.SQL("revoke all on schema {} from public").format(ident(schema)))
+        conn.execute(sql.SQL("grant usage, create on schema {} to {}").format(ident(schema), ident(TRANSFORMER_ROLE)))
+    conn.execute(sql.SQL("grant usage on schema marts to {}").format(ident(ANALYST_ROLE)))
+    conn.execute(sql.SQL("grant select on all tables in schema marts to {}").format(ident(ANALYST_ROLE)))
+
+
+def ensure_warehouse(conn: psycopg.Connection) -> None:
+    """Create every schema, table and role the Python side needs. Safe to run on every start."""
+    for schema in SCHEMAS:
+        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+    for name in source_names():
+        conn.execute(sql.SQL(RAW_TABLE).format(table=sql.Identifier(name)))
+    conn.execute(OPS_AND_QUARANTINE)
+    try:  # TEMP until the nlp branch lands
+        from cfm.nlp.store import ensure_ml_schema
+    except ModuleNotFoundError:
+        pass
+    else:
+        ensure_ml_schema(conn)
+    ensure_roles(conn)
+    conn.commit()

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+
+from cfm.pipeline.ingest import sync_source
+from cfm.sources.file_drop import FileDropSource
+
+
+def _rows(url: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "select source_record_id, payload, payload_hash, run_id from raw.file_drop order by source_record_id"
+        ).fetchall()
+
+
+def test_file_drop_loads_once_updates_on_change_and_quarantines_rows_without_id(tmp_path: Path, warehouse: str) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    csv_file = drop / "phone.csv"
+    csv_file.write_text(
+        "id,submitted_at,channel,text,rating_type,rating_value,agent\n"
+        "p1,2026-05-01T10:00:00Z,phone,Courier was late,nps,3,amy\n"
+        ",2026-05-01T11:00:00Z,phone,no id here,nps,9,bob\n"
+        "p2,2026-05-02T10:00:00+04:00,phone,\"Great, thanks\",csat,5,amy\n",
+        encoding="utf-8",
+    )
+    (drop / "visits.jsonl").write_text(
+        json.dumps({"id": "v1", "submitted_at": "2026-05-03T09:00:00Z", "channel": "in_person", "text": "نعم"}, ensure_ascii=False)
+        + "\n{not json\n",
+        encoding="utf-8",
+    )
+    source = FileDropSource({"dir": str(drop)})
+
+    first = sync_source(warehouse, source, run_id="r1")
+    assert (first["inserted"], first["updated"], first["quarantined"]) == (3, 0, 2)
+    rows = _rows(warehouse)
+    assert [r[0] for r in rows] == ["p1", "p2", "v1"]
+    assert rows[0][1]["agent"] == "amy" and rows[0][1]["_file"] == "phone.csv"
+    assert rows[2][1]["text"] == "نعم"
+
+    with psycopg.connect(warehouse) as conn:
+        q = conn.execute("select record_ref, field, reason from quarantine.records order by record_ref").fetchall()
+        cursor = conn.execute("select cursor from ops.sync_state where source = 'file_drop'").fetchone()[0]
+    assert q[0][0] == "phone.csv:3" and q[0][1] == "id" and "missing" in q[0][2]
+    assert q[1][0] == "visits.jsonl:2" and "invalid JSON" in q[1][2]
+    assert set(cursor["files"]) == {"phone.csv", "visits.jsonl"}
+
+    second = sync_source(warehouse, source, run_id="r2")
+    assert second["received"] == 0 and second["inserted"] == 0
+    assert _rows(warehouse) == rows
+
+    csv_file.write_text(csv_file.read_text(encoding="utf-8").replace("Courier was late", "Courier was very late"), encoding="utf-8")
+    third = sync_source(warehouse, source, run_id="r3")
+    assert (third["inserted"], third["updated"], third["unchanged"]) == (0, 1, 1)
+    after = {r[0]: r for r in _rows(warehouse)}
+    assert after["p1"][1]["text"] == "Courier was very late" and after["p1"][3] == "r3"
+    assert after["p2"][3] == "r1"
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select count(*) from quarantine.records").fetchone()[0] == 2
+
+
+def test_batch_and_cursor_roll_back_together(tmp_path: Path, warehouse: str) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "a.csv").write_text("id,submitted_at\na1,2026-01-01T00:00:00Z\n", encoding="utf-8")
+    (drop / "b.csv").write_text("id,submitted_at\nb1,2026-01-01T00:00:00Z\n", encoding="utf-8")
+
+    class CrashAfterFirstFile(FileDropSource):
+        def batches(self, account, cursor, *, since=None):
+            for i, batch in enumerate(super().batches(account, cursor, since=since)):
+                if i == 1:
+                    raise RuntimeError("killed mid-sync")
+                yield batch
+
+    import pytest
+
+    with pytest.raises(RuntimeError):
+        sync_source(warehouse, CrashAfterFirstFile({"dir": str(drop)}), run_id="r1")
+    with psycopg.connect(warehouse) as conn:
+        assert [r[0] for r in conn.execute("select source_record_id from raw.file_drop").fetchall()] == ["a1"]
+        cursor = conn.execute("select cursor from ops.sync_state").fetchone()[0]
+    assert list(cursor["files"]) == ["a.csv"]
+    resumed = sync_source(warehouse, FileDropSource({"dir": str(drop)}), run_id="r2")
+    assert resumed["inserted"] == 1
+    assert [r[0] for r in _rows(warehouse)] == ["a1", "b1"]
