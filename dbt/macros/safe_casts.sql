@@ -1,0 +1,45 @@
+{#- Casts that return null instead of failing the whole view on one bad value;
+    validation then flags the null with the raw value kept beside it. -#}
+
+{% macro safe_timestamptz(expr) -%}
+    {{ return(adapter.dispatch('safe_timestamptz', 'cfm')(expr)) }}
+{%- endmacro %}
+
+{% macro default__safe_timestamptz(expr) -%}
+    public.cfm_try_timestamptz(cast({{ expr }} as text))
+{%- endmacro %}
+
+{% macro safe_numeric(expr) -%}
+    case
+        when trim(cast({{ expr }} as text)) ~ '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$'
+            then cast(trim(cast({{ expr }} as text)) as numeric)
+    end
+{%- endmacro %}
+
+{#- Default scales by rating type (design.md): nps 0-10, csat 1-5, ces 1-7, star 1-5. -#}
+{% macro default_scale_min(rating_type) -%}
+    case {{ rating_type }} when 'nps' then 0 when 'csat' then 1 when 'ces' then 1 when 'star' then 1 end
+{%- endmacro %}
+
+{% macro default_scale_max(rating_type) -%}
+    case {{ rating_type }} when 'nps' then 10 when 'csat' then 5 when 'ces' then 7 when 'star' then 5 end
+{%- endmacro %}
+
+{#- Installs the function behind safe_timestamptz. Called from on-run-start. -#}
+{% macro create_safe_cast_functions() %}
+create or replace function public.cfm_try_timestamptz(value text) returns timestamptz
+language plpgsql stable set timezone to 'UTC' as $$
+begin
+    if value is null or btrim(value) = '' then
+        return null;
+    end if;
+    -- Require an explicit date; bare times or words like 'now' must not pass.
+    if value !~ '^\s*\d{4}-\d{2}-\d{2}' then
+        return null;
+    end if;
+    return value::timestamptz;
+exception when others then
+    return null;
+end;
+$$;
+{% endmacro %}
