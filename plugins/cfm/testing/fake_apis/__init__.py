@@ -1,0 +1,1 @@
+"""Fake API servers, one module per source, each speaking that source's documented REST protocol."""
