@@ -111,7 +111,7 @@ def quarantine_rejects(conn: psycopg.Connection, rejects: Iterable[RejectedRecor
             values (%s, %s, %s, null, %s, %s, %s, %s, %s, %s)
             on conflict (source, account, record_ref, check_name, field, payload_hash) do nothing
             """,
-            (rej.source, rej.account, rej.record_ref, rej.field, rej.check, rej.reason,
+            (rej.source, rej.account, rej.record_ref, rej.field, rej.check, rej.message(),
              json.dumps(rej.payload, ensure_ascii=False, default=str), payload_hash(rej.payload), run_id),
         )
         count += 1

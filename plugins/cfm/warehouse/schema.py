@@ -85,6 +85,19 @@ create table if not exists quarantine.records (
     resolved_at      timestamptz,
     unique (source, account, record_ref, check_name, field, payload_hash)
 );
+create table if not exists ops.enriched_records (
+    feedback_id  text primary key,
+    payload_hash text not null,
+    run_id       text not null,
+    enriched_at  timestamptz not null default now()
+);
+create table if not exists ml.feedback_identity (
+    feedback_id  text primary key,
+    customer_key text,
+    key_version  text not null,
+    run_id       text not null
+);
+create index if not exists feedback_identity_customer_idx on ml.feedback_identity (customer_key);
 create index if not exists records_open_idx on quarantine.records (source, account, source_record_id) where status = 'open';
 """
 

@@ -1,0 +1,97 @@
+-- The canonical feedback record: validated records only, PII removed, enrichment attached.
+-- customer_email and text_raw stop here; downstream sees customer_key and text_redacted.
+with
+
+unioned as (
+
+    select * from {{ ref('int_feedback_unioned') }}
+
+),
+
+validated as (
+
+    select source, account, source_record_id, payload_hash
+    from {{ source('ops', 'validated_records') }}
+    where passed
+
+),
+
+enrichment as (
+
+    select * from {{ source('ml', 'feedback_enrichment') }}
+
+),
+
+identity as (
+
+    select * from {{ source('ml', 'feedback_identity') }}
+
+),
+
+topics as (
+
+    select a.feedback_id, a.topic_id, t.label as topic_label
+    from {{ source('ml', 'topic_assignments') }} a
+    left join {{ source('ml', 'topics') }} t using (topic_id)
+
+),
+
+joined as (
+
+    select
+        -- ids
+        u.feedback_id,
+        u.source,
+        u.account,
+        u.source_record_id,
+        i.customer_key,
+        u.survey_id,
+        u.question_id,
+        u.thread_id,
+
+        -- timestamps
+        u.submitted_at,
+        {{ local_day('u.submitted_at') }} as submitted_date,
+        u.source_updated_at,
+        u.extracted_at,
+
+        -- what was said (redacted)
+        u.channel,
+        coalesce(e.language, u.language_declared, 'und') as language,
+        e.text_redacted,
+        e.pii_types,
+
+        -- ratings
+        u.rating_type,
+        u.rating_value,
+        u.rating_scale_min,
+        u.rating_scale_max,
+        case when u.rating_type = 'nps' then {{ nps_group('u.rating_value') }} end as nps_group,
+        case when u.rating_type = 'csat' then {{ is_satisfied('u.rating_value', 'u.rating_scale_max') }} end as is_satisfied,
+        coalesce(u.attributes->>'ces_direction', 'higher_is_easier') <> 'lower_is_easier' as ces_higher_is_easier,
+
+        -- enrichment
+        e.sentiment_label,
+        e.sentiment_score,
+        e.category,
+        e.categories,
+        e.department,
+        e.feedback_type,
+        t.topic_id,
+        t.topic_label,
+        e.embedding_model,
+        e.sentiment_model,
+
+        -- lineage
+        u.run_id,
+        u.payload_hash
+
+    from unioned u
+    join validated v using (source, account, source_record_id, payload_hash)
+    left join enrichment e using (feedback_id)
+    left join identity i using (feedback_id)
+    left join topics t using (feedback_id)
+
+)
+
+select * from joined

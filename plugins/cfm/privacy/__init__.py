@@ -1,0 +1,1 @@
+"""Privacy: PII redaction of free text, pseudonymisation of customer identities, erasure."""

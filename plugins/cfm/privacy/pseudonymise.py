@@ -1,0 +1,53 @@
+"""Customer keys: a keyed hash (HMAC-SHA256) of the normalised email, else of the external id.
+
+The key is a secret (CFM_PSEUDONYM_KEY, or the Airflow connection cfm_pseudonym's password)
+and never stored with the data, so a customer key cannot be reversed or recomputed from an
+email without it. `key_version` (the key's own fingerprint) tells which key made a row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import unicodedata
+
+
+class MissingPseudonymKey(RuntimeError):
+    pass
+
+
+def pseudonym_key() -> bytes:
+    value = os.environ.get("CFM_PSEUDONYM_KEY")
+    if not value:
+        try:
+            from airflow.sdk import Connection
+
+            value = Connection.get("cfm_pseudonym").password
+        except Exception:
+            value = None
+    if not value:
+        raise MissingPseudonymKey(
+            "no pseudonymisation key: set CFM_PSEUDONYM_KEY (or the Airflow connection cfm_pseudonym); "
+            "customer identities are never stored without it"
+        )
+    return value.encode("utf-8")
+
+
+def key_version(key: bytes) -> str:
+    return hashlib.sha256(b"cfm-key-version|" + key).hexdigest()[:12]
+
+
+def normalise_email(email: str) -> str:
+    return unicodedata.normalize("NFKC", email).strip().lower()
+
+
+def customer_key(email: str | None, external_id: str | None, key: bytes) -> str | None:
+    """The pseudonymous key of a customer, or None when the record names nobody."""
+    if email and email.strip():
+        material = "email:" + normalise_email(email)
+    elif external_id and external_id.strip():
+        material = "id:" + external_id.strip()
+    else:
+        return None
+    return hmac.new(key, material.encode("utf-8"), hashlib.sha256).hexdigest()

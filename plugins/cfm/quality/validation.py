@@ -1,0 +1,183 @@
+"""Validate staged feedback with Great Expectations and quarantine the failing records.
+
+Only records whose current payload has not been validated yet are checked, so a re-run
+validates nothing and changes nothing. A record that later passes (it was fixed at the
+source) closes its open quarantine entries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from cfm.config import PROJECT_ROOT
+from cfm.quality.feedback_suite import SUITE_NAME
+
+log = logging.getLogger(__name__)
+
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+CHECKPOINT_NAME = "feedback_checkpoint"
+VALIDATION_NAME = "feedback_record_validation"
+INDEX_COLUMN = "feedback_id"
+
+STAGED_COLUMNS = (
+    "feedback_id", "source", "account", "source_record_id", "payload_hash", "submitted_at", "submitted_at_raw",
+    "channel", "rating_type", "rating_value", "rating_value_raw", "rating_scale_min", "rating_scale_max", "text_raw",
+)
+
+
+@dataclass
+class Failure:
+    feedback_id: str
+    check: str
+    field: str
+    reason: str
+
+
+@dataclass
+class ValidationOutcome:
+    checked: int = 0
+    passed: int = 0
+    failed: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+
+def staged_feedback_views(conn: psycopg.Connection) -> list[str]:
+    rows = conn.execute(
+        "select table_name from information_schema.views where table_schema = 'staging' "
+        "and table_name like 'stg\\_%\\_\\_feedback' order by table_name"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def get_context(root: Path = EXPECTATIONS_DIR) -> Any:
+    import great_expectations as gx
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    return gx.get_context(mode="file", context_root_dir=str(root))
+
+
+def validate_frame(frame: Any, root: Path = EXPECTATIONS_DIR) -> list[Failure]:
+    """Run the feedback checkpoint on a DataFrame of staged records; return one Failure per (record, check)."""
+    if frame.empty:
+        return []
+    context = get_context(root)
+    checkpoint = context.checkpoints.get(CHECKPOINT_NAME)
+    result = checkpoint.run(batch_parameters={"dataframe": frame})
+    rows_by_id = {r[INDEX_COLUMN]: r for r in frame.to_dict("records")}
+    failures: list[Failure] = []
+    for run_result in result.run_results.values():
+        for er in run_result.results:
+            if er.success:
+                continue
+            meta = er.expectation_config.meta or {}
+            for unexpected in er.result.get("unexpected_index_list") or []:
+                row = rows_by_id[unexpected[INDEX_COLUMN]]
+                failures.append(Failure(row[INDEX_COLUMN], meta.get("check", er.expectation_config.type),
+                                        meta.get("field", ""), _reason(meta.get("reason", er.expectation_config.type), row)))
+    return failures
+
+
+def _reason(template: str, row: dict[str, Any]) -> str:
+    clean = {k: (None if _is_missing(v) else v) for k, v in row.items()}
+    try:
+        return template.format(**clean)
+    except (KeyError, ValueError, IndexError):
+        return template
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return value != value or value is None  # NaN / NaT
+    except (TypeError, ValueError):
+        return False
+
+
+def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR) -> dict[str, int]:
+    """Validate every staged record whose payload is new or changed; quarantine failures."""
+    import pandas as pd
+
+    outcome = ValidationOutcome()
+    with psycopg.connect(url) as conn:
+        views = staged_feedback_views(conn)
+        if not views:
+            raise RuntimeError("no staging views found: run dbt (the transform step) once to create staging.stg_*__feedback")
+        for view in views:
+            source = view.removeprefix("stg_").removesuffix("__feedback")
+            cols = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in STAGED_COLUMNS)
+            query = sql.SQL(
+                """
+                select {cols}, r.payload
+                from staging.{view} s
+                join raw.{raw} r using (source, account, source_record_id)
+                left join ops.validated_records v using (source, account, source_record_id)
+                where v.payload_hash is distinct from s.payload_hash
+                """
+            ).format(cols=cols, view=sql.Identifier(view), raw=sql.Identifier(source))
+            with conn.cursor() as cur:
+                cur.execute(query)
+                names = [d.name for d in cur.description]
+                records = cur.fetchall()
+            if not records:
+                continue
+            frame = pd.DataFrame(records, columns=names)
+            for col in ("rating_value", "rating_scale_min", "rating_scale_max"):
+                frame[col] = pd.to_numeric(frame[col], errors="coerce")
+            frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
+            failures = validate_frame(frame.drop(columns=["payload"]), root)
+            _store(conn, frame, failures, run_id)
+            outcome.checked += len(frame)
+            failed_ids = {f.feedback_id for f in failures}
+            outcome.failed += len(failed_ids)
+            outcome.passed += len(frame) - len(failed_ids)
+            outcome.failures.extend(failures)
+            log.info("[validate] %s: %d checked, %d failed", source, len(frame), len(failed_ids))
+        conn.commit()
+    return {"checked": outcome.checked, "passed": outcome.passed, "quarantined": outcome.failed}
+
+
+def _store(conn: psycopg.Connection, frame: Any, failures: list[Failure], run_id: str) -> None:
+    by_id: dict[str, list[Failure]] = defaultdict(list)
+    for f in failures:
+        by_id[f.feedback_id].append(f)
+    for row in frame.to_dict("records"):
+        failed = by_id.get(row["feedback_id"], [])
+        conn.execute(
+            """
+            insert into ops.validated_records (source, account, source_record_id, payload_hash, passed, run_id, validated_at)
+            values (%s, %s, %s, %s, %s, %s, now())
+            on conflict (source, account, source_record_id) do update set
+                payload_hash = excluded.payload_hash, passed = excluded.passed,
+                run_id = excluded.run_id, validated_at = now()
+            """,
+            (row["source"], row["account"], row["source_record_id"], row["payload_hash"], not failed, run_id),
+        )
+        # Whatever was open for an older version of this record is superseded by this verdict.
+        conn.execute(
+            """
+            update quarantine.records set status = 'resolved', resolved_at = now()
+            where source = %s and account = %s and source_record_id = %s and status = 'open' and payload_hash <> %s
+            """,
+            (row["source"], row["account"], row["source_record_id"], row["payload_hash"]),
+        )
+        for f in failed:
+            conn.execute(
+                """
+                insert into quarantine.records
+                    (source, account, record_ref, source_record_id, field, check_name, reason, payload, payload_hash, run_id)
+                values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                on conflict (source, account, record_ref, check_name, field, payload_hash)
+                    do update set status = 'open', resolved_at = null, reason = excluded.reason
+                """,
+                (row["source"], row["account"], row["source_record_id"], row["source_record_id"], f.field, f.check,
+                 f"source={row['source']} record={row['source_record_id']} field={f.field}: {f.reason}",
+                 json.dumps(row["payload"], ensure_ascii=False, default=str), row["payload_hash"], run_id),
+            )
