@@ -160,13 +160,15 @@ def _store(conn: psycopg.Connection, frame: Any, failures: list[Failure], run_id
             """,
             (row["source"], row["account"], row["source_record_id"], row["payload_hash"], not failed, run_id),
         )
-        # Whatever was open for an older version of this record is superseded by this verdict.
+        # This verdict supersedes whatever was open for the record: an older payload's failures
+        # are resolved; the same payload passing now (after a replay) counts as replayed.
         conn.execute(
             """
-            update quarantine.records set status = 'resolved', resolved_at = now()
-            where source = %s and account = %s and source_record_id = %s and status = 'open' and payload_hash <> %s
+            update quarantine.records
+            set status = case when payload_hash = %s then 'replayed' else 'resolved' end, resolved_at = now()
+            where source = %s and account = %s and source_record_id = %s and status = 'open'
             """,
-            (row["source"], row["account"], row["source_record_id"], row["payload_hash"]),
+            (row["payload_hash"], row["source"], row["account"], row["source_record_id"]),
         )
         for f in failed:
             conn.execute(

@@ -93,6 +93,13 @@ class FeedbackSource(ABC):
         batch's cursor must only cover records in that batch or earlier ones.
         """
 
+    def record_from_quarantine(self, account: str, payload: Mapping[str, Any]) -> RawRecord:
+        """Rebuild a record from a (corrected) quarantined payload, for `cfm quarantine replay`.
+
+        Sources whose rejects can be fixed by editing the payload override this.
+        """
+        raise SourceError(self.name, "records rejected by this source's parser cannot be replayed; fix them at the source")
+
     def accounts(self) -> list[str]:
         """The forms, inboxes, apps or folders this source reads; each has its own cursor."""
         return ["default"]

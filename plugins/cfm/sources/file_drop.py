@@ -56,6 +56,13 @@ class FileDropSource(FeedbackSource):
             log.info("[file_drop] %s: %d records, %d rejected", rel, len(records), len(rejects))
             yield ExtractBatch(records=records, rejects=rejects, cursor={"files": dict(seen)})
 
+    def record_from_quarantine(self, account: str, payload: Mapping[str, Any]) -> RawRecord:
+        row = {k: v for k, v in payload.items() if k not in ("_line", "raw")}
+        record_id = str(row.get("id") or "").strip()
+        if not record_id:
+            raise SourceError(self.name, f"quarantined row from {row.get('_file')} still has no 'id'; set one with cfm quarantine edit")
+        return RawRecord(self.name, account, record_id, row)
+
     def parse_file(self, account: str, rel: str, data: bytes) -> tuple[list[RawRecord], list[RejectedRecord]]:
         try:
             text = data.decode(ENCODING)

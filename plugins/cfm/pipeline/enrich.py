@@ -1,0 +1,93 @@
+"""Enrich: pseudonymise customers and run the NLP stage on validated records not enriched yet.
+
+Only records whose current payload has not been enriched are sent, so a re-run sends none.
+Raw text and emails are read from staging here and never written anywhere in clear.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from cfm.privacy.pseudonymise import customer_key, key_version, pseudonym_key
+from cfm.quality.validation import staged_feedback_views
+
+log = logging.getLogger(__name__)
+
+ITEM_COLUMNS = (
+    "feedback_id", "source", "payload_hash", "customer_email", "customer_external_id", "text_raw",
+    "language_declared", "rating_type", "rating_value", "rating_scale_min", "rating_scale_max", "submitted_at",
+)
+
+
+def pending_items(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """Validated records whose current payload has not been enriched yet."""
+    items: list[dict[str, Any]] = []
+    cols = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in ITEM_COLUMNS)
+    for view in staged_feedback_views(conn):
+        query = sql.SQL(
+            """
+            select {cols}
+            from staging.{view} s
+            join ops.validated_records v using (source, account, source_record_id, payload_hash)
+            left join ops.enriched_records e using (feedback_id)
+            where v.passed and e.payload_hash is distinct from s.payload_hash
+            order by s.feedback_id
+            """
+        ).format(cols=cols, view=sql.Identifier(view))
+        with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+            items.extend(cur.execute(query).fetchall())
+    return items
+
+
+def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progress: bool = False) -> dict[str, int]:
+    from cfm.nlp.enrich import enrich_feedback
+
+    key = pseudonym_key()
+    version = key_version(key)
+    with psycopg.connect(url) as conn:
+        items = pending_items(conn)
+        log.info("[enrich] %d records to enrich", len(items))
+        if not items:
+            return {"items": 0}
+        with conn.transaction():
+            with conn.cursor() as cur:
+                cur.executemany(
+                    """
+                    insert into ml.feedback_identity (feedback_id, customer_key, key_version, run_id)
+                    values (%s, %s, %s, %s)
+                    on conflict (feedback_id) do update set customer_key = excluded.customer_key,
+                        key_version = excluded.key_version, run_id = excluded.run_id
+                    where ml.feedback_identity.customer_key is distinct from excluded.customer_key
+                    """,
+                    [(i["feedback_id"], customer_key(i["customer_email"], i["customer_external_id"], key), version, run_id)
+                     for i in items],
+                )
+        nlp_items = [
+            {
+                "feedback_id": i["feedback_id"],
+                "text": i["text_raw"],
+                "language_declared": i["language_declared"],
+                "rating_type": i["rating_type"],
+                "rating_value": float(i["rating_value"]) if i["rating_value"] is not None else None,
+                "rating_scale_min": float(i["rating_scale_min"]) if i["rating_scale_min"] is not None else None,
+                "rating_scale_max": float(i["rating_scale_max"]) if i["rating_scale_max"] is not None else None,
+                "submitted_at": i["submitted_at"],
+            }
+            for i in items
+        ]
+        counts = enrich_feedback(conn, nlp_items, config=config.get("nlp") or {}, run_id=run_id, progress=progress)
+        with conn.transaction():
+            with conn.cursor() as cur:
+                cur.executemany(
+                    """
+                    insert into ops.enriched_records (feedback_id, payload_hash, run_id) values (%s, %s, %s)
+                    on conflict (feedback_id) do update set payload_hash = excluded.payload_hash,
+                        run_id = excluded.run_id, enriched_at = now()
+                    """,
+                    [(i["feedback_id"], i["payload_hash"], run_id) for i in items],
+                )
+    return {"items": len(items), **{k: v for k, v in counts.items() if k != "items"}}

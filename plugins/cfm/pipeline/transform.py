@@ -1,0 +1,62 @@
+"""Transform: run the dbt project against the warehouse (the CLI path; DAGs use Cosmos)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from cfm.config import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+DBT_DIR = PROJECT_ROOT / "dbt"
+
+
+def dbt_env(url: str) -> dict[str, str]:
+    """CFM_DB_* variables for dbt/profiles.yml from a warehouse URL."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ValueError("the warehouse URL needs a TCP host for dbt (got a socket-only URL)")
+    return {
+        "CFM_DB_HOST": parts.hostname,
+        "CFM_DB_PORT": str(parts.port or 5432),
+        "CFM_DB_USER": unquote(parts.username or "postgres"),
+        "CFM_DB_PASSWORD": unquote(parts.password or ""),
+        "CFM_DB_NAME": parts.path.lstrip("/") or "postgres",
+    }
+
+
+def run_dbt(url: str, args: Sequence[str], *, project_dir: Path = DBT_DIR, vars: dict[str, Any] | None = None) -> None:
+    """Run one dbt command in-process; raise with dbt's failures when it does not succeed."""
+    import json
+
+    from dbt.cli.main import dbtRunner
+
+    os.environ.update(dbt_env(url))
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+    cli = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--log-path",
+           str(project_dir / "logs"), "--target-path", str(project_dir / "target")]
+    if vars:
+        cli += ["--vars", json.dumps(vars)]
+    log.info("dbt %s", " ".join(args))
+    result = dbtRunner().invoke(cli)
+    if not result.success:
+        failed = []
+        for r in getattr(result.result, "results", None) or []:
+            if str(getattr(r, "status", "")).lower() in ("error", "fail"):
+                failed.append(f"{r.node.name}: {r.message}")
+        raise RuntimeError(f"dbt {' '.join(args)} failed" + (": " + "; ".join(failed) if failed else f": {result.exception}"))
+
+
+def build_staging(url: str) -> None:
+    """Create the staging views validation reads (views: a no-op for the data, cheap to re-run)."""
+    run_dbt(url, ["run", "--select", "staging"])
+
+
+def build_models(url: str) -> None:
+    """Build every model and run every data test (staging views included: re-creating them is cheap)."""
+    run_dbt(url, ["build"])

@@ -1,0 +1,1 @@
+"""Leadership reporting: render the report from marts, deliver it."""
