@@ -25,6 +25,10 @@ def _setup_logging(verbose: bool) -> None:
 def _url(config: dict[str, Any]) -> str:
     from cfm.warehouse.connection import warehouse_url
 
+    if not os.environ.get("CFM_WAREHOUSE_URL") and not config["warehouse"].get("url"):
+        from cfm.privacy.pseudonymise import create_local_key
+
+        create_local_key()  # embedded, local runs only
     return warehouse_url(config)
 
 
@@ -155,6 +159,34 @@ def cmd_quality_init(args: argparse.Namespace, config: dict[str, Any]) -> int:
     return 0
 
 
+def cmd_airflow(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    """Run the airflow CLI with this project's environment, e.g. `cfm airflow dags test cfm_ingest`."""
+    import shutil
+    import subprocess
+
+    from cfm.airflow_env import airflow_env
+
+    env = {**os.environ, **airflow_env(_url(config), config)}
+    airflow = shutil.which("airflow") or str(Path(sys.executable).with_name("airflow"))
+    return subprocess.call([airflow, *args.airflow_args], env=env)
+
+
+def cmd_demo(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    """The main job on the bundled sample data, through real Airflow DAG runs."""
+    import time
+
+    from cfm.demo import run_demo
+    from cfm.warehouse.connection import redacted_url
+
+    t0 = time.monotonic()
+    url = _url(config)
+    print(f"warehouse: {redacted_url(url)}", flush=True)
+    timings = run_demo(url)
+    print(f"\ndemo finished in {time.monotonic() - t0:.0f}s ("
+          + ", ".join(f"{k} {v:.0f}s" for k, v in timings.items()) + ")\n")
+    return cmd_headline(args, config)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cfm", description="Customer feedback pipeline.")
     p.add_argument("--config", help="path to cfm.yml (default: CFM_CONFIG or ./cfm.yml)")
@@ -169,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-progress", action="store_true")
     r.set_defaults(fn=cmd_run)
 
+    sub.add_parser("demo", help="run the DAGs on the sample data through Airflow").set_defaults(fn=cmd_demo)
     sub.add_parser("init", help="create schemas, tables, roles and staging views").set_defaults(fn=cmd_init)
     sub.add_parser("headline", help="print headline metrics from the marts").set_defaults(fn=cmd_headline)
     sub.add_parser("warehouse-url", help="print the warehouse URL (starts the embedded server)").set_defaults(fn=cmd_warehouse_url)
@@ -196,6 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--source")
     qr.add_argument("--id", type=int, action="append")
     q.set_defaults(fn=cmd_quarantine)
+
+    af = sub.add_parser("airflow", help="the airflow CLI with the project's AIRFLOW_HOME, DAGs and connections")
+    af.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    af.set_defaults(fn=cmd_airflow)
 
     qi = sub.add_parser("quality", help="Great Expectations context")
     qi.add_argument("action", choices=["init"])

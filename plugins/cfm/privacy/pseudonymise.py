@@ -10,7 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import secrets
 import unicodedata
+
+from cfm.config import PROJECT_ROOT
+
+# For local runs on the embedded warehouse only: a random key made once, never committed.
+LOCAL_KEY_FILE = PROJECT_ROOT / ".cfm" / "pseudonym.key"
 
 
 class MissingPseudonymKey(RuntimeError):
@@ -26,12 +32,22 @@ def pseudonym_key() -> bytes:
             value = Connection.get("cfm_pseudonym").password
         except Exception:
             value = None
+    if not value and LOCAL_KEY_FILE.exists():
+        value = LOCAL_KEY_FILE.read_text(encoding="utf-8").strip()
     if not value:
         raise MissingPseudonymKey(
             "no pseudonymisation key: set CFM_PSEUDONYM_KEY (or the Airflow connection cfm_pseudonym); "
             "customer identities are never stored without it"
         )
     return value.encode("utf-8")
+
+
+def create_local_key() -> None:
+    """Make the local-run key if there is none (`make demo`); production sets CFM_PSEUDONYM_KEY."""
+    if not LOCAL_KEY_FILE.exists():
+        LOCAL_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        LOCAL_KEY_FILE.write_text(secrets.token_hex(32), encoding="utf-8")
+        LOCAL_KEY_FILE.chmod(0o600)
 
 
 def key_version(key: bytes) -> str:

@@ -22,6 +22,8 @@ from cfm.config import PROJECT_ROOT
 from cfm.quality.feedback_suite import SUITE_NAME
 
 log = logging.getLogger(__name__)
+# GE logs every documented method it registers at INFO; task logs should show our counts.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 CHECKPOINT_NAME = "feedback_checkpoint"

@@ -17,9 +17,23 @@ def warehouse_url(config: dict[str, Any] | None = None) -> str:
     config = config or load_config()
     if config["warehouse"].get("url"):
         return config["warehouse"]["url"]
+    from_airflow = _airflow_connection_url()
+    if from_airflow:
+        return from_airflow
     from cfm.warehouse.embedded import ensure_embedded
 
     return ensure_embedded(project_path(config["warehouse"]["embedded_dir"]), int(config["warehouse"]["embedded_port"]))
+
+
+def _airflow_connection_url() -> str | None:
+    """The `cfm_warehouse` Airflow connection, when running inside an Airflow task."""
+    try:
+        from airflow.sdk import Connection
+
+        conn = Connection.get("cfm_warehouse")
+    except Exception:  # not in Airflow, or no such connection
+        return None
+    return conn.get_uri().replace("postgres://", "postgresql://", 1).split("?")[0]
 
 
 def connect(url: str | None = None, **kwargs: Any) -> psycopg.Connection:

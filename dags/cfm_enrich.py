@@ -1,0 +1,38 @@
+"""
+### Enrich feedback
+
+Runs when validated feedback lands. Pseudonymises customers, redacts PII, detects
+language, embeds (cached by text hash), scores sentiment, assigns categories and topics
+for every validated record not enriched yet. Emits `cfm_enriched_feedback`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import dag, task
+
+from cfm.assets import ENRICHED_FEEDBACK, VALIDATED_FEEDBACK
+
+
+@dag(
+    schedule=[VALIDATED_FEEDBACK],
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["cfm", "enrich"],
+    doc_md=__doc__,
+    default_args={"owner": "data-engineering", "retries": 1, "retry_delay": timedelta(minutes=5)},
+)
+def cfm_enrich():
+    @task(outlets=[ENRICHED_FEEDBACK])
+    def enrich(**context) -> dict:
+        from cfm import dag_tasks
+
+        return dag_tasks.enrich(context["run_id"])
+
+    enrich()
+
+
+cfm_enrich()

@@ -1,0 +1,79 @@
+"""
+### Ingest customer feedback
+
+One task per registered source, each in its own API pool (`cfm_api_<source>`) so
+concurrent runs and backfills never exceed an API's rate limit. Sources not enabled in
+`cfm.yml` are skipped. A failing source does not stop the others: staging and
+validation run on whatever was stored, and the final check fails the run naming the
+sources that failed. Emits `cfm_validated_feedback`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import dag, task
+
+from cfm.assets import VALIDATED_FEEDBACK
+from cfm.sources.registry import source_names
+
+
+@dag(
+    schedule="0 * * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["cfm", "ingest"],
+    doc_md=__doc__,
+    default_args={"owner": "data-engineering", "retries": 2, "retry_delay": timedelta(minutes=2),
+                  "retry_exponential_backoff": True},
+)
+def cfm_ingest():
+    @task
+    def prepare_warehouse() -> None:
+        from cfm import dag_tasks
+
+        dag_tasks.prepare()
+
+    def ingest_task(source: str):
+        @task(task_id=f"ingest_{source}", pool=f"cfm_api_{source}")
+        def ingest(**context) -> dict:
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            from cfm import dag_tasks
+
+            try:
+                return dag_tasks.ingest(source, context["run_id"])
+            except dag_tasks.SourceDisabled as exc:
+                raise AirflowSkipException(str(exc)) from exc
+
+        return ingest()
+
+    @task(trigger_rule="all_done")
+    def build_staging_views() -> None:
+        from cfm import dag_tasks
+
+        dag_tasks.build_staging()
+
+    @task(outlets=[VALIDATED_FEEDBACK])
+    def validate(**context) -> dict:
+        from cfm import dag_tasks
+
+        return dag_tasks.validate(context["run_id"])
+
+    @task(trigger_rule="all_done")
+    def check_sources(**context) -> None:
+        from cfm import dag_tasks
+
+        failed = dag_tasks.failed_sources(context["run_id"])
+        if failed:
+            raise RuntimeError("sources failed: " + "; ".join(f"{k}: {v}" for k, v in failed.items()))
+
+    ingests = [ingest_task(name) for name in source_names()]
+    staged = build_staging_views()
+    validated = validate()
+    prepare_warehouse() >> ingests >> staged >> validated >> check_sources()
+
+
+cfm_ingest()

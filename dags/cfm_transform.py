@@ -1,0 +1,64 @@
+"""
+### Transform: dbt models through Cosmos
+
+Runs when enriched feedback lands. One Airflow task per dbt model, with its tests,
+rendered from the compiled manifest (`cfm init` / `dbt parse` writes it). The dbt
+profile comes from the Airflow connection `cfm_warehouse`. Emits `cfm_feedback_marts`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pendulum
+from airflow.sdk import dag, task
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import InvocationMode, LoadMode
+from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+from cfm.assets import ENRICHED_FEEDBACK, FEEDBACK_MARTS
+
+DBT_PROJECT = Path(os.environ.get("CFM_DBT_PROJECT_DIR", Path(__file__).resolve().parent.parent / "dbt"))
+MANIFEST = DBT_PROJECT / "target" / "manifest.json"
+
+profile_config = ProfileConfig(
+    profile_name="cfm",
+    target_name="airflow",
+    profile_mapping=PostgresUserPasswordProfileMapping(conn_id="cfm_warehouse", profile_args={"schema": "public"}),
+)
+
+
+@dag(
+    schedule=[ENRICHED_FEEDBACK],
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["cfm", "transform"],
+    doc_md=__doc__,
+    default_args={"owner": "analytics-engineering", "retries": 1, "retry_delay": timedelta(minutes=5)},
+)
+def cfm_transform():
+    dbt_models = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(DBT_PROJECT, manifest_path=MANIFEST if MANIFEST.exists() else None),
+        profile_config=profile_config,
+        execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST if MANIFEST.exists() else LoadMode.DBT_LS,
+            emit_datasets=False,
+        ),
+        operator_args={"install_deps": False},
+    )
+
+    @task(outlets=[FEEDBACK_MARTS])
+    def publish_marts() -> None:
+        from cfm import dag_tasks
+
+        dag_tasks.grant_marts()
+
+    dbt_models >> publish_marts()
+
+
+cfm_transform()
