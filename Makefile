@@ -1,0 +1,62 @@
+# The two commands that matter: `make demo` and `make test` (see README).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+CFM := $(BIN)/cfm
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: install demo run test test-fast lint sample-data compose-check airflow-ui clean stop-db
+
+$(BIN)/.installed: requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -e .
+	@touch $@
+
+install: $(BIN)/.installed
+
+## The main job on the bundled sample data, through Airflow, on the embedded PostgreSQL
+## (or CFM_WAREHOUSE_URL). A second run is quick and changes nothing.
+demo: install
+	$(CFM) demo
+
+## The same tasks in-process, without Airflow (local runs and backfills).
+run: install
+	$(CFM) run
+
+## The test suite against a real PostgreSQL: CFM_TEST_DATABASE_URL, else the embedded one.
+test: install
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow"
+
+lint: install
+	$(BIN)/ruff check plugins dags tests bench sample_data
+
+sample-data: install
+	$(BIN)/python sample_data/generate_drop.py
+
+## Validates docker-compose.yml offline (Debian's docker-compose 1.29 or the compose plugin).
+compose-check:
+	@if command -v docker-compose >/dev/null; then CFM_PSEUDONYM_KEY=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
+	elif docker compose version >/dev/null 2>&1; then CFM_PSEUDONYM_KEY=compose-check docker compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
+	else echo "no docker compose client here"; fi
+
+## The Airflow UI on http://localhost:8080 with this project's DAGs (login printed by standalone).
+airflow-ui: install
+	$(CFM) airflow standalone
+
+stop-db:
+	$(BIN)/python -c "from cfm.config import PROJECT_ROOT; from cfm.warehouse.embedded import stop_embedded; stop_embedded(PROJECT_ROOT / '.cfm')"
+
+clean: stop-db
+	rm -rf .cfm airflow_home out dbt/target dbt/logs
