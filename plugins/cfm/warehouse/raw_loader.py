@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import tuple_row
 
 from cfm.sources.base import RawRecord, RejectedRecord, canonical_json, payload_hash
 
@@ -57,7 +58,7 @@ def land_batch(
                     "create temp table if not exists raw_stage "
                     "(like raw.file_drop including defaults) on commit delete rows"
                 )
-                with conn.cursor() as cur:
+                with conn.cursor(row_factory=tuple_row) as cur:
                     with cur.copy(
                         "copy raw_stage (source, account, source_record_id, source_updated_at, extracted_at, "
                         "run_id, payload, payload_hash) from stdin"
