@@ -93,7 +93,7 @@ def cmd_headline(args: argparse.Namespace, config: dict[str, Any]) -> int:
         print(f"{m[0]:%Y-%m}   {m[1]!s:>6} {ci:>15} {m[4]:>5} {m[5]!s:>6} {m[6]:>5} {m[7]!s:>9} {m[8]:>4} {m[9]:>6}")
     if topics:
         print("top topics: " + "; ".join(f"{label} ({n})" for label, n in topics))
-    print(f"marts: nps_daily, csat_daily, ces_daily, star_daily, cx_metrics_monthly, fct_feedback, topics")
+    print("marts: nps_daily, csat_daily, ces_daily, star_daily, cx_metrics_monthly, fct_feedback, topics")
     print(f"report: {project_path(config['report']['out_dir']) / 'leadership_report.html'}")
     return 0
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
-
 from cfm.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

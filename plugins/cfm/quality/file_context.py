@@ -10,7 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from cfm.quality.feedback_suite import build_suite
-from cfm.quality.validation import CHECKPOINT_NAME, EXPECTATIONS_DIR, INDEX_COLUMN, VALIDATION_NAME, get_context
+from cfm.quality.validation import (
+    CHECKPOINT_NAME,
+    EXPECTATIONS_DIR,
+    INDEX_COLUMN,
+    VALIDATION_NAME,
+    get_context,
+)
 
 DATA_SOURCE = "staged_feedback"
 ASSET = "staged_feedback_batch"

@@ -19,7 +19,6 @@ import psycopg
 from psycopg import sql
 
 from cfm.config import PROJECT_ROOT
-from cfm.quality.feedback_suite import SUITE_NAME
 
 log = logging.getLogger(__name__)
 # GE logs every documented method it registers at INFO; task logs should show our counts.

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from cfm.pipeline.ingest import sync_source
 from cfm.pipeline.transform import build_staging
 from cfm.quality import quarantine

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from cfm.privacy import pseudonymise
 from cfm.privacy.pseudonymise import customer_key, key_version
 
