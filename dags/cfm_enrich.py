@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import dag, task
+
 from cfm.assets import ENRICHED_FEEDBACK, VALIDATED_FEEDBACK
 
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import dag, task
+
 from cfm.assets import VALIDATED_FEEDBACK
 from cfm.sources.registry import source_names
 
@@ -39,6 +40,7 @@ def cfm_ingest():
         @task(task_id=f"ingest_{source}", pool=f"cfm_api_{source}")
         def ingest(**context) -> dict:
             from airflow.sdk.exceptions import AirflowSkipException
+
             from cfm import dag_tasks
 
             try:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pendulum
 from airflow.sdk import dag, task
-from cfm.assets import ENRICHED_FEEDBACK, FEEDBACK_MARTS
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode
 from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+from cfm.assets import ENRICHED_FEEDBACK, FEEDBACK_MARTS
 
 DBT_PROJECT = Path(os.environ.get("CFM_DBT_PROJECT_DIR", Path(__file__).resolve().parent.parent / "dbt"))
 MANIFEST = DBT_PROJECT / "target" / "manifest.json"

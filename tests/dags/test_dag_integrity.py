@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from cfm.config import PROJECT_ROOT
 from cfm.sources.registry import source_names
 

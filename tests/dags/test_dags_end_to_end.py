@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
+
 from cfm.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from cfm.config import PROJECT_ROOT, load_config
 from cfm.pipeline.batch_run import run_pipeline
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from cfm.pipeline.ingest import sync_source
 from cfm.pipeline.transform import build_staging
 from cfm.quality import quarantine

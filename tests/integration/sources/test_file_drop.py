@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import psycopg
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.file_drop import FileDropSource
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from cfm.privacy import pseudonymise
 from cfm.privacy.pseudonymise import customer_key, key_version
 

@@ -39,6 +39,7 @@ def test_non_utf8_file_is_rejected_whole_with_a_reason() -> None:
 
 def test_record_from_quarantine_requires_an_id() -> None:
     import pytest
+
     from cfm.sources.base import SourceError
 
     src = FileDropSource({"dir": "."})

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+
 from cfm.sources.http import ApiClient, RetryPolicy, SourceHTTPError, backoff_delay, retry_after_seconds
 from cfm.testing.fake_api import FakeApiServer, Fault, Response
 
