@@ -187,6 +187,14 @@ def cmd_demo(args: argparse.Namespace, config: dict[str, Any]) -> int:
     return cmd_headline(args, config)
 
 
+def cmd_erase(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    from cfm.privacy.erasure import erase_customer
+
+    result = erase_customer(_url(config), email=args.email, external_id=args.customer_id)
+    print(json.dumps(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cfm", description="Customer feedback pipeline.")
     p.add_argument("--config", help="path to cfm.yml (default: CFM_CONFIG or ./cfm.yml)")
@@ -233,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
     af = sub.add_parser("airflow", help="the airflow CLI with the project's AIRFLOW_HOME, DAGs and connections")
     af.add_argument("airflow_args", nargs=argparse.REMAINDER)
     af.set_defaults(fn=cmd_airflow)
+
+    er = sub.add_parser("erase", help="delete one customer's feedback everywhere (right to erasure)")
+    who = er.add_mutually_exclusive_group(required=True)
+    who.add_argument("--email")
+    who.add_argument("--customer-id")
+    er.set_defaults(fn=cmd_erase)
 
     qi = sub.add_parser("quality", help="Great Expectations context")
     qi.add_argument("action", choices=["init"])

@@ -18,7 +18,7 @@ from cfm.quality.validation import staged_feedback_views
 log = logging.getLogger(__name__)
 
 ITEM_COLUMNS = (
-    "feedback_id", "source", "payload_hash", "customer_email", "customer_external_id", "text_raw",
+    "feedback_id", "source", "account", "source_record_id", "payload_hash", "customer_email", "customer_external_id", "text_raw",
     "language_declared", "rating_type", "rating_value", "rating_scale_min", "rating_scale_max", "submitted_at",
 )
 
@@ -50,9 +50,13 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
     version = key_version(key)
     with psycopg.connect(url) as conn:
         items = pending_items(conn)
-        log.info("[enrich] %d records to enrich", len(items))
+        for item in items:
+            item["customer_key"] = customer_key(item["customer_email"], item["customer_external_id"], key)
+        suppressed = _purge_erased(conn, items)
+        items = [i for i in items if i["feedback_id"] not in suppressed]
+        log.info("[enrich] %d records to enrich, %d purged (erased customers)", len(items), len(suppressed))
         if not items:
-            return {"items": 0}
+            return {"items": 0, "suppressed": len(suppressed)}
         with conn.transaction():
             with conn.cursor() as cur:
                 cur.executemany(
@@ -63,8 +67,7 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
                         key_version = excluded.key_version, run_id = excluded.run_id
                     where ml.feedback_identity.customer_key is distinct from excluded.customer_key
                     """,
-                    [(i["feedback_id"], customer_key(i["customer_email"], i["customer_external_id"], key), version, run_id)
-                     for i in items],
+                    [(i["feedback_id"], i["customer_key"], version, run_id) for i in items],
                 )
         nlp_items = [
             {
@@ -90,4 +93,16 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
                     """,
                     [(i["feedback_id"], i["payload_hash"], run_id) for i in items],
                 )
-    return {"items": len(items), **{k: v for k, v in counts.items() if k != "items"}}
+    return {"items": len(items), "suppressed": len(suppressed), **{k: v for k, v in counts.items() if k != "items"}}
+
+
+def _purge_erased(conn: psycopg.Connection, items: list[dict[str, Any]]) -> set[str]:
+    """Records a source delivered again for a customer who asked to be erased are deleted, not stored."""
+    from cfm.privacy.erasure import erased_keys, purge_records
+
+    erased = erased_keys(conn)
+    hits = [i for i in items if i["customer_key"] in erased]
+    if hits:
+        with conn.transaction():
+            purge_records(conn, [(i["source"], i["account"], i["source_record_id"], i["feedback_id"]) for i in hits])
+    return {i["feedback_id"] for i in hits}

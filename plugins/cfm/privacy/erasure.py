@@ -1,0 +1,95 @@
+"""Right to erasure: delete one customer's feedback everywhere, embeddings included, and log it.
+
+The customer is named by email or external id; we find their records through the staging
+views (clear identity) and ml.feedback_identity (pseudonymous key), then delete raw rows,
+validation/enrichment state, ml rows, embeddings no other feedback uses, quarantined
+payloads and the fact rows. The request stays in ops.erasure_requests (key only, no email),
+so a record the source delivers again later is purged at enrichment instead of stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from cfm.privacy.pseudonymise import customer_key, normalise_email, pseudonym_key
+from cfm.quality.validation import staged_feedback_views
+
+log = logging.getLogger(__name__)
+
+RecordKey = tuple[str, str, str, str]  # source, account, source_record_id, feedback_id
+
+
+def find_records(conn: psycopg.Connection, key: str, email: str | None, external_id: str | None) -> list[RecordKey]:
+    found: list[RecordKey] = []
+    for view in staged_feedback_views(conn):
+        rows = conn.execute(
+            sql.SQL(
+                """
+                select s.source, s.account, s.source_record_id, s.feedback_id
+                from staging.{view} s
+                left join ml.feedback_identity i using (feedback_id)
+                where i.customer_key = %(key)s
+                   or (%(email)s::text is not null and lower(s.customer_email) = %(email)s)
+                   or (%(ext)s::text is not null and s.customer_external_id = %(ext)s)
+                """
+            ).format(view=sql.Identifier(view)),
+            {"key": key, "email": normalise_email(email) if email else None, "ext": external_id},
+        ).fetchall()
+        found.extend(rows)
+    return found
+
+
+def purge_records(conn: psycopg.Connection, records: list[RecordKey]) -> dict[str, int]:
+    """Delete the given records from every table Python owns, and from the fact table."""
+    counts: dict[str, int] = {}
+
+    def run(label: str, query: sql.Composable | str, params: Any) -> None:
+        counts[label] = counts.get(label, 0) + conn.execute(query, params).rowcount
+
+    ids = [r[3] for r in records]
+    hashes = [h for (h,) in conn.execute(
+        "select distinct text_hash from ml.feedback_enrichment where feedback_id = any(%s) and text_hash is not null", (ids,))]
+    for source, account, record_id, _ in records:
+        run("raw", sql.SQL("delete from raw.{} where account = %s and source_record_id = %s").format(sql.Identifier(source)),
+            (account, record_id))
+        run("quarantine", "delete from quarantine.records where source = %s and account = %s and source_record_id = %s",
+            (source, account, record_id))
+        run("validated", "delete from ops.validated_records where source = %s and account = %s and source_record_id = %s",
+            (source, account, record_id))
+    for table in ("ops.enriched_records", "ml.feedback_enrichment", "ml.topic_assignments", "ml.feedback_identity"):
+        run(table, sql.SQL("delete from {} where feedback_id = any(%s)").format(sql.SQL(table)), (ids,))
+    if hashes and conn.execute("select to_regclass('ml.embeddings') is not null").fetchone()[0]:
+        run("ml.embeddings", "delete from ml.embeddings e where text_hash = any(%s) and not exists "
+            "(select 1 from ml.feedback_enrichment f where f.text_hash = e.text_hash)", (hashes,))
+    if conn.execute("select to_regclass('marts.fct_feedback') is not null").fetchone()[0]:
+        run("marts.fct_feedback", "delete from marts.fct_feedback where feedback_id = any(%s)", (ids,))
+    return counts
+
+
+def erase_customer(url: str, *, email: str | None = None, external_id: str | None = None) -> dict[str, Any]:
+    if not (email or external_id):
+        raise ValueError("name the customer by email or external id")
+    key = customer_key(email, external_id, pseudonym_key())
+    with psycopg.connect(url) as conn, conn.transaction():
+        request_id = conn.execute("insert into ops.erasure_requests (customer_key) values (%s) returning request_id",
+                                  (key,)).fetchone()[0]
+        records = find_records(conn, key, email, external_id)
+        counts = purge_records(conn, records)
+        # Parser rejects carry the payload as received; match the email in it.
+        if email:
+            counts["quarantine_payloads"] = conn.execute(
+                "delete from quarantine.records where position(%s in lower(payload::text)) > 0",
+                (normalise_email(email),)).rowcount
+        conn.execute("update ops.erasure_requests set completed_at = now(), rows_deleted = %s where request_id = %s",
+                     (json.dumps(counts), request_id))
+    log.info("[erasure] request %s: %d records, %s", request_id, len(records), counts)
+    return {"request_id": request_id, "records": len(records), "deleted": counts}
+
+
+def erased_keys(conn: psycopg.Connection) -> set[str]:
+    return {k for (k,) in conn.execute("select customer_key from ops.erasure_requests where completed_at is not null")}
