@@ -163,7 +163,8 @@ def map_response(response: Mapping[str, Any], fields: Mapping[str, Mapping[str, 
         "text": text_row["answer_value"] if text_row else None,
         "customer_email": email,
         "customer_external_id": hidden.get("customer_id") or hidden.get("user_id"),
-        "language": language,
+        # Typeform has no response language; a hidden field is the usual way forms carry one.
+        "language": hidden.get("language") or hidden.get("lang") or language,
         "answers": answers,
     }
     if rating:

@@ -63,3 +63,8 @@ def test_times_parse_z_offsets_and_naive_as_utc() -> None:
     assert parse_time("2026-05-01T10:00:03") == datetime(2026, 5, 1, 10, 0, 3, tzinfo=UTC)
     assert parse_time("soon") is None and parse_time(None) is None
     assert api_time(datetime(2026, 5, 1, 10, 0, 3, 999, tzinfo=UTC)) == "2026-05-01T10:00:03"
+
+
+def test_a_hidden_language_field_wins_over_the_form_language() -> None:
+    m = map_response({"hidden": {"lang": "zh"}, "answers": []}, {}, {}, "en")
+    assert m["language"] == "zh"
