@@ -161,7 +161,8 @@ def map_response(response: Mapping[str, Any], questions: Mapping[str, Mapping[st
             answer_type, text, number = "nps_group", group, as_number(value)
         else:
             number = as_number(value)
-            choice_text = q.get("choices", {}).get(str(value if not isinstance(value, float) else int(value)))
+            code = int(value) if isinstance(value, float) and value.is_integer() else value
+            choice_text = q.get("choices", {}).get(str(code))
             answer_type = "choice" if (label is not None or choice_text) else "number"
             text = str(label) if label is not None else (choice_text or (None if value is None else str(value)))
         answers.append({"question_id": str(key), "question_text": q.get("text"), "answer_type": answer_type,

@@ -220,7 +220,8 @@ class TypeformSource(FeedbackSource):
                      "language": (definition.get("settings") or {}).get("language")}
         overlap = timedelta(minutes=float(self.config.get("overlap_minutes", 60)))
         lag = timedelta(minutes=float(self.config.get("lag_minutes", 30)))
-        page_size = int(self.config.get("page_size", 1000))
+        # Typeform caps page_size at 1000; a short page ends the walk, so never ask for more than it serves.
+        page_size = max(1, min(int(self.config.get("page_size", 1000)), 1000))
 
         cursor = dict(cursor or {})
         watermark = parse_time(cursor.get("watermark"))

@@ -66,3 +66,22 @@ def test_definition_recodes_and_configured_csat_scale() -> None:
 
 def test_as_number() -> None:
     assert as_number(8) == 8.0 and as_number(" 7.5 ") == 7.5 and as_number("x") is None and as_number(True) is None
+
+
+def test_base_url_comes_from_the_datacenter_and_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cfm.sources.base import SourceError
+    from cfm.sources.qualtrics import QualtricsSource
+
+    monkeypatch.delenv("CFM_QUALTRICS_BASE_URL", raising=False)
+    monkeypatch.delenv("CFM_QUALTRICS_DATACENTER", raising=False)
+    assert QualtricsSource({"datacenter": "fra1", "surveys": ["SV_1"]}).base_url() == "https://fra1.qualtrics.com/API/v3"
+    with pytest.raises(SourceError, match="datacenter"):
+        QualtricsSource({"surveys": ["SV_1"]}).base_url()
+    with pytest.raises(SourceError, match="no surveys configured"):
+        QualtricsSource({}).accounts()
+
+
+def test_float_codes_find_their_choice_text() -> None:
+    qs = {"QID5": {"text": "Tier", "choices": {"2": "Gold"}}}
+    m = map_response({"values": {"QID5": 2.0}, "labels": {}}, qs, {})
+    assert m["answers"][0]["answer_value"] == "Gold"

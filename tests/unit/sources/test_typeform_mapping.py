@@ -68,3 +68,15 @@ def test_times_parse_z_offsets_and_naive_as_utc() -> None:
 def test_a_hidden_language_field_wins_over_the_form_language() -> None:
     m = map_response({"hidden": {"lang": "zh"}, "answers": []}, {}, {}, "en")
     assert m["language"] == "zh"
+
+
+def test_forms_must_be_configured_with_ids() -> None:
+    import pytest
+    from cfm.sources.base import SourceError
+    from cfm.sources.typeform import TypeformSource
+
+    assert TypeformSource({"forms": ["a", {"id": "b", "nps_field": "nps"}]}).accounts() == ["a", "b"]
+    with pytest.raises(SourceError, match="no forms configured"):
+        TypeformSource({}).accounts()
+    with pytest.raises(SourceError, match="needs an id"):
+        TypeformSource({"forms": [{"nps_field": "nps"}]})
