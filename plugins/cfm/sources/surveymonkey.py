@@ -48,6 +48,13 @@ def parse_time(value: Any) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def primary_language(value: object) -> str | None:
+    """The primary language subtag, lower-case ("zh-CN" -> "zh"), or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip().lower().replace("_", "-").split("-")[0]
+
+
 def api_time(value: datetime) -> str:
     """SurveyMonkey's date filter format, `YYYY-MM-DDTHH:MM:SS` in UTC."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -183,7 +190,7 @@ def map_response(response: Mapping[str, Any], questions: Mapping[str, Mapping[st
         "text": text_row["answer_value"] if text_row else None,
         "customer_email": response.get("email_address") or custom.get("email") or None,
         "customer_external_id": response.get("custom_value") or custom.get("customer_id") or custom.get("cust") or None,
-        "language": response.get("language") or None,
+        "language": primary_language(response.get("language")),
         "answers": answers,
     }
     if rating_row and rating_type:

@@ -48,6 +48,13 @@ def parse_time(value: Any) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def primary_language(value: object) -> str | None:
+    """The primary language subtag, lower-case ("zh-CN" -> "zh"), or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip().lower().replace("_", "-").split("-")[0]
+
+
 def api_time(value: datetime) -> str:
     """Typeform's `since`/`until` format: ISO 8601 UTC to the second."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -164,7 +171,7 @@ def map_response(response: Mapping[str, Any], fields: Mapping[str, Mapping[str, 
         "customer_email": email,
         "customer_external_id": hidden.get("customer_id") or hidden.get("user_id"),
         # Typeform has no response language; a hidden field is the usual way forms carry one.
-        "language": hidden.get("language") or hidden.get("lang") or language,
+        "language": primary_language(hidden.get("language") or hidden.get("lang") or language),
         "answers": answers,
     }
     if rating:

@@ -55,3 +55,9 @@ def test_map_response_reads_ces_multi_choice_other_and_auto_nps() -> None:
 def test_plain_heading_strips_html() -> None:
     assert plain_heading("<p>How <b>easy</b>&nbsp;was it?</p>") == "How easy was it?"
     assert plain_heading(None) is None
+
+
+def test_primary_language() -> None:
+    from cfm.sources.surveymonkey import primary_language
+
+    assert primary_language("zh-CN") == "zh" and primary_language("EN") == "en" and primary_language("") is None
