@@ -1,0 +1,33 @@
+-- qualtrics: one row per answer of a response (the connector's mapping.answers, in answer order).
+with
+
+source as (
+
+    select * from {{ source('raw', 'qualtrics') }}
+
+),
+
+answers as (
+
+    select
+        {{ feedback_id('source.source', 'source.account', 'source.source_record_id') }} || '-' || answer.position as answer_id,
+        {{ feedback_id('source.source', 'source.account', 'source.source_record_id') }} as feedback_id,
+        source.source,
+        source.account,
+        source.source_record_id,
+        answer.position as answer_position,
+        nullif(answer.value->>'question_id', '') as question_id,
+        nullif(answer.value->>'question_text', '') as question_text,
+        nullif(answer.value->>'answer_type', '') as answer_type,
+        answer.value->>'answer_value' as answer_value,
+        {{ safe_numeric("answer.value->>'answer_number'") }} as answer_number
+
+    from source
+    cross join lateral jsonb_array_elements(
+        case when jsonb_typeof(source.payload->'mapping'->'answers') = 'array'
+            then source.payload->'mapping'->'answers' else '[]'::jsonb end
+    ) with ordinality as answer (value, position)
+
+)
+
+select * from answers

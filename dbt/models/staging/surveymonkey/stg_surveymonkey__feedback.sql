@@ -1,0 +1,70 @@
+-- SurveyMonkey: one row per survey response. The connector stores `{response, survey, mapping}`:
+-- the bulk response as received, the answered questions of /details, and its reading of the
+-- rating/text/customer with choice ids turned into text and scores (plugins/cfm/sources/surveymonkey.py).
+-- submitted_at is date_created (when the respondent answered); date_modified is source_updated_at.
+with
+
+source as (
+
+    select * from {{ source('raw', 'surveymonkey') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids and lineage
+        {{ feedback_id('source', 'account', 'source_record_id') }} as feedback_id,
+        source,
+        account,
+        source_record_id,
+        payload_hash,
+        run_id,
+        extracted_at,
+        source_updated_at,
+
+        -- when and where
+        {{ safe_timestamptz("payload->'response'->>'date_created'") }} as submitted_at,
+        payload->'response'->>'date_created' as submitted_at_raw,
+        'survey' as channel,
+
+        -- who (pseudonymised downstream; never leaves staging in clear)
+        nullif(lower(trim(payload->'mapping'->>'customer_email')), '') as customer_email,
+        nullif(trim(payload->'mapping'->>'customer_external_id'), '') as customer_external_id,
+
+        -- what they said
+        nullif(lower(trim(payload->'mapping'->>'language')), '') as language_declared,
+        nullif(trim(payload->'mapping'->>'text'), '') as text_raw,
+
+        -- ratings
+        nullif(payload->'mapping'->>'rating_type', '') as rating_type,
+        {{ safe_numeric("payload->'mapping'->>'rating_value'") }} as rating_value,
+        nullif(trim(payload->'mapping'->>'rating_value_raw'), '') as rating_value_raw,
+        coalesce(
+            {{ safe_numeric("payload->'mapping'->>'rating_scale_min'") }},
+            {{ default_scale_min("nullif(payload->'mapping'->>'rating_type', '')") }}
+        ) as rating_scale_min,
+        coalesce(
+            {{ safe_numeric("payload->'mapping'->>'rating_scale_max'") }},
+            {{ default_scale_max("nullif(payload->'mapping'->>'rating_type', '')") }}
+        ) as rating_scale_max,
+
+        -- context
+        coalesce(payload->'response'->>'survey_id', account) as survey_id,
+        nullif(payload->'mapping'->>'rating_question_id', '') as question_id,
+        cast(null as text) as thread_id,
+        jsonb_strip_nulls(jsonb_build_object(
+            'survey_title', payload->'survey'->>'title',
+            'response_status', payload->'response'->>'response_status',
+            'collector_id', payload->'response'->>'collector_id',
+            'collection_mode', payload->'response'->>'collection_mode',
+            'total_time_seconds', payload->'response'->'total_time',
+            'date_modified', payload->'response'->>'date_modified',
+            'custom_variables', payload->'response'->'custom_variables'
+        )) as attributes
+
+    from source
+
+)
+
+select * from renamed
