@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -20,6 +21,25 @@ from cryptography.hazmat.primitives.asymmetric import ec
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
 APP = "1234567890"
 OFFSETS = [-8, 8, -7, 4, 0, -3, 10]
+
+
+@pytest.fixture(scope="module")
+def module_warehouse(make_database: Callable[[], str]) -> str:
+    """One database for this module: creating and dropping one per test costs seconds each on a busy server."""
+    from cfm.warehouse.schema import ensure_warehouse
+
+    url = make_database()
+    with psycopg.connect(url) as conn:
+        ensure_warehouse(conn)
+    return url
+
+
+@pytest.fixture
+def warehouse(module_warehouse: str) -> str:
+    """The module's database, emptied of everything this source writes, so each test starts clean."""
+    with psycopg.connect(module_warehouse) as conn:
+        conn.execute("truncate raw.app_store, ops.sync_state, quarantine.records")
+    return module_warehouse
 
 
 def _pem(key: ec.EllipticCurvePrivateKey) -> str:

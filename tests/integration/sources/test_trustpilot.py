@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,25 @@ from cfm.testing.fake_apis.trustpilot import API_KEY, build_server
 
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
 UNIT = "bu0000000000000000000001"
+
+
+@pytest.fixture(scope="module")
+def module_warehouse(make_database: Callable[[], str]) -> str:
+    """One database for this module: creating and dropping one per test costs seconds each on a busy server."""
+    from cfm.warehouse.schema import ensure_warehouse
+
+    url = make_database()
+    with psycopg.connect(url) as conn:
+        ensure_warehouse(conn)
+    return url
+
+
+@pytest.fixture
+def warehouse(module_warehouse: str) -> str:
+    """The module's database, emptied of everything this source writes, so each test starts clean."""
+    with psycopg.connect(module_warehouse) as conn:
+        conn.execute("truncate raw.trustpilot, ops.sync_state, quarantine.records")
+    return module_warehouse
 
 
 def _ts(value: datetime) -> str:
@@ -261,6 +281,7 @@ def test_backfill_since_rereads_down_to_that_date_whatever_the_cursor(warehouse:
 
 def test_missing_api_key_fails_naming_the_credential_not_a_value(warehouse: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CFM_TRUSTPILOT_API_KEY", raising=False)
+    monkeypatch.setattr("cfm.sources.credentials._from_airflow", lambda source, key: None)  # no Airflow here: skip its slow import
     with build_server(dataset()) as server:
         with pytest.raises(Exception, match="CFM_TRUSTPILOT_API_KEY"):
             sync_source(warehouse, make_source(server), run_id="r1")
