@@ -173,15 +173,17 @@ class TrustpilotSource(FeedbackSource):
         else:
             page, high = 1, state.watermark
             stop_at, full = state.stop_point(self.config, now, since, default_rescan_days=30, default_full_days=7)
-        restarted = False
+        resumed_page = page if page > 1 else None
         while True:
             try:
                 reviews = self._fetch(account, page)
             except SourceHTTPError as exc:
-                # A saved page the API no longer serves (paging limits, page out of range): start over.
-                if exc.status in (400, 404) and page > 1 and not restarted:
-                    log.warning("[trustpilot/%s] page %d refused (HTTP %s); restarting the scan at page 1", account, page, exc.status)
-                    page, restarted = 1, True
+                # The saved page is no longer served (paging limits, page out of range): start over.
+                # A refusal in the middle of a fresh scan is a real error and fails the sync.
+                if exc.status in (400, 404) and page == resumed_page:
+                    log.warning("[trustpilot/%s] saved page %d refused (HTTP %s); restarting the scan at page 1",
+                                account, page, exc.status)
+                    page, resumed_page = 1, None
                     continue
                 raise
             records, rejects, created = parse_reviews_page(self.name, account, page, reviews)

@@ -250,6 +250,13 @@ def test_refused_resume_page_restarts_the_scan_and_unreadable_cursor_means_full_
         assert (again["inserted"], again["unchanged"]) == (0, 7)
         assert len(stored(warehouse)) == 7
 
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("delete from ops.sync_state")
+    with build_server(dataset(), max_page=2) as server:  # a paging limit hit by a fresh scan fails loudly
+        with pytest.raises(SourceHTTPError, match="HTTP 400"):
+            sync_source(warehouse, make_source(server), run_id="r3")
+        assert pages_requested(server) == ["1", "2", "3"]
+
 
 def test_private_endpoint_needs_the_bearer_token_and_keeps_the_referral_email(
     warehouse: str, creds: None, monkeypatch: pytest.MonkeyPatch
