@@ -101,6 +101,16 @@ def _response_of(review: Mapping[str, Any], included: Mapping[tuple[Any, Any], M
     return None
 
 
+def parse_rate_limit(header: str | None) -> dict[str, int]:
+    """Apple's `X-Rate-Limit: user-hour-lim:3600;user-hour-rem:3512;` as {"user-hour-lim": 3600, ...}."""
+    limits: dict[str, int] = {}
+    for part in (header or "").split(";"):
+        name, _, value = part.partition(":")
+        if name.strip() and value.strip().isdigit():
+            limits[name.strip()] = int(value.strip())
+    return limits
+
+
 def next_link(document: Mapping[str, Any]) -> str | None:
     links = document.get("links")
     value = links.get("next") if isinstance(links, Mapping) else None
@@ -129,6 +139,8 @@ class AppStoreSource(FeedbackSource):
         self._clock = clock
         self._api: ApiClient | None = None
         self._token: AppStoreToken | None = None
+        #: The last `X-Rate-Limit` header seen, parsed (logged when under 10% is left).
+        self.rate_limit: dict[str, int] = {}
 
     def accounts(self) -> list[str]:
         apps = self.config.get("apps") or []
@@ -167,7 +179,15 @@ class AppStoreSource(FeedbackSource):
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
         api = self.api()
         api.session.headers.update(self.token.auth_header())  # re-minted here when close to expiry
-        document = api.get_json(path, params=params)
+        response = api.request("GET", path, params=params)
+        try:
+            document = response.json()
+        except ValueError:
+            raise SourceError(self.name, f"{urlsplit(path).path}: response is not JSON") from None
+        self.rate_limit = parse_rate_limit(response.headers.get("X-Rate-Limit"))
+        remaining, limit = self.rate_limit.get("user-hour-rem"), self.rate_limit.get("user-hour-lim")
+        if remaining is not None and limit and remaining < limit // 10:
+            log.warning("[app_store] %d of %d API calls left in this hour", remaining, limit)
         if not isinstance(document, Mapping) or not isinstance(document.get("data"), list):
             raise SourceError(self.name, f"{urlsplit(path).path}: response has no 'data' list")
         return document

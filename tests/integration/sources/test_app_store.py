@@ -180,6 +180,7 @@ def test_rate_limit_server_error_and_timeout_are_retried(warehouse: str, key: ec
     assert result["inserted"] == 7
     assert sleeps[0] == 3.0 and len(sleeps) == 3
     assert source.api().stats == {"requests": 6, "retries": 3, "rate_limited": 1}
+    assert source.rate_limit["user-hour-lim"] == 3600  # the quota header of the last page is kept
     assert sorted(stored(warehouse)) == [f"rev-{n}" for n in range(7)]
 
 

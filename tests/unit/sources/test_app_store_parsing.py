@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import jwt
 import pytest
-from cfm.sources.app_store import next_link, parse_reviews_document
+from cfm.sources.app_store import next_link, parse_rate_limit, parse_reviews_document
 from cfm.sources.app_store_auth import AppStoreToken
 from cfm.sources.base import SourceError
 from cryptography.hazmat.primitives import serialization
@@ -64,3 +64,8 @@ def test_bad_keys_are_refused_without_echoing_them() -> None:
     p384_key = ec.generate_private_key(ec.SECP384R1())
     with pytest.raises(SourceError, match="P-256"):
         AppStoreToken("app_store", "iss", "KID", _pem(p384_key))
+
+
+def test_rate_limit_header_is_parsed_tolerantly() -> None:
+    assert parse_rate_limit("user-hour-lim:3600;user-hour-rem:3512;") == {"user-hour-lim": 3600, "user-hour-rem": 3512}
+    assert parse_rate_limit(None) == {} and parse_rate_limit("garbage;x:y") == {}
