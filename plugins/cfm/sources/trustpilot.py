@@ -167,7 +167,8 @@ class TrustpilotSource(FeedbackSource):
         state = ScanState.from_cursor(self.name, account, cursor)
         now = self._now()
         resume = state.resume if since is None else None
-        if resume and isinstance(resume["at"], int) and resume["at"] > 1:
+        # A page number only means something with the page size it was counted in.
+        if resume and isinstance(resume["at"], int) and resume["at"] > 1 and resume.get("per_page") == self.per_page:
             page, stop_at, high, full = resume["at"], resume["stop_at"], resume["high"], resume["full"]
             log.info("[trustpilot/%s] resuming the interrupted scan at page %d", account, page)
         else:
@@ -192,7 +193,8 @@ class TrustpilotSource(FeedbackSource):
             reached_stop = stop_at is not None and bool(created) and min(created) < stop_at
             more = len(reviews) >= self.per_page and not reached_stop
             if more:
-                next_cursor = state.as_cursor(resume={"at": page + 1, "high": iso(high), "stop_at": iso(stop_at), "full": full})
+                next_cursor = state.as_cursor(resume={"at": page + 1, "per_page": self.per_page, "high": iso(high),
+                                                     "stop_at": iso(stop_at), "full": full})
             else:
                 next_cursor = state.finished(high, now if full else None)
             yield ExtractBatch(records=records, rejects=rejects, cursor=next_cursor)
@@ -229,7 +231,7 @@ class ScanState:
                 at = resume["at"]
                 if not isinstance(at, (int, str)) or isinstance(at, bool) or at in ("", 0):
                     raise ValueError
-                parsed_resume = {"at": at, "high": parse_timestamp(resume.get("high")),
+                parsed_resume = {"at": at, "per_page": resume.get("per_page"), "high": parse_timestamp(resume.get("high")),
                                  "stop_at": parse_timestamp(resume.get("stop_at")), "full": bool(resume.get("full"))}
             except (KeyError, TypeError, ValueError):
                 log.warning("[%s/%s] saved resume point is unreadable; starting the scan from page 1", source, account)

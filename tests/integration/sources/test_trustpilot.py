@@ -215,7 +215,7 @@ def test_killed_mid_sync_resumes_from_the_saved_page_without_loss_or_duplicates(
             sync_source(warehouse, source, run_id="r1")
         assert sorted(stored(warehouse)) == ["r0", "r1", "r2"]
         assert saved_cursor(warehouse) == {"watermark": None, "last_full_scan_at": None,
-                                           "resume": {"at": 2, "high": _ts(NOW - timedelta(hours=1)), "stop_at": None,
+                                           "resume": {"at": 2, "per_page": 3, "high": _ts(NOW - timedelta(hours=1)), "stop_at": None,
                                                       "full": True}}
 
         server.faults.clear()
@@ -236,7 +236,7 @@ def test_refused_resume_page_restarts_the_scan_and_unreadable_cursor_means_full_
     with build_server(dataset(), max_page=3) as server:
         with psycopg.connect(warehouse) as conn:
             conn.execute("insert into ops.sync_state (source, account, cursor, run_id) values ('trustpilot', %s, %s, 'r0')",
-                         (UNIT, '{"watermark": null, "resume": {"at": 9, "high": null, "stop_at": null, "full": true}}'))
+                         (UNIT, '{"watermark": null, "resume": {"at": 9, "per_page": 3, "high": null, "stop_at": null, "full": true}}'))
         result = sync_source(warehouse, make_source(server), run_id="r1")
         assert pages_requested(server) == ["9", "1", "2", "3"]
         assert result["inserted"] == 7
@@ -249,6 +249,13 @@ def test_refused_resume_page_restarts_the_scan_and_unreadable_cursor_means_full_
         assert pages_requested(server) == ["1", "2", "3"]  # the whole history again, nothing duplicated
         assert (again["inserted"], again["unchanged"]) == (0, 7)
         assert len(stored(warehouse)) == 7
+
+        with psycopg.connect(warehouse) as conn:  # saved with another page size: page 3 would skip reviews
+            conn.execute("update ops.sync_state set cursor = %s",
+                         ('{"watermark": null, "resume": {"at": 3, "per_page": 2, "full": true}}',))
+        server.requests.clear()
+        sync_source(warehouse, make_source(server), run_id="r3")
+        assert pages_requested(server) == ["1", "2", "3"]
 
     with psycopg.connect(warehouse) as conn:
         conn.execute("delete from ops.sync_state")
