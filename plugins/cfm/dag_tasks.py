@@ -20,9 +20,10 @@ class SourceDisabled(Exception):
 
 
 def _url() -> str:
-    from cfm.warehouse.connection import warehouse_url
+    """The `cfm_warehouse` Airflow connection; CFM_WAREHOUSE_URL or cfm.yml when it is not defined."""
+    from cfm.warehouse.connection import airflow_connection_url, warehouse_url
 
-    return warehouse_url(load_config())
+    return airflow_connection_url() or warehouse_url(load_config())
 
 
 def prepare() -> None:

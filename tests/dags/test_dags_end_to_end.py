@@ -42,8 +42,8 @@ def airflow_run(make_database, tmp_path_factory, dbt_manifest):
     config["report"] = {"out_dir": str(tmp / "out")}
     (tmp / "cfm.yml").write_text(yaml.safe_dump(config))
     env = {**os.environ, **airflow_env(url, load_config(tmp / "cfm.yml")),
-           "AIRFLOW_HOME": str(tmp / "airflow_home"), "CFM_CONFIG": str(tmp / "cfm.yml"),
-           "CFM_WAREHOUSE_URL": url}
+           "AIRFLOW_HOME": str(tmp / "airflow_home"), "CFM_CONFIG": str(tmp / "cfm.yml")}
+    env.pop("CFM_WAREHOUSE_URL", None)  # tasks must find the warehouse through the cfm_warehouse connection
     airflow = shutil.which("airflow") or str(Path(sys.executable).with_name("airflow"))
 
     def run(*args: str) -> subprocess.CompletedProcess:

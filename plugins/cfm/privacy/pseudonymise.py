@@ -14,6 +14,7 @@ import secrets
 import unicodedata
 
 from cfm.config import PROJECT_ROOT
+from cfm.runtime import in_airflow_task
 
 # For local runs on the embedded warehouse only: a random key made once, never committed.
 LOCAL_KEY_FILE = PROJECT_ROOT / ".cfm" / "pseudonym.key"
@@ -25,7 +26,7 @@ class MissingPseudonymKey(RuntimeError):
 
 def pseudonym_key() -> bytes:
     value = os.environ.get("CFM_PSEUDONYM_KEY")
-    if not value:
+    if not value and in_airflow_task():
         try:
             from airflow.sdk import Connection
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 
+from cfm.runtime import in_airflow_task
 from cfm.sources.base import SourceError
 
 
 def _from_airflow(source: str, key: str) -> str | None:
-    try:
-        from airflow.sdk import Connection
-    except ImportError:
+    if not in_airflow_task():
         return None
+    from airflow.sdk import Connection
+
     try:
         conn = Connection.get(f"cfm_{source}")
     except Exception:  # no such connection, or not inside a task context

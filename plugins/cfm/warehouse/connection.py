@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 
 from cfm.config import load_config, project_path
+from cfm.runtime import in_airflow_task
 
 
 def warehouse_url(config: dict[str, Any] | None = None) -> str:
@@ -17,16 +18,15 @@ def warehouse_url(config: dict[str, Any] | None = None) -> str:
     config = config or load_config()
     if config["warehouse"].get("url"):
         return config["warehouse"]["url"]
-    from_airflow = _airflow_connection_url()
-    if from_airflow:
-        return from_airflow
     from cfm.warehouse.embedded import ensure_embedded
 
     return ensure_embedded(project_path(config["warehouse"]["embedded_dir"]), int(config["warehouse"]["embedded_port"]))
 
 
-def _airflow_connection_url() -> str | None:
+def airflow_connection_url() -> str | None:
     """The `cfm_warehouse` Airflow connection, when running inside an Airflow task."""
+    if not in_airflow_task():
+        return None
     try:
         from airflow.sdk import Connection
 

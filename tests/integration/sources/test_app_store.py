@@ -10,13 +10,14 @@ from typing import Any
 import jwt
 import psycopg
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.app_store import AppStoreSource
 from cfm.sources.http import RetryPolicy, SourceHTTPError
 from cfm.testing.fake_api import Fault
 from cfm.testing.fake_apis.app_store import ISSUER_ID, KEY_ID, AppStoreDataset, build_server
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
 APP = "1234567890"

@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.base import SourceError
 from cfm.sources.http import RetryPolicy

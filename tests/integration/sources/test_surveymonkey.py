@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 import pytest
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.http import RetryPolicy
 from cfm.sources.surveymonkey import SurveyMonkeySource

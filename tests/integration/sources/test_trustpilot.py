@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 import pytest
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.http import RetryPolicy, SourceHTTPError
 from cfm.sources.trustpilot import TrustpilotSource

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.app_store import AppStoreSource
 from cfm.sources.trustpilot import TrustpilotSource

@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.http import RetryPolicy, SourceHTTPError
 from cfm.sources.typeform import TypeformSource

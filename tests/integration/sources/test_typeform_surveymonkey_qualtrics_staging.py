@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+
 from cfm.config import PROJECT_ROOT
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.registry import build_source

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from cfm.sources.app_store import next_link, parse_rate_limit, parse_reviews_document
 from cfm.sources.app_store_auth import AppStoreToken
 from cfm.sources.base import SourceError
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 DOC = {
     "data": [

@@ -8,6 +8,7 @@ import json
 import zipfile
 
 import pytest
+
 from cfm.sources.qualtrics import as_number, map_response, read_export, survey_questions
 
 

@@ -72,6 +72,7 @@ def test_a_hidden_language_field_wins_over_the_form_language() -> None:
 
 def test_forms_must_be_configured_with_ids() -> None:
     import pytest
+
     from cfm.sources.base import SourceError
     from cfm.sources.typeform import TypeformSource
 
