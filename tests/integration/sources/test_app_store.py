@@ -202,9 +202,12 @@ def test_malformed_reviews_go_to_quarantine_named_by_record_and_field(warehouse:
         rows = conn.execute("select source, account, record_ref, field, reason from quarantine.records order by field").fetchall()
     assert rows == [
         ("app_store", APP, "rev-11", "attributes.createdDate",
+         f"source=app_store account={APP} record=rev-11 field=attributes.createdDate: "
          "field 'attributes.createdDate' is not an ISO 8601 timestamp: '31/10/2026'"),
-        ("app_store", APP, "rev-norating", "attributes.rating", "required field 'attributes.rating' is missing"),
-        ("app_store", APP, "page 1 item 1", "id", "required field 'id' is missing or empty"),
+        ("app_store", APP, "rev-norating", "attributes.rating",
+         f"source=app_store account={APP} record=rev-norating field=attributes.rating: required field 'attributes.rating' is missing"),
+        ("app_store", APP, "page 1 item 1", "id",
+         f"source=app_store account={APP} record=page 1 item 1 field=id: required field 'id' is missing or empty"),
     ]
 
 

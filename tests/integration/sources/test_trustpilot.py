@@ -191,9 +191,12 @@ def test_malformed_reviews_go_to_quarantine_named_by_record_and_field(warehouse:
         rows = conn.execute("select source, account, record_ref, field, reason, payload->>'title' from quarantine.records "
                             "order by field").fetchall()
     assert rows == [
-        ("trustpilot", UNIT, "r91", "createdAt", "field 'createdAt' is not an ISO 8601 timestamp: 'yesterday'", "title 91"),
-        ("trustpilot", UNIT, "page 1 item 2", "id", "required field 'id' is missing or empty", "title 90"),
-        ("trustpilot", UNIT, "r92", "stars", "required field 'stars' is missing", "title 92"),
+        ("trustpilot", UNIT, "r91", "createdAt", f"source=trustpilot account={UNIT} record=r91 field=createdAt: "
+         "field 'createdAt' is not an ISO 8601 timestamp: 'yesterday'", "title 91"),
+        ("trustpilot", UNIT, "page 1 item 2", "id", f"source=trustpilot account={UNIT} record=page 1 item 2 field=id: "
+         "required field 'id' is missing or empty", "title 90"),
+        ("trustpilot", UNIT, "r92", "stars", f"source=trustpilot account={UNIT} record=r92 field=stars: "
+         "required field 'stars' is missing", "title 92"),
     ]
     assert again["quarantined"] == 2  # the two on pages 1-2 are read again...
     with psycopg.connect(warehouse) as conn:  # ...and stored once (quarantine dedups on the payload hash)
