@@ -175,12 +175,15 @@ class GmailSource(FeedbackSource):
         Retry-After wins over the computed backoff when the server sends it. Other errors
         are raised as googleapiclient HttpError for the caller to interpret (404, 400).
         """
+        from google.auth.exceptions import RefreshError
         from googleapiclient.errors import HttpError
         from httplib2 import HttpLib2Error
 
         for attempt in range(1, self.policy.max_attempts + 1):
             try:
                 return request.execute(num_retries=0)
+            except RefreshError:
+                raise SourceError(self.name, f"{what}: HTTP 401, credentials rejected and could not be refreshed") from None
             except HttpError as exc:
                 status = exc.status_code
                 if status == 401:
