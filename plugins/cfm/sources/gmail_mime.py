@@ -186,7 +186,7 @@ _SIGNOFFS = re.compile(
     r"best( regards)?|kind regards|warm regards|regards|many thanks|thanks( a lot)?|thank you|cheers|sincerely|yours( truly)?|br"
     r"|sent from my [\w\s]+|get outlook for \w+"
     r"|مع (خالص )?(التحيات|تحياتي)|تحياتي|مع الشكر|وشكرا|شكرا جزيلا|مع أطيب التحيات|أرسلت من"
-    r"|此致|敬礼|祝好|谢谢|谢谢[!！]|顺祝商祺|发自我的\w+|從我的\w+傳送|来自\w+"
+    r"|此致|敬礼|祝好|谢谢|謝謝|谢谢[!！]|顺祝商祺|发自我的\w+|從我的\w+傳送|来自\w+"
     r")[\s,.!،，。]*$",
     re.I,
 )
