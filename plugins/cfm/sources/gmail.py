@@ -347,12 +347,22 @@ class GmailSource(FeedbackSource):
                     continue
                 raise
             self.stats["fetched"] += 1
+            if not self._has_labels(account, message):
+                self.stats["skipped"] += 1
+                continue
             outcome = self.to_record(account, message, ref=str(message_id))
             if isinstance(outcome, RejectedRecord):
                 rejects.append(outcome)
             elif outcome is not None:
                 records.append(outcome)
         return records, rejects
+
+    def _has_labels(self, account: str, message: Any) -> bool:
+        """The inbox's label_ids filter, applied client-side too: history.list cannot AND several labels."""
+        wanted = self.inboxes()[account].get("label_ids") or []
+        if not wanted or not isinstance(message, dict):
+            return True
+        return set(wanted) <= set(message.get("labelIds") or [])
 
     # -- records ---------------------------------------------------------------------------
 

@@ -156,6 +156,20 @@ def test_history_sync_adds_new_mail_and_updates_a_relabelled_message(warehouse, 
                                   "last_internal_date_ms": _last_ms(dataset)}
 
 
+def test_label_filter_applies_to_listing_and_history(warehouse, dataset, server, sleeps) -> None:
+    inbox_msg = dataset.add_message(INBOX, _plain(1))
+    dataset.add_message(INBOX, _plain(2), labels=("Label_archive",))
+    source = _source(server, sleeps, inboxes=[{"address": INBOX, "label_ids": ["INBOX"], "query": ""}])
+    sync_source(warehouse, source, run_id="r1")
+    assert _list_requests(server)[0].query["labelIds"] == ["INBOX"]
+    assert _list_requests(server)[0].arg("q") == "after:1777593600"
+    later = dataset.add_message(INBOX, _plain(3))
+    dataset.add_message(INBOX, _plain(4), labels=("SENT",))
+    result = sync_source(warehouse, source, run_id="r2")
+    assert (result["received"], source.stats["skipped"]) == (1, 1)
+    assert sorted(_rows(warehouse)) == sorted([inbox_msg, later])
+
+
 def test_rate_limit_and_server_errors_are_retried_on_list_and_per_message_paths(warehouse, dataset, server, sleeps) -> None:
     ids = [dataset.add_message(INBOX, _plain(n)) for n in range(1, 5)]
     server.inject(
