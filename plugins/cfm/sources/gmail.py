@@ -332,12 +332,13 @@ class GmailSource(FeedbackSource):
 
         records: list[RawRecord] = []
         rejects: list[RejectedRecord] = []
-        svc = self.service(account)
+        # Building a resource from the discovery document is costly: once per page, not per message.
+        messages_api = self.service(account).users().messages()
         for message_id, ref in refs:
             if not message_id:
                 rejects.append(RejectedRecord(self.name, account, ref, "id", "message reference has no 'id'", {"ref": ref}))
                 continue
-            request = svc.users().messages().get(userId=user_id, id=message_id, format="raw")
+            request = messages_api.get(userId=user_id, id=message_id, format="raw")
             try:
                 message = self.execute(request, "users.messages.get")
             except HttpError as exc:
