@@ -109,12 +109,14 @@ class _HtmlText(HTMLParser):
         self.parts: list[str] = []
         self.stack: list[bool] = []  # per open non-void element: does it start a skipped region
         self.skipping = 0
+        self.stopped = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = " ".join(v or "" for k, v in attrs if k == "class")
-        skip = tag in self.SKIP or "gmail_quote" in classes or "moz-cite-prefix" in classes or any(
-            k == "id" and (v or "").lower() in ("divrplyfwdmsg", "appendonsend") for k, v in attrs
-        )
+        if any(k == "id" and (v or "").lower() in ("divrplyfwdmsg", "appendonsend") for k, v in attrs):
+            # Outlook puts the quoted message *after* these markers, as siblings: stop reading there.
+            self.stopped = True
+        skip = tag in self.SKIP or "gmail_quote" in classes or "moz-cite-prefix" in classes
         if tag in self.BLOCK:
             self.parts.append("\n")
         if tag in self.VOID:
@@ -132,7 +134,7 @@ class _HtmlText(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.skipping:
+        if not self.skipping and not self.stopped:
             self.parts.append(data)
 
 

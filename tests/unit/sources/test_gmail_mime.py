@@ -49,6 +49,12 @@ def test_html_only_body_becomes_text_without_quoted_block() -> None:
     assert parsed.text == "Refund still missing & no reply.\n\nSecond line"
 
 
+def test_outlook_html_reply_stops_at_the_reply_header() -> None:
+    html = ('<div>Works now, thank you.</div><div id="appendonsend"></div><hr>'
+            '<div id="divRplyFwdMsg"><b>From:</b> Support<br><b>Sent:</b> Monday</div><div>Old answer text</div>')
+    assert html_to_text(html) == "Works now, thank you."
+
+
 def test_arabic_windows_1256_quoted_printable() -> None:
     text = "التطبيق يتوقف عند الدفع، أرجو المساعدة"
     subject = "=?windows-1256?B?" + base64.b64encode("شكوى".encode("cp1256")).decode() + "?="
