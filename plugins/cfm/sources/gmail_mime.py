@@ -56,6 +56,8 @@ EXCLUSION_REASONS = ("auto_reply", "bounce", "bulk")
 def decode_base64url(data: str) -> bytes:
     """Decode Gmail's base64url (padding optional; stray whitespace tolerated)."""
     cleaned = re.sub(r"\s+", "", data)
+    if not re.fullmatch(r"[A-Za-z0-9_-]*={0,2}", cleaned):
+        raise ValueError("characters outside the base64url alphabet")
     return base64.urlsafe_b64decode(cleaned + "=" * (-len(cleaned) % 4))
 
 
