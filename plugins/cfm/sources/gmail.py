@@ -169,11 +169,12 @@ class GmailSource(FeedbackSource):
             )
         return self._services[address]
 
-    def execute(self, request: Any, what: str) -> dict[str, Any]:
+    def execute(self, request: Any, what: str, handles: tuple[int, ...] = ()) -> dict[str, Any]:
         """Run one API request with the shared retry policy: 429, 5xx, rate-limit 403s and timeouts retried.
 
-        Retry-After wins over the computed backoff when the server sends it. Other errors
-        are raised as googleapiclient HttpError for the caller to interpret (404, 400).
+        Retry-After wins over the computed backoff when the server sends it. Statuses in
+        `handles` are raised as googleapiclient HttpError for the caller to interpret (404
+        expired history, 400 expired page token); any other failure is a SourceError.
         """
         from google.auth.exceptions import RefreshError
         from googleapiclient.errors import HttpError
@@ -189,8 +190,10 @@ class GmailSource(FeedbackSource):
                 if status == 401:
                     raise SourceError(self.name, f"{what}: HTTP 401, credentials rejected (token expired or revoked)") from None
                 retryable = status in RETRYABLE_STATUS or (status == 403 and _reasons(exc) & RATE_LIMIT_REASONS)
-                if not retryable:
+                if not retryable and status in handles:
                     raise
+                if not retryable:
+                    raise SourceError(self.name, f"{what}: HTTP {status}: {_short_reason(exc)}") from exc
                 if attempt == self.policy.max_attempts:
                     raise SourceError(self.name, f"{what}: HTTP {status} after {attempt} attempts") from exc
                 delay = retry_after_seconds(exc.resp.get("retry-after"))
@@ -259,7 +262,8 @@ class GmailSource(FeedbackSource):
             if page_token:
                 params["pageToken"] = page_token
             try:
-                listing = self.execute(svc.users().messages().list(**params), "users.messages.list")
+                listing = self.execute(svc.users().messages().list(**params), "users.messages.list",
+                                       handles=(400,) if page_token else ())
             except HttpError as exc:
                 if exc.status_code == 400 and page_token:
                     log.warning("[gmail/%s] list page token rejected (HTTP 400); restarting the listing after %s",
@@ -300,7 +304,7 @@ class GmailSource(FeedbackSource):
             if page_token:
                 params["pageToken"] = page_token
             try:
-                resp = self.execute(svc.users().history().list(**params), "users.history.list")
+                resp = self.execute(svc.users().history().list(**params), "users.history.list", handles=(404,))
             except HttpError as exc:
                 if exc.status_code != 404:
                     raise
@@ -340,7 +344,7 @@ class GmailSource(FeedbackSource):
                 continue
             request = messages_api.get(userId=user_id, id=message_id, format="raw")
             try:
-                message = self.execute(request, "users.messages.get")
+                message = self.execute(request, "users.messages.get", handles=(404,))
             except HttpError as exc:
                 if exc.status_code == 404:
                     self.stats["gone"] += 1
@@ -421,6 +425,12 @@ def _internal_ms(message: Mapping[str, Any]) -> int:
         return int(message.get("internalDate") or 0)
     except (TypeError, ValueError):
         return 0
+
+
+def _short_reason(exc: Any) -> str:
+    reasons = ", ".join(sorted(_reasons(exc)))
+    text = str(getattr(exc, "reason", "") or "").strip().replace("\n", " ")[:200]
+    return f"{text} ({reasons})" if reasons else text or "no detail"
 
 
 def _reasons(exc: Any) -> set[str]:

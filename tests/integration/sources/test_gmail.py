@@ -292,6 +292,17 @@ def test_backfill_relists_from_since_and_deleted_messages_are_skipped(warehouse,
     assert len(_rows(warehouse)) == 3  # a backfill never deletes what was stored
 
 
+def test_a_non_retryable_error_fails_the_sync_with_the_source_and_reason(warehouse, dataset, server, sleeps) -> None:
+    dataset.add_message(INBOX, _plain(1))
+    server.inject(Fault(status=403, path=r"/profile$", body={"error": {"code": 403, "message": "Delegation denied",
+                                                                       "errors": [{"reason": "domainPolicy"}]}}))
+    with pytest.raises(SourceError, match=r"\[gmail\] users.getProfile: HTTP 403: .*domainPolicy"):
+        sync_source(warehouse, _source(server, sleeps), run_id="r1")
+    assert sleeps == []  # not retried
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select count(*) from ops.sync_state").fetchone()[0] == 0
+
+
 def test_bad_credentials_fail_with_the_source_named_and_no_secret(warehouse, dataset, server, sleeps, monkeypatch) -> None:
     dataset.add_message(INBOX, _plain(1))
     monkeypatch.setenv("CFM_GMAIL_TOKEN", "wrong-token-value")
