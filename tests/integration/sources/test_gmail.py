@@ -100,6 +100,11 @@ def _last_ms(ds: GmailDataset) -> int:
     return max(m.internal_date_ms for m in ds.mailbox(INBOX).messages.values())
 
 
+def _history_cursor(ds: GmailDataset, last_ms: int | None = None) -> dict[str, Any]:
+    return {"phase": "history", "history_id": str(ds.mailbox(INBOX).history_id),
+            "last_internal_date_ms": _last_ms(ds) if last_ms is None else last_ms}
+
+
 def _list_requests(server: FakeApiServer) -> list:
     return [r for r in server.requests if r.path.endswith("/messages")]
 
@@ -168,6 +173,7 @@ def test_label_filter_applies_to_listing_and_history(warehouse, dataset, server,
     result = sync_source(warehouse, source, run_id="r2")
     assert (result["received"], source.stats["skipped"]) == (1, 1)
     assert sorted(_rows(warehouse)) == sorted([inbox_msg, later])
+    assert _cursor(warehouse) == _history_cursor(dataset, dataset.mailbox(INBOX).messages[later].internal_date_ms)
 
 
 def test_rate_limit_and_server_errors_are_retried_on_list_and_per_message_paths(warehouse, dataset, server, sleeps) -> None:
@@ -188,6 +194,7 @@ def test_rate_limit_and_server_errors_are_retried_on_list_and_per_message_paths(
     assert 7.0 in sleeps  # Retry-After honoured
     assert len(sleeps) == 4 and all(0 <= s <= 60 for s in sleeps)
     assert server.faults == []
+    assert _cursor(warehouse) == _history_cursor(dataset)
 
 
 def test_a_timed_out_call_is_retried(warehouse, dataset, server, sleeps) -> None:
@@ -197,6 +204,7 @@ def test_a_timed_out_call_is_retried(warehouse, dataset, server, sleeps) -> None
     result = sync_source(warehouse, source, run_id="r1")
     assert result["inserted"] == 1 and list(_rows(warehouse)) == [mid]
     assert source.stats["retries"] == 1 and len(sleeps) == 1
+    assert _cursor(warehouse) == _history_cursor(dataset)
 
 
 def test_expired_history_id_falls_back_to_a_bounded_relist(warehouse, dataset, server, sleeps) -> None:
@@ -249,6 +257,8 @@ def test_malformed_messages_go_to_quarantine_naming_source_record_and_field(ware
         ("gmail", INBOX, no_raw, "raw", "source_parse", no_raw),
     ]
     assert "internalDate" in q[0][5] and "raw" in q[1][5]
+    # The watermark only counts stored messages.
+    assert _cursor(warehouse) == _history_cursor(dataset, dataset.mailbox(INBOX).messages[good].internal_date_ms)
 
 
 def test_killed_mid_sync_resumes_from_the_saved_page_without_loss_or_duplicates(warehouse, dataset, server, sleeps) -> None:
@@ -290,6 +300,7 @@ def test_backfill_relists_from_since_and_deleted_messages_are_skipped(warehouse,
     assert (result["received"], result["inserted"]) == (2, 0)
     assert "after:1783209600" in _list_requests(server)[0].arg("q")
     assert len(_rows(warehouse)) == 3  # a backfill never deletes what was stored
+    assert _cursor(warehouse) == _history_cursor(dataset)
 
 
 def test_a_non_retryable_error_fails_the_sync_with_the_source_and_reason(warehouse, dataset, server, sleeps) -> None:
