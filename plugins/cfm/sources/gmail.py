@@ -85,6 +85,8 @@ class GmailSource(FeedbackSource):
             timeout=float(cfg.get("timeout_seconds", 30.0)),
         )
         self.page_size = max(1, min(500, int(cfg.get("page_size", 100))))
+        # Gmail accepts at most 100 calls per batch and recommends 50; 1 = one HTTP call per message.
+        self.fetch_batch_size = max(1, min(100, int(cfg.get("fetch_batch_size", 50))))
         self.overlap = timedelta(minutes=float(cfg.get("overlap_minutes", 60)))
         self.lookback_days = int(cfg.get("lookback_days", 90))
         self.track_label_changes = bool(cfg.get("track_label_changes", True))
@@ -189,7 +191,7 @@ class GmailSource(FeedbackSource):
                 status = exc.status_code
                 if status == 401:
                     raise SourceError(self.name, f"{what}: HTTP 401, credentials rejected (token expired or revoked)") from None
-                retryable = status in RETRYABLE_STATUS or (status == 403 and _reasons(exc) & RATE_LIMIT_REASONS)
+                retryable = _is_retryable(exc)
                 if not retryable and status in handles:
                     raise
                 if not retryable:
@@ -332,35 +334,97 @@ class GmailSource(FeedbackSource):
 
     def _fetch(self, account: str, user_id: str, refs: list[tuple[Any, str]]) -> tuple[list[RawRecord], list[RejectedRecord]]:
         """messages.get(format=raw) for each id; a message deleted since it was listed (404) is skipped."""
-        from googleapiclient.errors import HttpError
-
         records: list[RawRecord] = []
         rejects: list[RejectedRecord] = []
-        # Building a resource from the discovery document is costly: once per page, not per message.
-        messages_api = self.service(account).users().messages()
+        ids: dict[str, None] = {}
         for message_id, ref in refs:
             if not message_id:
                 rejects.append(RejectedRecord(self.name, account, ref, "id", "message reference has no 'id'", {"ref": ref}))
+            else:
+                ids[str(message_id)] = None
+        messages = self._get_raw_messages(account, user_id, list(ids))
+        for message_id in ids:
+            message = messages.get(message_id)
+            if message is None:
+                self.stats["gone"] += 1
+                log.info("[gmail/%s] message %s is gone (HTTP 404); skipped", account, message_id)
                 continue
-            request = messages_api.get(userId=user_id, id=message_id, format="raw")
-            try:
-                message = self.execute(request, "users.messages.get", handles=(404,))
-            except HttpError as exc:
-                if exc.status_code == 404:
-                    self.stats["gone"] += 1
-                    log.info("[gmail/%s] message %s is gone (HTTP 404); skipped", account, message_id)
-                    continue
-                raise
             self.stats["fetched"] += 1
             if not self._has_labels(account, message):
                 self.stats["skipped"] += 1
                 continue
-            outcome = self.to_record(account, message, ref=str(message_id))
+            outcome = self.to_record(account, message, ref=message_id)
             if isinstance(outcome, RejectedRecord):
                 rejects.append(outcome)
             elif outcome is not None:
                 records.append(outcome)
         return records, rejects
+
+    def _get_raw_messages(self, account: str, user_id: str, ids: list[str]) -> dict[str, Any]:
+        """Message id -> messages.get(format=raw) response, or None when the message is gone (404)."""
+        from googleapiclient.errors import HttpError
+
+        # Building a resource from the discovery document is costly: once per page, not per message.
+        messages_api = self.service(account).users().messages()
+        if self.fetch_batch_size > 1:
+            return self._batch_get(messages_api, user_id, ids)
+        out: dict[str, Any] = {}
+        for message_id in ids:
+            request = messages_api.get(userId=user_id, id=message_id, format="raw")
+            try:
+                out[message_id] = self.execute(request, "users.messages.get", handles=(404,))
+            except HttpError as exc:
+                if exc.status_code != 404:
+                    raise
+                out[message_id] = None
+        return out
+
+    def _batch_get(self, messages_api: Any, user_id: str, ids: list[str]) -> dict[str, Any]:
+        """messages.get in HTTP batches of fetch_batch_size; failed inner calls are retried on their own.
+
+        Each inner call still costs its quota units; batching saves round trips only.
+        """
+        from googleapiclient.errors import HttpError
+        from googleapiclient.http import BatchHttpRequest
+
+        out: dict[str, Any] = {}
+        failed: dict[str, Any] = {}
+
+        def collect(request_id: str, response: Any, exception: Any) -> None:
+            if exception is None:
+                out[request_id] = response
+            elif isinstance(exception, HttpError) and exception.status_code == 404:
+                out[request_id] = None
+            else:
+                failed[request_id] = exception
+
+        pending = list(ids)
+        for attempt in range(1, self.policy.max_attempts + 1):
+            failed.clear()
+            for start in range(0, len(pending), self.fetch_batch_size):
+                chunk = pending[start:start + self.fetch_batch_size]
+                batch = BatchHttpRequest(callback=collect, batch_uri=self.base_url + "batch/gmail/v1")
+                for message_id in chunk:
+                    batch.add(messages_api.get(userId=user_id, id=message_id, format="raw"), request_id=message_id)
+                self.execute(_BatchCall(batch), f"batch of {len(chunk)} users.messages.get")
+            if not failed:
+                return out
+            first = next(iter(failed.values()))
+            status = getattr(first, "status_code", None)
+            fatal = [e for e in failed.values() if not _is_retryable(e)]
+            if fatal:
+                raise SourceError(self.name, f"users.messages.get (batched): HTTP {fatal[0].status_code}: "
+                                             f"{_short_reason(fatal[0])}")
+            if attempt == self.policy.max_attempts:
+                raise SourceError(self.name, f"users.messages.get (batched): HTTP {status} after {attempt} attempts")
+            hinted = [d for d in (retry_after_seconds(e.resp.get("retry-after")) for e in failed.values()) if d is not None]
+            delay = min(max(hinted) if hinted else backoff_delay(attempt, self.policy), self.policy.max_delay)
+            log.warning("[gmail] %d of %d batched users.messages.get failed (HTTP %s); retry %d in %.1fs",
+                        len(failed), len(pending), status, attempt, delay)
+            self.stats["retries"] += 1
+            self._sleep(delay)
+            pending = [m for m in pending if m in failed]
+        raise AssertionError("unreachable")
 
     def _has_labels(self, account: str, message: Any) -> bool:
         """The inbox's label_ids filter, applied client-side too: history.list cannot AND several labels."""
@@ -425,6 +489,23 @@ def _internal_ms(message: Mapping[str, Any]) -> int:
         return int(message.get("internalDate") or 0)
     except (TypeError, ValueError):
         return 0
+
+
+class _BatchCall:
+    """Lets a BatchHttpRequest go through `execute`'s retry loop like a single request."""
+
+    def __init__(self, batch: Any):
+        self.batch = batch
+
+    def execute(self, num_retries: int = 0) -> dict[str, Any]:
+        self.batch.execute()
+        return {}
+
+
+def _is_retryable(exc: Any) -> bool:
+    """429, 5xx and the rate-limit flavours of 403 are worth another try."""
+    status = getattr(exc, "status_code", None)
+    return status in RETRYABLE_STATUS or (status == 403 and bool(_reasons(exc) & RATE_LIMIT_REASONS))
 
 
 def _short_reason(exc: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.mime.multipart import MIMEMultipart
@@ -176,7 +177,10 @@ def test_label_filter_applies_to_listing_and_history(warehouse, dataset, server,
     assert _cursor(warehouse) == _history_cursor(dataset, dataset.mailbox(INBOX).messages[later].internal_date_ms)
 
 
-def test_rate_limit_and_server_errors_are_retried_on_list_and_per_message_paths(warehouse, dataset, server, sleeps) -> None:
+@pytest.mark.parametrize("fetch_batch_size", [1, 50], ids=["per-message", "http-batch"])
+def test_rate_limit_and_server_errors_are_retried_on_list_and_message_paths(
+    warehouse, dataset, server, sleeps, fetch_batch_size
+) -> None:
     ids = [dataset.add_message(INBOX, _plain(n)) for n in range(1, 5)]
     server.inject(
         Fault(status=429, headers={"Retry-After": "7"}, path=r"/messages$",
@@ -186,14 +190,23 @@ def test_rate_limit_and_server_errors_are_retried_on_list_and_per_message_paths(
         Fault(status=403, path=r"/profile$",
               body={"error": {"code": 403, "message": "quota", "errors": [{"reason": "userRateLimitExceeded"}]}}),
     )
-    source = _source(server, sleeps)
+    source = _source(server, sleeps, fetch_batch_size=fetch_batch_size)
     result = sync_source(warehouse, source, run_id="r1")
 
     assert result["inserted"] == 4 and sorted(_rows(warehouse)) == sorted(ids)
-    assert source.stats["retries"] == 4
     assert 7.0 in sleeps  # Retry-After honoured
-    assert len(sleeps) == 4 and all(0 <= s <= 60 for s in sleeps)
+    assert all(0 <= s <= 60 for s in sleeps)
     assert server.faults == []
+    gets = [r for r in server.requests if re.search(r"/messages/[0-9a-f]+$", r.path)]
+    assert len(gets) == 6  # 4 messages + the 2 that failed once
+    batches = [r for r in server.requests if r.path.startswith("/batch")]
+    if fetch_batch_size == 1:
+        # profile, list, and each failed message retried on its own
+        assert source.stats["retries"] == len(sleeps) == 4 and batches == []
+    else:
+        # page 1 (3 ids) fails 2 inner calls: only those 2 go in the retry batch; page 2 has 1 id
+        assert source.stats["retries"] == len(sleeps) == 3 and len(batches) == 3
+        assert all(r.path == "/batch/gmail/v1" and r.method == "POST" for r in batches)
     assert _cursor(warehouse) == _history_cursor(dataset)
 
 

@@ -23,9 +23,10 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from cfm.testing.fake_api import FakeApiServer, Request, Response
 
@@ -327,7 +328,51 @@ def build_server(dataset: GmailDataset) -> FakeApiServer:
             body["nextPageToken"] = nxt
         return Response(200, body)
 
+    @server.route("POST", r"/batch(/gmail/v1)?")
+    def batch(req: Request) -> Response:
+        """multipart/mixed of application/http requests -> multipart/mixed of their responses.
+
+        Inner requests go through `server.dispatch`, so faults injected for a per-message
+        path hit the matching inner call, as they would behind Google's batch front end.
+        """
+        denied = authorised(req)
+        if denied:
+            return denied
+        envelope = email.message_from_bytes(
+            f"Content-Type: {req.headers.get('content-type', '')}\r\n\r\n".encode() + req.body)
+        if not envelope.is_multipart():
+            return google_error(400, "batch body is not multipart/mixed", "invalidArgument", "INVALID_ARGUMENT")
+        parts = envelope.get_payload()
+        if len(parts) > 100:
+            return google_error(400, "Too many requests in batch (max 100)", "invalidArgument", "INVALID_ARGUMENT")
+        boundary = "batch_fake_gmail_boundary"
+        chunks = []
+        for part in parts:
+            inner = _inner_request(part.get_payload(), req.headers.get("authorization", ""))
+            answer = server.dispatch(inner)
+            content_id = (part["Content-ID"] or "").strip("<>")
+            chunks.append(
+                f"--{boundary}\r\nContent-Type: application/http\r\nContent-ID: <response-{content_id}>\r\n\r\n"
+                f"HTTP/1.1 {answer.status} {HTTPStatus(answer.status).phrase}\r\n"
+                f"Content-Type: application/json; charset=UTF-8\r\n\r\n{answer.encoded().decode('utf-8')}\r\n"
+            )
+        body = "".join(chunks) + f"--{boundary}--\r\n"
+        return Response(200, body, content_type=f"multipart/mixed; boundary={boundary}")
+
     return server
+
+
+def _inner_request(text: str, outer_auth: str) -> Request:
+    head, _, body = text.replace("\r\n", "\n").partition("\n\n")
+    lines = head.split("\n")
+    method, target, _ = (lines[0].split(" ") + ["", ""])[:3]
+    headers = {}
+    for line in lines[1:]:
+        key, _, value = line.partition(":")
+        headers[key.strip().lower()] = value.strip()
+    headers.setdefault("authorization", outer_auth)
+    parts = urlsplit(target)
+    return Request(method.upper(), parts.path, parse_qs(parts.query, keep_blank_values=True), headers, body.encode())
 
 
 def _history_record(box: Mailbox, entry: dict[str, Any]) -> dict[str, Any]:
