@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--incremental", type=int, default=500)
     parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--fetch-batch-size", type=int, default=50, help="1 = one messages.get request per message")
     parser.add_argument("--database", default=os.environ.get("CFM_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
 
@@ -64,7 +65,8 @@ def main() -> None:
         for n in range(args.messages):
             ds.add_message(INBOX, _message(n))
         with build_server(ds) as srv:
-            config = {"base_url": srv.base_url, "inboxes": [INBOX], "start_date": "2026-05-01", "page_size": args.page_size}
+            config = {"base_url": srv.base_url, "inboxes": [INBOX], "start_date": "2026-05-01", "page_size": args.page_size,
+                      "fetch_batch_size": args.fetch_batch_size}
             # One-time start-up (credential lookup, which may import Airflow; discovery build) reported apart.
             t0 = time.perf_counter()
             source = GmailSource(config)
