@@ -253,7 +253,7 @@ class GmailSource(FeedbackSource):
             if not history_id:
                 raise SourceError(self.name, f"users.getProfile for {account} returned no historyId")
         after_s = int(after.timestamp())
-        query = " ".join(q for q in (str(inbox.get("query", DEFAULT_QUERY)).strip(), f"after:{after_s}") if q)
+        query = " ".join(q for q in (str(inbox.get("query", DEFAULT_QUERY) or "").strip(), f"after:{after_s}") if q)
         last_ms = int(state.get("last_internal_date_ms") or 0)
         page = 0
         while True:
