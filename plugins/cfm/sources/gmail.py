@@ -3,7 +3,8 @@
 Each configured inbox is an account with its own cursor. The first sync (and any
 backfill) is a bounded re-list: the inbox's `historyId` is read from `users.getProfile`
 *before* the scan, then `users.messages.list` (query + `after:<epoch>` + label filters)
-is paged to the end and every message fetched with `users.messages.get(format=raw)`.
+is paged to the end and every message fetched with `users.messages.get(format=raw)`
+(in HTTP batches of `fetch_batch_size`, failed inner calls retried on their own).
 After that, syncs are incremental through `users.history.list` from the saved historyId.
 An expired historyId (HTTP 404) falls back to a bounded re-list from the newest message
 already stored minus the overlap window; an expired list page token (HTTP 400) restarts
