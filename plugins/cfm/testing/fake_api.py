@@ -140,6 +140,8 @@ class FakeApiServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body are separate writes: without this, keep-alive requests stall ~40 ms (Nagle + delayed ACK).
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 parts = urlsplit(self.path)

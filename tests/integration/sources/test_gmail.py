@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.base import SourceError
 from cfm.sources.gmail import GmailSource

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.gmail import GmailSource
 from cfm.testing.fake_apis import gmail as fake

@@ -8,6 +8,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 import pytest
+
 from cfm.sources.gmail_mime import (
     codec_for,
     decode_base64url,

@@ -6,6 +6,7 @@ import base64
 from email.mime.text import MIMEText
 
 import pytest
+
 from cfm.sources.base import RawRecord, RejectedRecord, SourceError
 from cfm.sources.gmail import GmailSource, _history_message_ids
 

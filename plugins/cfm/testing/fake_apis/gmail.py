@@ -217,24 +217,9 @@ def _page(items: list[Any], token: str | None, size: int) -> tuple[list[Any], st
     return chunk, nxt
 
 
-class _NoDelayServer(FakeApiServer):
-    """FakeApiServer with TCP_NODELAY on its sockets.
-
-    The shared handler writes headers and body in two sends; with Nagle's algorithm and
-    delayed ACKs every keep-alive request then waits ~40 ms, which caps a per-message
-    API like Gmail at ~25 calls/s. (Proposed upstream: `disable_nagle_algorithm = True`
-    on the shared handler; this subclass goes away then.)
-    """
-
-    def _handler_class(self) -> type:
-        handler = super()._handler_class()
-        handler.disable_nagle_algorithm = True
-        return handler
-
-
 def build_server(dataset: GmailDataset) -> FakeApiServer:
     """A FakeApiServer speaking the Gmail v1 REST protocol over `dataset` (not started)."""
-    server = _NoDelayServer()
+    server = FakeApiServer()
 
     def authorised(req: Request) -> Response | None:
         if req.headers.get("authorization") != f"Bearer {dataset.token}":
