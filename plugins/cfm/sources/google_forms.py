@@ -36,6 +36,7 @@ from cfm.sources.google_forms_client import (
     execute,
     format_rfc3339,
     google_credentials,
+    later_timestamp,
     overlap,
     parse_rfc3339,
 )
@@ -136,13 +137,13 @@ class GoogleFormsSource(FeedbackSource):
                 raise
             records, rejects = self.parse_page(account, page.get("responses") or [], form, mapping)
             for rec in records:
-                newest = _later(newest, rec.source_updated_at)
+                newest = later_timestamp(newest, rec.source_updated_at)
             page_token = page.get("nextPageToken")
             if page_token:
                 next_cursor = {"last_submitted_time": watermark,
                                "listing": {"filter": filter_, "page_token": page_token, "max_seen": newest}}
             else:
-                next_cursor = {"last_submitted_time": _later(watermark, newest)}
+                next_cursor = {"last_submitted_time": later_timestamp(watermark, newest)}
             yield ExtractBatch(records=records, rejects=rejects, cursor=next_cursor)
             if not page_token:
                 return
@@ -179,17 +180,6 @@ class GoogleFormsSource(FeedbackSource):
                 continue
             records.append(RawRecord(self.name, account, response_id, payload, submitted))
         return records, rejects
-
-
-def _later(current: str | None, candidate: datetime | str | None) -> str | None:
-    """The later of two timestamps, as RFC 3339 text (what the cursor stores)."""
-    cand = parse_rfc3339(candidate) if isinstance(candidate, str) else candidate
-    cur = parse_rfc3339(current)
-    if cand is None:
-        return current
-    if cur is None or cand > cur:
-        return format_rfc3339(cand)
-    return current
 
 
 def form_summary(definition: Mapping[str, Any]) -> dict[str, Any]:

@@ -161,3 +161,14 @@ def format_rfc3339(value: datetime) -> str:
 
 def overlap(config: dict[str, Any], default_minutes: float) -> timedelta:
     return timedelta(minutes=float(config.get("overlap_minutes", default_minutes)))
+
+
+def later_timestamp(current: str | None, candidate: datetime | str | None) -> str | None:
+    """The later of two timestamps as RFC 3339 text (what cursors store); None-tolerant."""
+    cand = parse_rfc3339(candidate) if isinstance(candidate, str) else candidate
+    cur = parse_rfc3339(current)
+    if cand is None:
+        return current
+    if cur is None or cand > cur:
+        return format_rfc3339(cand)
+    return current
