@@ -48,7 +48,7 @@ def review(rng: random.Random, location: str, n: int) -> dict:
         pass  # rating-only review: no comment
     elif roll < 0.2:
         original = rng.choice(TEXTS[stars][1:])
-        body["comment"] = f"{TEXTS[stars][0]} (Translated by Google)\n\n(Original)\n{original}"
+        body["comment"] = f"(Translated by Google) {TEXTS[stars][0]}\n\n(Original)\n{original}"
     else:
         body["comment"] = rng.choice(TEXTS[stars])
     if rng.random() < 0.4:
