@@ -149,3 +149,19 @@ def test_killed_mid_listing_resumes_from_the_saved_token_then_a_rejected_token_r
     assert "pageToken" in server.requests[0].query and "pageToken" not in server.requests[1].query
     assert sorted(_rows(warehouse)) == ALL
     assert _cursor(warehouse) == {"update_time": NEWEST}
+
+
+class _RefreshingCredentials(Credentials):
+    """OAuth user credentials whose refresh hands out a new token without calling Google."""
+
+    def refresh(self, request) -> None:
+        self.token = "fresh-token"
+
+
+def test_a_401_refreshes_the_token_once_and_retries(server, warehouse: str) -> None:
+    server.inject(Fault(status=401, body={"error": {"code": 401, "status": "UNAUTHENTICATED"}}))
+    source = GoogleBusinessSource({"base_url": server.base_url + "/v4/", "page_size": 50, "locations": [LOC]},
+                                  credentials=_RefreshingCredentials("stale-token", refresh_token="rt"),
+                                  policy=RetryPolicy(max_attempts=2, timeout=0.5, base_delay=0.01), sleep=lambda s: None)
+    assert sync_source(warehouse, source, run_id="r1")["inserted"] == 7
+    assert [r.headers["authorization"] for r in server.requests] == ["Bearer stale-token", "Bearer fresh-token"]
