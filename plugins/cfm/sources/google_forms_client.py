@@ -9,7 +9,8 @@ Discovery-based clients are built from the documents bundled in google-api-pytho
 (`static_discovery=True`, no network) with `api_endpoint` configurable, over an httplib2
 connection with a timeout. `execute` retries 429/5xx, timeouts and connection errors with
 our own policy (full-jitter backoff, `Retry-After` honoured, injectable sleep), because the
-library's `num_retries` ignores `Retry-After` and sleeps in real time.
+library's `num_retries` ignores `Retry-After` and sleeps in real time. A 403 whose reason is
+`rateLimitExceeded`/`userRateLimitExceeded` is a quota signal and is retried too.
 
 (The module sits under the google_forms_ prefix only because of path ownership; it is not
 specific to Forms.)
@@ -109,7 +110,8 @@ def execute(
             return request.execute(num_retries=0)
         except HttpError as exc:
             status = exc.resp.status
-            if status not in RETRYABLE_STATUS or attempt == policy.max_attempts:
+            retryable = status in RETRYABLE_STATUS or (status == 403 and _rate_limited(exc))
+            if not retryable or attempt == policy.max_attempts:
                 raise GoogleRequestFailed(source, what, status, _error_text(exc)) from exc
             delay = retry_after_seconds(exc.resp.get("retry-after"))
             reason = f"HTTP {status}"
@@ -125,6 +127,16 @@ def execute(
         log.warning("[%s] %s: %s; retry %d in %.1fs", source, what, reason, attempt, delay)
         sleep(delay)
     raise AssertionError("unreachable")
+
+
+def _rate_limited(exc: Any) -> bool:
+    """Google also signals quota with 403 and reason rateLimitExceeded/userRateLimitExceeded."""
+    try:
+        details = exc.error_details or []
+    except Exception:  # noqa: BLE001 - an unparseable body is simply not a rate limit
+        return False
+    reasons = {d.get("reason") for d in details if isinstance(d, dict)} if isinstance(details, list) else set()
+    return bool(reasons & {"rateLimitExceeded", "userRateLimitExceeded"})
 
 
 def _error_text(exc: Any) -> str:

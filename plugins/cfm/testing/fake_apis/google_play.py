@@ -68,8 +68,10 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
 
 
 def demo_server(sample_dir: Path) -> FakeApiServer:
-    """The fake loaded with the recorded sample reviews under sample_data/api/google_play/."""
-    dataset = json.loads((Path(sample_dir) / "google_play" / "dataset.json").read_text(encoding="utf-8"))
+    """The fake loaded with the recorded sample payloads; `sample_dir` is sample_data/api or its google_play/ folder."""
+    folder = Path(sample_dir)
+    path = folder / "dataset.json" if (folder / "dataset.json").is_file() else folder / "google_play" / "dataset.json"
+    dataset = json.loads(path.read_text(encoding="utf-8"))
     return build_server(dataset)
 
 
