@@ -1,0 +1,186 @@
+"""Google API plumbing shared by the Google Forms, Google Play and Business Profile sources.
+
+Credentials come from `credential(...)` (env `CFM_<SOURCE>_<KEY>` or the Airflow connection
+`cfm_<source>`), in this order: a service-account key (`service_account_json`: the JSON text
+or a path to it), an OAuth refresh token (`refresh_token` + `client_id` + `client_secret`),
+or a ready access token (`token`, for short jobs, the demo and tests).
+
+Discovery-based clients are built from the documents bundled in google-api-python-client
+(`static_discovery=True`, no network) with `api_endpoint` configurable, over an httplib2
+connection with a timeout. `execute` retries 429/5xx, timeouts and connection errors with
+our own policy (full-jitter backoff, `Retry-After` honoured, injectable sleep), because the
+library's `num_retries` ignores `Retry-After` and sleeps in real time. A 403 whose reason is
+`rateLimitExceeded`/`userRateLimitExceeded` is a quota signal and is retried too.
+
+(The module sits under the google_forms_ prefix only because of path ownership; it is not
+specific to Forms.)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cfm.sources.base import SourceError
+from cfm.sources.credentials import credential
+from cfm.sources.http import RETRYABLE_STATUS, RetryPolicy, backoff_delay, retry_after_seconds
+
+log = logging.getLogger(__name__)
+
+TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+
+def google_credentials(source: str, scopes: Sequence[str]) -> Any:
+    """Build google-auth credentials for `source` from the configured secrets (never logged)."""
+    sa = credential(source, "service_account_json", required=False)
+    if sa:
+        from google.oauth2 import service_account
+
+        info = json.loads(sa) if sa.lstrip().startswith("{") else _read_json_file(source, sa)
+        return service_account.Credentials.from_service_account_info(info, scopes=list(scopes))
+    refresh_token = credential(source, "refresh_token", required=False)
+    from google.oauth2.credentials import Credentials
+
+    if refresh_token:
+        return Credentials(
+            None,
+            refresh_token=refresh_token,
+            client_id=credential(source, "client_id"),
+            client_secret=credential(source, "client_secret"),
+            token_uri=credential(source, "token_uri", required=False) or TOKEN_URI,
+            scopes=list(scopes),
+        )
+    token = credential(source, "token", required=False)
+    if token:
+        return Credentials(token)
+    raise SourceError(
+        source,
+        f"missing credentials: set CFM_{source.upper()}_SERVICE_ACCOUNT_JSON, or CFM_{source.upper()}_REFRESH_TOKEN "
+        f"with _CLIENT_ID and _CLIENT_SECRET, or CFM_{source.upper()}_TOKEN (or the Airflow connection cfm_{source})",
+    )
+
+
+def _read_json_file(source: str, path: str) -> dict[str, Any]:
+    if not os.path.isfile(path):
+        raise SourceError(source, "service_account_json is neither JSON text nor a readable file")
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def build_service(api: str, version: str, *, credentials: Any, api_endpoint: str | None, timeout: float) -> Any:
+    """A discovery client from the bundled document, with a per-request timeout."""
+    import google_auth_httplib2
+    import httplib2
+    from googleapiclient.discovery import build
+
+    http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))
+    options = {"api_endpoint": api_endpoint} if api_endpoint else None
+    return build(api, version, http=http, static_discovery=True, cache_discovery=False, client_options=options)
+
+
+class GoogleRequestFailed(SourceError):
+    """A Google API call failed for good; `status` is the HTTP status (None for network errors)."""
+
+    def __init__(self, source: str, what: str, status: int | None, detail: str):
+        super().__init__(source, f"{what} failed" + (f" with HTTP {status}" if status else "") + f": {detail}")
+        self.status = status
+
+
+def execute(
+    request: Any,
+    *,
+    source: str,
+    what: str,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None] = time.sleep,
+    stats: dict[str, int] | None = None,
+) -> Any:
+    """Execute a googleapiclient request, retrying 429/5xx, timeouts and connection errors."""
+    from googleapiclient.errors import HttpError
+
+    stats = stats if stats is not None else {}
+    for attempt in range(1, policy.max_attempts + 1):
+        stats["requests"] = stats.get("requests", 0) + 1
+        try:
+            return request.execute(num_retries=0)
+        except HttpError as exc:
+            status = exc.resp.status
+            retryable = status in RETRYABLE_STATUS or (status == 403 and _rate_limited(exc))
+            if not retryable or attempt == policy.max_attempts:
+                raise GoogleRequestFailed(source, what, status, _error_text(exc)) from exc
+            delay = retry_after_seconds(exc.resp.get("retry-after"))
+            reason = f"HTTP {status}"
+        except (TimeoutError, ConnectionError, OSError) as exc:
+            if attempt == policy.max_attempts:
+                raise GoogleRequestFailed(source, what, None, f"{type(exc).__name__} after {attempt} attempts") from exc
+            delay = None
+            reason = type(exc).__name__
+        if delay is None:
+            delay = backoff_delay(attempt, policy)
+        delay = min(delay, policy.max_delay)
+        stats["retries"] = stats.get("retries", 0) + 1
+        log.warning("[%s] %s: %s; retry %d in %.1fs", source, what, reason, attempt, delay)
+        sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _rate_limited(exc: Any) -> bool:
+    """Google also signals quota with 403 and reason rateLimitExceeded/userRateLimitExceeded."""
+    try:
+        details = exc.error_details or []
+    except Exception:  # noqa: BLE001 - an unparseable body is simply not a rate limit
+        return False
+    reasons = {d.get("reason") for d in details if isinstance(d, dict)} if isinstance(details, list) else set()
+    return bool(reasons & {"rateLimitExceeded", "userRateLimitExceeded"})
+
+
+def _error_text(exc: Any) -> str:
+    try:
+        return str(exc.reason)[:300]
+    except Exception:  # noqa: BLE001 - never let error formatting hide the error
+        return "no detail"
+
+
+def parse_rfc3339(value: Any) -> datetime | None:
+    """Parse Google's RFC 3339 timestamps (Z, offsets, up to 9 fractional digits) to aware UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if "." in text:
+        head, _, rest = text.partition(".")
+        digits = ""
+        while rest and rest[0].isdigit():
+            digits, rest = digits + rest[0], rest[1:]
+        text = f"{head}.{(digits + '000000')[:6]}{rest}"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_rfc3339(value: datetime) -> str:
+    """UTC RFC 3339 with microseconds and a Z, the form Google filters accept."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def overlap(config: dict[str, Any], default_minutes: float) -> timedelta:
+    return timedelta(minutes=float(config.get("overlap_minutes", default_minutes)))
+
+
+def later_timestamp(current: str | None, candidate: datetime | str | None) -> str | None:
+    """The later of two timestamps as RFC 3339 text (what cursors store); None-tolerant."""
+    cand = parse_rfc3339(candidate) if isinstance(candidate, str) else candidate
+    cur = parse_rfc3339(current)
+    if cand is None:
+        return current
+    if cur is None or cand > cur:
+        return format_rfc3339(cand)
+    return current

@@ -1,0 +1,181 @@
+"""Google Play reviews, one account per app package, through google-api-python-client (androidpublisher v3).
+
+`reviews.list` returns only reviews created or modified in about the last week, newest
+`lastModified` first, paged with `token` -> `tokenPagination.nextPageToken`. Each run pages
+until a whole page is older than the watermark minus an overlap (or the list ends), so edits
+(a newer `userComment.lastModified`, possibly a new star rating) and developer replies re-read
+the review, which upserts by `reviewId`. Run at least daily: anything older than the API's
+window is gone from it.
+
+The watermark (`last_modified`, the newest lastModified seen, user comment or developer
+reply) only moves once a listing is complete, because the list is newest-first: while one
+is in progress the cursor holds the page token to resume from. A token the API rejects
+(HTTP 400) restarts the listing from the top. The payload is the review exactly as listed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
+from cfm.sources.google_forms_client import (
+    GoogleRequestFailed,
+    build_service,
+    execute,
+    format_rfc3339,
+    google_credentials,
+    later_timestamp,
+    overlap,
+    parse_rfc3339,
+)
+from cfm.sources.http import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("https://www.googleapis.com/auth/androidpublisher",)
+DEFAULT_ENDPOINT = "https://androidpublisher.googleapis.com/"
+
+
+class GooglePlaySource(FeedbackSource):
+    """Reviews of the configured apps; each package name is an account with its own cursor."""
+
+    name = "google_play"
+    pool = "cfm_api_google_play"
+
+    def __init__(
+        self,
+        config: Mapping[str, Any] | None = None,
+        *,
+        credentials: Any = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        super().__init__(config)
+        self.policy = policy or RetryPolicy(timeout=float(self.config.get("timeout_seconds", 30)))
+        self._credentials = credentials
+        self._sleep = sleep
+        self._service: Any = None
+        self.stats: dict[str, int] = {}
+
+    def accounts(self) -> list[str]:
+        apps = []
+        for entry in self.config.get("apps") or []:
+            package = entry if isinstance(entry, str) else (entry or {}).get("package")
+            if not package:
+                raise SourceError(self.name, "every entry of sources.google_play.apps needs a package name")
+            apps.append(str(package))
+        return apps
+
+    @property
+    def service(self) -> Any:
+        if self._service is None:
+            creds = self._credentials or google_credentials(self.name, SCOPES)
+            self._service = build_service("androidpublisher", "v3", credentials=creds,
+                                          api_endpoint=self.config.get("base_url") or DEFAULT_ENDPOINT,
+                                          timeout=self.policy.timeout)
+        return self._service
+
+    def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
+        cursor = dict(cursor or {})
+        watermark = cursor.get("last_modified")
+        listing = cursor.get("listing") if since is None else None
+        if listing:
+            page_token, newest, cutoff_text = listing.get("page_token"), listing.get("max_seen"), listing.get("cutoff")
+        else:
+            page_token, newest, cutoff_text = None, watermark, self._cutoff(watermark, since)
+        cutoff = parse_rfc3339(cutoff_text)
+        restarted = False
+        while True:
+            args: dict[str, Any] = {"packageName": account, "maxResults": int(self.config.get("page_size", 100))}
+            if page_token:
+                args["token"] = page_token
+            if self.config.get("translation_language"):
+                args["translationLanguage"] = self.config["translation_language"]
+            try:
+                page = execute(self.service.reviews().list(**args), source=self.name, what=f"reviews.list {account}",
+                               policy=self.policy, sleep=self._sleep, stats=self.stats)
+            except GoogleRequestFailed as exc:
+                if exc.status == 400 and page_token and not restarted:
+                    log.warning("[%s/%s] page token rejected; restarting the listing from the newest review", self.name, account)
+                    restarted, page_token = True, None
+                    continue
+                raise
+            records, rejects = parse_reviews(account, page.get("reviews") or [])
+            for rec in records:
+                newest = later_timestamp(newest, rec.source_updated_at)
+            page_token = (page.get("tokenPagination") or {}).get("nextPageToken")
+            past_watermark = bool(records) and cutoff is not None and all(
+                rec.source_updated_at is not None and rec.source_updated_at < cutoff for rec in records)
+            if page_token and not past_watermark:
+                next_cursor = {"last_modified": watermark,
+                               "listing": {"page_token": page_token, "max_seen": newest, "cutoff": cutoff_text}}
+                yield ExtractBatch(records=records, rejects=rejects, cursor=next_cursor)
+                continue
+            yield ExtractBatch(records=records, rejects=rejects, cursor={"last_modified": later_timestamp(watermark, newest)})
+            return
+
+    def _cutoff(self, watermark: str | None, since: datetime | None) -> str | None:
+        if since is not None:
+            return format_rfc3339(since)
+        start = parse_rfc3339(watermark)
+        return format_rfc3339(start - overlap(self.config, 60)) if start else None
+
+
+def play_timestamp(value: Any) -> datetime | None:
+    """`{"seconds": "1714557600", "nanos": 512000000}` (seconds as a string or int) -> aware UTC."""
+    if not isinstance(value, Mapping):
+        return None
+    try:
+        seconds = int(str(value.get("seconds")))
+        nanos = int(value.get("nanos") or 0)
+    except (TypeError, ValueError):
+        return None
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=max(0, min(nanos // 1000, 999_999)))
+
+
+def review_times(review: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """(user comment lastModified, developer reply lastModified) of a review, either may be None."""
+    user = reply = None
+    for comment in review.get("comments") or []:
+        if not isinstance(comment, Mapping):
+            continue
+        if "userComment" in comment:
+            user = _max(user, play_timestamp((comment.get("userComment") or {}).get("lastModified")))
+        if "developerComment" in comment:
+            reply = _max(reply, play_timestamp((comment.get("developerComment") or {}).get("lastModified")))
+    return user, reply
+
+
+def parse_reviews(account: str, reviews: list[Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
+    """Key each review by reviewId; one without an id or a dated user comment goes to quarantine."""
+    records: list[RawRecord] = []
+    rejects: list[RejectedRecord] = []
+    for position, review in enumerate(reviews):
+        if not isinstance(review, dict):
+            rejects.append(RejectedRecord("google_play", account, f"position {position}", "review",
+                                          "a review must be a JSON object", {"review": review}))
+            continue
+        review_id = str(review.get("reviewId") or "").strip()
+        if not review_id:
+            rejects.append(RejectedRecord("google_play", account, f"position {position}", "reviewId",
+                                          "required field 'reviewId' is missing or empty", review))
+            continue
+        user, reply = review_times(review)
+        if user is None:
+            rejects.append(RejectedRecord("google_play", account, review_id, "comments.userComment.lastModified",
+                                          "no user comment with a valid lastModified {seconds, nanos}", review))
+            continue
+        records.append(RawRecord("google_play", account, review_id, review, _max(user, reply)))
+    return records, rejects
+
+
+def _max(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)

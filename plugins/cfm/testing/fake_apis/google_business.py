@@ -1,0 +1,90 @@
+"""A fake Google Business Profile (My Business v4) `accounts.locations.reviews.list` over an in-memory dataset.
+
+Dataset: {"locations": {"accounts/{a}/locations/{l}": [review, ...]}}. `orderBy` is
+`updateTime desc` (default), `rating` or `rating desc`; anything else (ascending updateTime
+included) is 400. `pageSize` above 50 is 400. `pageToken` -> `nextPageToken`; a token from
+before `dataset["token_epoch"]` was raised is 400 INVALID_ARGUMENT. The list body carries
+`averageRating` and `totalReviewCount`. Every call needs `Authorization: Bearer ...` (401 otherwise).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from cfm.testing.fake_api import FakeApiServer, Request, Response
+
+STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
+
+
+def _error(status: int, reason: str, message: str) -> Response:
+    return Response(status, {"error": {"code": status, "message": message, "status": reason}})
+
+
+def build_server(dataset: dict[str, Any]) -> FakeApiServer:
+    """A server answering for the locations in `dataset` (mutate it between syncs to add or edit reviews)."""
+    from cfm.sources.google_forms_client import parse_rfc3339
+
+    server = FakeApiServer()
+
+    def updated(review: dict[str, Any]) -> float:
+        stamp = parse_rfc3339(review.get("updateTime"))
+        return stamp.timestamp() if stamp else 0.0
+
+    @server.route("GET", r"/v4/(?P<location>accounts/[^/]+/locations/[^/]+)/reviews")
+    def list_reviews(req: Request) -> Response:
+        if not req.headers.get("authorization", "").startswith("Bearer "):
+            return _error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
+        location = req.match["location"]
+        if location not in dataset["locations"]:
+            return _error(404, "NOT_FOUND", "Requested entity was not found.")
+        reviews = dataset["locations"][location]
+        order = req.arg("orderBy") or "updateTime desc"
+        if order == "updateTime desc":
+            rows = sorted(reviews, key=updated, reverse=True)
+        elif order in ("rating", "rating desc"):
+            rows = sorted(reviews, key=lambda r: STARS.get(r.get("starRating"), 0), reverse=order.endswith("desc"))
+        else:
+            return _error(400, "INVALID_ARGUMENT", f"Invalid orderBy: {order}")
+        size = int(req.arg("pageSize") or 50)
+        if not 0 < size <= 50:
+            return _error(400, "INVALID_ARGUMENT", "pageSize must be between 1 and 50")
+        offset = 0
+        token = req.arg("pageToken")
+        if token:
+            try:
+                state = json.loads(base64.urlsafe_b64decode(token.encode()))
+                assert state["location"] == location and state["order"] == order
+                assert state["epoch"] == dataset.get("token_epoch", 0)
+                offset = int(state["offset"])
+            except Exception:
+                return _error(400, "INVALID_ARGUMENT", "Invalid page token.")
+        rated = [STARS[r["starRating"]] for r in reviews if r.get("starRating") in STARS]
+        body: dict[str, Any] = {"reviews": rows[offset:offset + size], "totalReviewCount": len(reviews),
+                                "averageRating": round(sum(rated) / len(rated), 1) if rated else 0}
+        if offset + size < len(rows):
+            state = {"location": location, "order": order, "offset": offset + size, "epoch": dataset.get("token_epoch", 0)}
+            body["nextPageToken"] = base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
+        return Response(200, body)
+
+    return server
+
+
+def demo_server(sample_dir: Path) -> FakeApiServer:
+    """The fake loaded with the recorded sample payloads; `sample_dir` is sample_data/api or its google_business/ folder."""
+    folder = Path(sample_dir)
+    path = folder / "dataset.json" if (folder / "dataset.json").is_file() else folder / "google_business" / "dataset.json"
+    dataset = json.loads(path.read_text(encoding="utf-8"))
+    return build_server(dataset)
+
+
+def demo_config(base_url: str) -> dict[str, Any]:
+    """The cfm.yml `sources.google_business` section for the demo server."""
+    return {"enabled": True, "base_url": base_url.rstrip("/") + "/v4/", "page_size": 50, "overlap_minutes": 60,
+            "locations": ["accounts/1029384756/locations/5550001", "accounts/1029384756/locations/5550002"]}
+
+
+def demo_credentials() -> dict[str, str]:
+    return {"CFM_GOOGLE_BUSINESS_TOKEN": "fake-google-business-demo-token"}

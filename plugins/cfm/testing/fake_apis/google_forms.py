@@ -1,0 +1,114 @@
+"""A fake Google Forms API v1: forms.get and forms.responses.list over a mutable in-memory dataset.
+
+Dataset: {"forms": {formId: {"definition": {...forms.get body...}, "responses": [...]}}}.
+Responses are served in createTime order; `filter` accepts `timestamp > T` / `timestamp >= T`
+and compares against lastSubmittedTime (the assumption the connector makes). Page tokens are
+opaque, bound to the form and filter; a token for another filter, or one issued before
+`dataset["token_epoch"]` was raised (an expired token), answers 400 INVALID_ARGUMENT.
+Every call needs `Authorization: Bearer ...` (401 otherwise).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cfm.testing.fake_api import FakeApiServer, Request, Response
+
+
+def _ts(value: str | None) -> datetime | None:
+    from cfm.sources.google_forms_client import parse_rfc3339
+
+    return parse_rfc3339(value)
+
+
+def _error(status: int, reason: str, message: str) -> Response:
+    return Response(status, {"error": {"code": status, "message": message, "status": reason}})
+
+
+def _authorized(req: Request) -> bool:
+    return req.headers.get("authorization", "").startswith("Bearer ")
+
+
+def build_server(dataset: dict[str, Any]) -> FakeApiServer:
+    """A server answering for the forms in `dataset` (mutate it between syncs to add or edit responses)."""
+    server = FakeApiServer()
+
+    @server.route("GET", r"/v1/forms/(?P<form_id>[^/]+)")
+    def get_form(req: Request) -> Response:
+        if not _authorized(req):
+            return _error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
+        form = dataset["forms"].get(req.match["form_id"])
+        if form is None:
+            return _error(404, "NOT_FOUND", "Requested entity was not found.")
+        return Response(200, form["definition"])
+
+    @server.route("GET", r"/v1/forms/(?P<form_id>[^/]+)/responses")
+    def list_responses(req: Request) -> Response:
+        if not _authorized(req):
+            return _error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
+        form_id = req.match["form_id"]
+        form = dataset["forms"].get(form_id)
+        if form is None:
+            return _error(404, "NOT_FOUND", "Requested entity was not found.")
+        filter_ = req.arg("filter") or ""
+        rows = sorted(form["responses"], key=lambda r: str(r.get("createTime") or ""))
+        if filter_:
+            op, _, value = filter_.removeprefix("timestamp").strip().partition(" ")
+            bound = _ts(value.strip())
+            if op not in (">", ">=") or bound is None:
+                return _error(400, "INVALID_ARGUMENT", f"Invalid filter: {filter_}")
+            rows = [r for r in rows if (t := _ts(r.get("lastSubmittedTime"))) is None
+                    or (t > bound if op == ">" else t >= bound)]
+        offset = 0
+        token = req.arg("pageToken")
+        if token:
+            try:
+                state = json.loads(base64.urlsafe_b64decode(token.encode()))
+                assert state["form"] == form_id and state["filter"] == filter_
+                assert state["epoch"] == dataset.get("token_epoch", 0)
+                offset = int(state["offset"])
+            except Exception:
+                return _error(400, "INVALID_ARGUMENT", "Invalid page token.")
+        size = int(req.arg("pageSize") or 0) or 5000
+        page = rows[offset:offset + size]
+        body: dict[str, Any] = {}
+        if page:
+            body["responses"] = page
+        if offset + size < len(rows):
+            state = {"form": form_id, "filter": filter_, "offset": offset + size, "epoch": dataset.get("token_epoch", 0)}
+            body["nextPageToken"] = base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
+        return Response(200, body)
+
+    return server
+
+
+def demo_server(sample_dir: Path) -> FakeApiServer:
+    """The fake loaded with the recorded sample payloads; `sample_dir` is sample_data/api or its google_forms/ folder."""
+    folder = Path(sample_dir)
+    path = folder / "dataset.json" if (folder / "dataset.json").is_file() else folder / "google_forms" / "dataset.json"
+    dataset = json.loads(path.read_text(encoding="utf-8"))
+    return build_server(dataset)
+
+
+def demo_config(base_url: str) -> dict[str, Any]:
+    """The cfm.yml `sources.google_forms` section for the demo server."""
+    return {
+        "enabled": True,
+        "base_url": base_url.rstrip("/") + "/",
+        "overlap_minutes": 60,
+        "page_size": 50,
+        "forms": [
+            {"id": "1FAIpQLSdemoNpsPostPurchase", "rating_question": "4a1b2c3d", "rating_type": "nps",
+             "text_question": "5e6f7a8b"},
+            {"id": "1FAIpQLSdemoCsatSupport", "rating_question": "6c7d8e9f", "rating_type": "csat",
+             "text_question": "7e8f9a0b"},
+        ],
+    }
+
+
+def demo_credentials() -> dict[str, str]:
+    return {"CFM_GOOGLE_FORMS_TOKEN": "fake-google-forms-demo-token"}
