@@ -14,12 +14,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.app_store import AppStoreSource
 from cfm.testing.fake_apis.app_store import ISSUER_ID, KEY_ID, AppStoreDataset, build_server
 from cfm.warehouse.schema import ensure_warehouse
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 APP = "1488201234"
 

@@ -19,6 +19,7 @@ from email.mime.text import MIMEText
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.gmail import GmailSource
 from cfm.testing.fake_apis.gmail import DEMO_TOKEN, GmailDataset, build_server

@@ -13,9 +13,10 @@ from sources_google_forms import bench_sync
 
 
 def main() -> None:
+    from google.oauth2.credentials import Credentials
+
     from cfm.sources.google_business import GoogleBusinessSource
     from cfm.testing.fake_apis.google_business import build_server
-    from google.oauth2.credentials import Credentials
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     loc = "accounts/1/locations/2"

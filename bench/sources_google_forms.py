@@ -42,9 +42,6 @@ def bench_sync(title: str, table: str, dataset: dict[str, Any], build_server: Ca
         with psycopg.connect(url) as conn:
             ensure_warehouse(conn)
         server = build_server(dataset)
-        # The shared FakeApiServer writes headers and body separately; with Nagle on, the client's delayed
-        # ACK adds ~40 ms to every request, which would measure the fake, not the connector.
-        server._server.RequestHandlerClass.disable_nagle_algorithm = True
         with server:
             for label in ("first sync (all new)", "second sync (overlap re-read)"):
                 server.requests.clear()
@@ -65,9 +62,10 @@ def bench_sync(title: str, table: str, dataset: dict[str, Any], build_server: Ca
 
 
 def main() -> None:
+    from google.oauth2.credentials import Credentials
+
     from cfm.sources.google_forms import GoogleFormsSource
     from cfm.testing.fake_apis.google_forms import build_server
-    from google.oauth2.credentials import Credentials
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     start = datetime(2026, 6, 1, tzinfo=UTC)

@@ -12,9 +12,10 @@ from sources_google_forms import bench_sync
 
 
 def main() -> None:
+    from google.oauth2.credentials import Credentials
+
     from cfm.sources.google_play import GooglePlaySource
     from cfm.testing.fake_apis.google_play import build_server
-    from google.oauth2.credentials import Credentials
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     base = 1_780_000_000

@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.qualtrics import QualtricsSource
 from cfm.testing.fake_apis.qualtrics import TOKEN, QualtricsDataset, build_server

@@ -14,6 +14,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.surveymonkey import SurveyMonkeySource
 from cfm.testing.fake_apis.surveymonkey import TOKEN, SurveyMonkeyDataset, build_server

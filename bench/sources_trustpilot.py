@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.trustpilot import TrustpilotSource
 from cfm.testing.fake_apis.trustpilot import API_KEY, build_server

@@ -14,6 +14,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.typeform import TypeformSource
 from cfm.testing.fake_apis.typeform import TOKEN, TypeformDataset, build_server

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
-from cfm.sources.google_forms_client import (
+from cfm.sources.google_api import (
     format_rfc3339,
     google_credentials,
     later_timestamp,

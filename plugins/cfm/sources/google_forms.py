@@ -30,7 +30,7 @@ from cfm.sources.base import (
     RejectedRecord,
     SourceError,
 )
-from cfm.sources.google_forms_client import (
+from cfm.sources.google_api import (
     GoogleRequestFailed,
     build_service,
     execute,

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
-from cfm.sources.google_forms_client import (
+from cfm.sources.google_api import (
     GoogleRequestFailed,
     build_service,
     execute,

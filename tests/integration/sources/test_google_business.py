@@ -7,12 +7,13 @@ from typing import Any
 import psycopg
 import pytest
 import requests
+from google.oauth2.credentials import Credentials
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.google_business import GoogleBusinessSource
 from cfm.sources.http import RetryPolicy
 from cfm.testing.fake_api import Fault
 from cfm.testing.fake_apis.google_business import build_server
-from google.oauth2.credentials import Credentials
 
 LOC = "accounts/123/locations/456"
 STARS = ["ONE", "TWO", "THREE", "FOUR", "FIVE"]

@@ -7,12 +7,13 @@ from typing import Any
 import psycopg
 import pytest
 import requests
+from google.oauth2.credentials import Credentials
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.google_forms import GoogleFormsSource
 from cfm.sources.http import RetryPolicy
 from cfm.testing.fake_api import Fault
 from cfm.testing.fake_apis.google_forms import build_server
-from google.oauth2.credentials import Credentials
 
 FORM = "1FAIpQLStest"
 

@@ -9,12 +9,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+from google.oauth2.credentials import Credentials
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.google_business import GoogleBusinessSource
 from cfm.sources.google_forms import GoogleFormsSource
 from cfm.sources.google_play import GooglePlaySource
 from cfm.testing.fake_apis import google_business, google_forms, google_play
-from google.oauth2.credentials import Credentials
 
 DBT_DIR = Path(__file__).resolve().parents[3] / "dbt"
 FAKE = Credentials("fake-token")

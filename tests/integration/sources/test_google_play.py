@@ -7,12 +7,13 @@ from typing import Any
 import psycopg
 import pytest
 import requests
+from google.oauth2.credentials import Credentials
+
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.google_play import GooglePlaySource
 from cfm.sources.http import RetryPolicy
 from cfm.testing.fake_api import Fault
 from cfm.testing.fake_apis.google_play import build_server
-from google.oauth2.credentials import Credentials
 
 APP = "com.example.shop"
 BASE = 1_780_000_000  # 2026-05-28T20:26:40Z

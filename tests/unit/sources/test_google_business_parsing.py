@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from cfm.sources.base import SourceError
 from cfm.sources.google_business import GoogleBusinessSource, parse_reviews, star_rating
 

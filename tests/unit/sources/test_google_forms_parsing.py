@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from cfm.sources.google_api import format_rfc3339, later_timestamp, parse_rfc3339
 from cfm.sources.google_forms import GoogleFormsSource, form_summary, question_kind, response_mapping
-from cfm.sources.google_forms_client import format_rfc3339, later_timestamp, parse_rfc3339
 
 
 def test_rfc3339_with_nine_fraction_digits_z_and_offsets() -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from cfm.sources.google_forms_client import GoogleRequestFailed, execute
-from cfm.sources.http import RetryPolicy
 from googleapiclient.discovery import build
 from googleapiclient.http import HttpMockSequence
+
+from cfm.sources.google_api import GoogleRequestFailed, execute
+from cfm.sources.http import RetryPolicy
 
 POLICY = RetryPolicy(max_attempts=3, base_delay=0.01)
 

@@ -25,7 +25,7 @@ def _error(status: int, reason: str, message: str) -> Response:
 
 def build_server(dataset: dict[str, Any]) -> FakeApiServer:
     """A server answering for the locations in `dataset` (mutate it between syncs to add or edit reviews)."""
-    from cfm.sources.google_forms_client import parse_rfc3339
+    from cfm.sources.google_api import parse_rfc3339
 
     server = FakeApiServer()
 

@@ -20,7 +20,7 @@ from cfm.testing.fake_api import FakeApiServer, Request, Response
 
 
 def _ts(value: str | None) -> datetime | None:
-    from cfm.sources.google_forms_client import parse_rfc3339
+    from cfm.sources.google_api import parse_rfc3339
 
     return parse_rfc3339(value)
 
