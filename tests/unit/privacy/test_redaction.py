@@ -1,7 +1,6 @@
 """PII redaction: each type is replaced, ordinary numbers are left alone."""
 
 import pytest
-
 from cfm.privacy.redaction import iban_valid, luhn_valid, normalise_digits, redact
 
 
