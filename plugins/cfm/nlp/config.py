@@ -14,14 +14,16 @@ DEFAULTS: dict[str, Any] = {
     "embedding_backend": "torch",  # torch | torch-int8 (dynamic int8 quantisation, faster on CPU)
     "batch_size": 64,
     "max_seq_length": 128,  # feedback is short; truncating long e-mails keeps batches fast
-    "cache_embeddings": True,
+    "sentiment_weak_labels": False,  # also train on rated feedback of the batch (NPS/stars/CSAT as labels)
+    "sentiment_min_weak_labels": 200,
     # Language
     "languages": ["en", "ar", "zh", "fr", "es", "de", "pt", "it", "tr", "hi", "ja", "ru"],
     # Categories
     "taxonomy_path": str(DEFAULT_TAXONOMY),
     # Topics
     "min_topic_size": 8,  # clusters smaller than this are outliers (then maybe reassigned)
-    "cluster_distance_threshold": 3.0,  # ward linkage cut height (unit vectors in topic space)
+    "cluster_linkage": "average",  # average | complete (cosine distance) | ward (euclidean)
+    "cluster_distance_threshold": 0.7,  # cut height: cosine distance for average/complete linkage
     "lexical_weight": 1.5,  # weight of hashed keyword tokens next to the embedding (0 = embedding only)
     "lexical_dims": 512,
     "reduce_dims": 0,  # PCA before clustering; 0 disables (it cost NMI on the benchmark set)

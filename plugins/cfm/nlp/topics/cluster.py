@@ -14,15 +14,18 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class AgglomerativeTopics(ClusteringStage):
-    """Ward agglomerative clustering cut at a distance threshold; small clusters become outliers.
+    """Agglomerative clustering cut at a distance threshold; small clusters become outliers.
 
     Deterministic for a given input order (no random init), and the number of topics follows
-    from the data, like HDBSCAN, without its cost on a few thousand short texts.
+    from the data, like HDBSCAN, without its cost on a few thousand short texts. The default
+    average linkage on cosine distance has a threshold that means the same at 50 or 5,000
+    items (ward's merge heights grow with cluster size).
     """
 
-    def __init__(self, distance_threshold: float = 0.9, min_topic_size: int = 8):
+    def __init__(self, distance_threshold: float = 0.7, min_topic_size: int = 8, linkage: str = "average"):
         self.distance_threshold = distance_threshold
         self.min_topic_size = min_topic_size
+        self.linkage = linkage
 
     def fit_predict(self, vectors: np.ndarray) -> np.ndarray:
         n = vectors.shape[0]
@@ -31,7 +34,10 @@ class AgglomerativeTopics(ClusteringStage):
         from sklearn.cluster import AgglomerativeClustering
 
         raw = AgglomerativeClustering(
-            n_clusters=None, distance_threshold=self.distance_threshold, linkage="ward"
+            n_clusters=None,
+            distance_threshold=self.distance_threshold,
+            linkage=self.linkage,
+            metric="euclidean" if self.linkage == "ward" else "cosine",
         ).fit_predict(vectors)
         return drop_small_clusters(raw, self.min_topic_size)
 

@@ -65,7 +65,9 @@ def fit_topics(
     rest = order[int(cfg["max_cluster_sample"]) :]
 
     reduced = reduction_for(cfg).fit_transform(vectors[sample])
-    clusterer = AgglomerativeTopics(float(cfg["cluster_distance_threshold"]), int(cfg["min_topic_size"]))
+    clusterer = AgglomerativeTopics(
+        float(cfg["cluster_distance_threshold"]), int(cfg["min_topic_size"]), str(cfg["cluster_linkage"])
+    )
     sample_labels = clusterer.fit_predict(reduced)
     topic_centroids = centroids(vectors[sample], sample_labels)
     labels[sample] = sample_labels

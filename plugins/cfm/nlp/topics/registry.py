@@ -305,8 +305,8 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
             centroid = [float(x) for x in fit.centroids[local]]
             cur.execute(
                 """
-                UPDATE ml.topics SET label = %s, keywords = %s, representative_texts = %s, centroid = %s, updated_at = now()
-                WHERE topic_id = %s AND (label, keywords, representative_texts, centroid) IS DISTINCT FROM (%s, %s, %s, %s)
+                UPDATE ml.topics SET label = %s, keywords = %s, representative_texts = %s, centroid = %s::real[], updated_at = now()
+                WHERE topic_id = %s AND (label, keywords, representative_texts, centroid) IS DISTINCT FROM (%s::text, %s::text[], %s::text[], %s::real[])
                 RETURNING topic_id
                 """,
                 (d.label, d.keywords, d.representative_texts, centroid, topic_id,
