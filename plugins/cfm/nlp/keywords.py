@@ -47,11 +47,11 @@ _AR_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
 def _arabic_stem(word: str) -> str:
     # Light stemming: strip the definite article and its clitics so "التوصيل" and "بالتوصيل"
     # count as one keyword; keep at least three letters.
+    if word.startswith("و") and len(word) >= 5 and word[1:] not in {"ال"}:
+        word = word[1:]  # conjunction "wa-" glued to the next word
     for p in _AR_PREFIXES:
         if word.startswith(p) and len(word) - len(p) >= 3:
             return word[len(p) :]
-    if word.startswith("و") and len(word) >= 5:
-        return word[1:]
     return word
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -76,10 +77,22 @@ def _lexicon_tokens(text: str, language: str) -> list[str]:
     return re.findall(r"[a-z']+", text.lower())
 
 
+@lru_cache(maxsize=8)
+def _lexicon(lang: str) -> tuple[dict[str, int], dict[str, int], frozenset[str]]:
+    if lang != "ar":
+        return POSITIVE[lang], NEGATIVE[lang], frozenset(NEGATORS[lang])
+    # Arabic entries go through the same normalisation as the text (hamza carriers, taa marbuta).
+    return (
+        {normalise_arabic(w): v for w, v in POSITIVE[lang].items()},
+        {normalise_arabic(w): v for w, v in NEGATIVE[lang].items()},
+        frozenset(normalise_arabic(w) for w in NEGATORS[lang]),
+    )
+
+
 def lexicon_score(text: str, language: str) -> tuple[float, int]:
     """Lexicon polarity in [-1, 1] and the number of polar words found (0 = no evidence)."""
     lang = language if language in POSITIVE else "en"
-    pos, neg, negators = POSITIVE[lang], NEGATIVE[lang], NEGATORS[lang]
+    pos, neg, negators = _lexicon(lang)
     tokens = _lexicon_tokens(text, lang)
     total, hits, flip_until = 0.0, 0, -1
     for i, tok in enumerate(tokens):
