@@ -22,7 +22,7 @@ from cfm.nlp.sentiment import SentimentModel, train_sentiment_model, weak_label
 from cfm.privacy.redaction import redact
 
 log = logging.getLogger(__name__)
-_SENTIMENT_MODELS: dict[tuple[str, int], SentimentModel] = {}
+_SENTIMENT_MODELS: dict[tuple[str, str], SentimentModel] = {}
 
 
 @dataclass
@@ -50,7 +50,7 @@ class EnrichedBatch:
 
 def sentiment_model_for(backend, config: Mapping[str, Any], weak: Sequence[tuple[str, str]] = ()) -> SentimentModel:
     """The sentiment model for this embedding backend (seed-trained once per process)."""
-    key = (backend.name, len(weak))
+    key = (backend.name, text_hash(repr(sorted(weak))))
     if key not in _SENTIMENT_MODELS:
         texts = [t for t, _ in weak]
         labels = [label for _, label in weak]
