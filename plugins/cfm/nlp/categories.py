@@ -1,0 +1,193 @@
+"""Feedback categories (from the YAML taxonomy), owning department, and feedback type.
+
+Categories: keyword evidence per language, plus similarity of the embedding to each
+category's examples (useful in English with the default model, and in every language with
+a multilingual model). Feedback type: complaint, suggestion, praise, question or other,
+from phrasing rules and the sentiment label.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cfm.nlp.keywords import normalise_arabic
+
+MODEL_NAME = "cfm-taxonomy-keywords+examples"
+FEEDBACK_TYPES = ("complaint", "suggestion", "praise", "question", "other")
+
+
+@dataclass
+class Category:
+    """One taxonomy entry."""
+
+    name: str
+    department: str
+    description: str
+    keywords: dict[str, list[str]]
+    examples: dict[str, list[str]]
+
+
+@dataclass
+class Taxonomy:
+    """The category taxonomy, loaded from YAML."""
+
+    version: str
+    fallback: str
+    categories: dict[str, Category]
+    _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return f"{MODEL_NAME}@taxonomy-v{self.version}"
+
+    def department(self, category: str) -> str:
+        return self.categories.get(category, self.categories[self.fallback]).department
+
+    def pattern(self, category: str) -> re.Pattern[str] | None:
+        if category not in self._patterns:
+            words = [normalise_arabic(w.lower()) for ws in self.categories[category].keywords.values() for w in ws]
+            if not words:
+                return None
+            # Latin keywords match whole words; Arabic and Chinese ones as substrings (no spaces
+            # in Chinese, clitics glued to Arabic words).
+            parts = [
+                rf"(?<![a-z]){re.escape(w)}(?![a-z])" if re.fullmatch(r"[a-z0-9 ']+", w) else re.escape(w)
+                for w in sorted(set(words), key=len, reverse=True)
+            ]
+            self._patterns[category] = re.compile("|".join(parts))
+        return self._patterns[category]
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Read the taxonomy YAML (default: the packaged cfm/nlp/taxonomy.yml)."""
+    from cfm.nlp.config import DEFAULT_TAXONOMY
+
+    return _load_taxonomy(str(path or DEFAULT_TAXONOMY))
+
+
+@lru_cache(maxsize=4)
+def _load_taxonomy(path: str) -> Taxonomy:
+    import yaml
+
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"taxonomy file not found: {path} (config nlp.taxonomy_path)") from exc
+    cats = {}
+    for name, spec in (raw.get("categories") or {}).items():
+        if not spec or "department" not in spec:
+            raise ValueError(f"{path}: category {name!r} needs a department")
+        cats[name] = Category(
+            name=name,
+            department=spec["department"],
+            description=spec.get("description", ""),
+            keywords={k: list(v or []) for k, v in (spec.get("keywords") or {}).items()},
+            examples={k: list(v or []) for k, v in (spec.get("examples") or {}).items()},
+        )
+    fallback = raw.get("fallback", "other")
+    if fallback not in cats:
+        raise ValueError(f"{path}: fallback category {fallback!r} is not defined")
+    return Taxonomy(version=str(raw.get("version", "1")), fallback=fallback, categories=cats)
+
+
+@dataclass
+class Categorisation:
+    """Categories of one item, primary first, and the primary category's department."""
+
+    categories: list[str]
+    department: str
+
+    @property
+    def category(self) -> str:
+        return self.categories[0]
+
+
+class CategoryClassifier:
+    """Scores each category by keyword hits plus embedding similarity to its examples."""
+
+    def __init__(self, taxonomy: Taxonomy, embed: Callable[[list[str]], np.ndarray] | None = None):
+        self.taxonomy = taxonomy
+        self.example_centroids: dict[str, np.ndarray] = {}
+        if embed is not None:
+            for name, cat in taxonomy.categories.items():
+                examples = [e for es in cat.examples.values() for e in es]
+                if examples:
+                    vecs = embed(examples)
+                    mean = vecs.mean(axis=0)
+                    self.example_centroids[name] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+    def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[Categorisation]:
+        """Categories per text: every category scoring >= half the best score (max 3), primary first."""
+        names = [n for n in self.taxonomy.categories if n != self.taxonomy.fallback]
+        out = []
+        for i, text in enumerate(texts):
+            norm = normalise_arabic((text or "").lower())
+            scores = {}
+            for name in names:
+                pattern = self.taxonomy.pattern(name)
+                hits = len(pattern.findall(norm)) if pattern else 0
+                score = min(hits, 3) * 1.0
+                if vectors is not None and name in self.example_centroids:
+                    sim = float(vectors[i] @ self.example_centroids[name])
+                    score += max(0.0, sim - 0.3) * 3.0  # only clear semantic matches count
+                scores[name] = score
+            best = max(scores.values(), default=0.0)
+            if best < 0.5:
+                cats = [self.taxonomy.fallback]
+            else:
+                ranked = sorted(scores.items(), key=lambda kv: (-kv[1], names.index(kv[0])))
+                cats = [n for n, s in ranked if s >= max(0.5, best / 2)][:3]
+            out.append(Categorisation(cats, self.taxonomy.department(cats[0])))
+        return out
+
+
+_SUGGESTION = re.compile(
+    r"\b(please add|would be (great|nice|good|better)|would love|i wish|you should|suggest|suggestion|"
+    r"it would help|could you add|feature request|consider adding)\b"
+    r"|اتمني|نتمني|اقترح|اقتراح|يا ريت|ياريت|اضيفوا|الرجاء اضافه|ارجو اضافه"
+    r"|希望|建议|能不能加|最好能|要是能"
+)
+_QUESTION = re.compile(
+    r"[?؟？]\s*$|^(how|what|when|where|why|can i|could i|do you|does|is there|are there|which)\b"
+    r"|^(كيف|متي|هل|وين|ليش|ماذا|لماذا|اين|كم)|吗[？?。]?$|怎么|什么时候|哪里|是否|能不能|可以.*吗"
+)
+
+
+def feedback_type(text: str, sentiment_label: str) -> str:
+    """complaint, suggestion, praise, question or other.
+
+    Suggestions are recognised by phrasing first ("please add", "أتمنى", "希望"); a negative
+    text is a complaint even when phrased as a question ("why is my refund late?").
+    """
+    norm = normalise_arabic((text or "").strip().lower())
+    if _SUGGESTION.search(norm):
+        return "suggestion"
+    if sentiment_label == "negative":
+        return "complaint"
+    if _QUESTION.search(norm):
+        return "question"
+    if sentiment_label == "positive":
+        return "praise"
+    return "other"
+
+
+def categorise(
+    texts: Sequence[str],
+    vectors: np.ndarray | None = None,
+    *,
+    config: Mapping[str, Any] | None = None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+) -> tuple[list[Categorisation], str]:
+    """Categorise texts with the configured taxonomy; returns the results and the classifier name."""
+    from cfm.nlp.config import nlp_config
+
+    taxonomy = load_taxonomy(nlp_config(config)["taxonomy_path"])
+    classifier = CategoryClassifier(taxonomy, embed if vectors is not None else None)
+    return classifier.classify(texts, vectors), taxonomy.name

@@ -1,0 +1,46 @@
+"""The ``nlp:`` section of the project config: keys, defaults and merging."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yml")
+
+DEFAULTS: dict[str, Any] = {
+    # Embeddings
+    "embedding_model": "all-MiniLM-L6-v2",  # packaged offline; production: paraphrase-multilingual-MiniLM-L12-v2
+    "embedding_backend": "torch",  # torch | torch-int8 (dynamic int8 quantisation, faster on CPU)
+    "batch_size": 64,
+    "max_seq_length": 128,  # feedback is short; truncating long e-mails keeps batches fast
+    "sentiment_weak_labels": False,  # also train on rated feedback of the batch (NPS/stars/CSAT as labels)
+    "sentiment_min_weak_labels": 200,
+    # Language
+    "languages": ["en", "ar", "zh", "fr", "es", "de", "pt", "it", "tr", "hi", "ja", "ru"],
+    # Categories
+    "taxonomy_path": str(DEFAULT_TAXONOMY),
+    # Topics
+    "min_topic_size": 8,  # clusters smaller than this are outliers (then maybe reassigned)
+    "cluster_linkage": "average",  # average | complete (cosine distance) | ward (euclidean)
+    "cluster_distance_threshold": 0.7,  # cut height: cosine distance for average/complete linkage
+    "lexical_weight": 1.5,  # weight of hashed keyword tokens next to the embedding (0 = embedding only)
+    "lexical_dims": 512,
+    "reduce_dims": 0,  # PCA before clustering; 0 disables (it cost NMI on the benchmark set)
+    "max_cluster_sample": 6000,  # larger sets: cluster a deterministic sample, assign the rest
+    "assign_threshold": 0.45,  # cosine to a topic centroid to assign an item to it
+    "match_threshold": 0.8,  # cosine between centroids to keep a topic id across re-clustering
+    "keywords_per_topic": 8,
+    "representatives_per_topic": 3,
+    "emerging_window_days": 14,
+    "emerging_growth_factor": 2.0,
+    "seed": 42,
+}
+
+
+def nlp_config(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the nlp config with defaults filled in (unknown keys are kept)."""
+    merged = dict(DEFAULTS)
+    if config:
+        merged.update({k: v for k, v in config.items() if v is not None})
+    return merged

@@ -1,0 +1,158 @@
+"""Warehouse entry point: enrich feedback items and write ml.* (idempotent).
+
+Re-running on the same input leaves ml unchanged: rows are only rewritten when a value
+changed (so run_id / timestamps keep pointing at the run that produced them), embeddings
+are read from the cache, and items already assigned to a topic keep their assignment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cfm.nlp.config import nlp_config
+from cfm.nlp.pipeline import enrich_texts
+from cfm.nlp.store import PostgresEmbeddingCache, ensure_ml_schema
+from cfm.nlp.topics.features import topic_space
+from cfm.nlp.topics.model import fit_topics
+from cfm.nlp.topics.registry import (
+    assign_incremental,
+    create_registry,
+    load_active_centroids,
+    load_corpus,
+    refresh_topic_stats,
+)
+
+log = logging.getLogger(__name__)
+
+REQUIRED_KEYS = ("feedback_id", "text")
+
+_UPSERT = """
+INSERT INTO ml.feedback_enrichment AS f (
+    feedback_id, text_hash, text_redacted, pii_types, language, language_model, sentiment_label,
+    sentiment_score, sentiment_model, category, categories, department, feedback_type,
+    classifier_model, embedding_model, submitted_at, run_id
+) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (feedback_id) DO UPDATE SET
+    text_hash = excluded.text_hash, text_redacted = excluded.text_redacted, pii_types = excluded.pii_types,
+    language = excluded.language, language_model = excluded.language_model,
+    sentiment_label = excluded.sentiment_label, sentiment_score = excluded.sentiment_score,
+    sentiment_model = excluded.sentiment_model, category = excluded.category,
+    categories = excluded.categories, department = excluded.department,
+    feedback_type = excluded.feedback_type, classifier_model = excluded.classifier_model,
+    embedding_model = excluded.embedding_model, submitted_at = excluded.submitted_at,
+    run_id = excluded.run_id, enriched_at = now()
+WHERE (f.text_hash, f.pii_types, f.language, f.language_model, f.sentiment_label, f.sentiment_score,
+       f.sentiment_model, f.category, f.categories, f.department, f.feedback_type, f.classifier_model,
+       f.embedding_model, f.submitted_at)
+    IS DISTINCT FROM
+      (excluded.text_hash, excluded.pii_types, excluded.language, excluded.language_model,
+       excluded.sentiment_label, excluded.sentiment_score, excluded.sentiment_model, excluded.category,
+       excluded.categories, excluded.department, excluded.feedback_type, excluded.classifier_model,
+       excluded.embedding_model, excluded.submitted_at)
+"""
+
+
+def _validate(items: Sequence[Mapping[str, Any]]) -> None:
+    seen = set()
+    for n, item in enumerate(items):
+        for key in REQUIRED_KEYS:
+            if key not in item:
+                raise ValueError(f"feedback item #{n} ({item.get('feedback_id', '?')}): missing field {key!r}")
+        fid = str(item["feedback_id"])
+        if fid in seen:
+            raise ValueError(f"feedback item #{n}: duplicate feedback_id {fid!r} in one batch")
+        seen.add(fid)
+
+
+def enrich_feedback(
+    conn, items: Sequence[Mapping[str, Any]], *, config: Mapping[str, Any] | None, run_id: str, progress: bool = False
+) -> dict[str, int]:
+    """Redact, detect language, embed (cached), score sentiment, categorise and assign topics.
+
+    `items`: dicts with feedback_id, text (raw, may contain PII), language_declared,
+    rating_type, rating_value, rating_scale_min, rating_scale_max, submitted_at.
+    Writes ml.feedback_enrichment, ml.embeddings, ml.topics, ml.topic_assignments and
+    ml.topic_history, commits, and returns counts: items, embedded, cached, topics (active),
+    new_topics, assigned, unassigned (items of this batch without a topic), with_pii.
+    """
+    cfg = nlp_config(config)
+    _validate(items)
+    ensure_ml_schema(conn)
+    counts = {"items": len(items), "embedded": 0, "cached": 0, "topics": 0, "new_topics": 0,
+              "assigned": 0, "unassigned": 0, "with_pii": 0}
+    if not items:
+        return counts
+    ids = [str(i["feedback_id"]) for i in items]
+    batch = enrich_texts(
+        [i.get("text") for i in items],
+        declared_languages=[i.get("language_declared") for i in items],
+        ratings=[
+            (i.get("rating_type"), i.get("rating_value"), i.get("rating_scale_min"), i.get("rating_scale_max"))
+            for i in items
+        ],
+        config=cfg,
+        cache=PostgresEmbeddingCache(conn),
+        progress=progress,
+    )
+    model = batch.embedding_model
+    rows = [
+        (fid, batch.text_hash[k], batch.text_redacted[k], batch.pii_types[k], batch.language[k],
+         batch.language_model, batch.sentiment_label[k], float(batch.sentiment_score[k]), batch.sentiment_model,
+         batch.category[k], batch.categories[k], batch.department[k], batch.feedback_type[k],
+         batch.classifier_model, model, items[k].get("submitted_at"), run_id)
+        for k, fid in enumerate(ids)
+    ]
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT e.feedback_id, e.text_hash, a.feedback_id IS NOT NULL
+            FROM ml.feedback_enrichment e
+            LEFT JOIN ml.topic_assignments a ON a.feedback_id = e.feedback_id AND a.embedding_model = e.embedding_model
+            WHERE e.feedback_id = ANY(%s) AND e.embedding_model = %s
+            """,
+            (ids, model),
+        )
+        before = {fid: (h, has_topic) for fid, h, has_topic in cur.fetchall()}
+        cur.executemany(_UPSERT, rows)
+    # Items never assigned, or whose redacted text changed, need a topic; the rest keep theirs.
+    pending = {
+        fid for k, fid in enumerate(ids)
+        if fid not in before or not before[fid][1] or before[fid][0] != batch.text_hash[k]
+    }
+    log.info("enrichment rows written for %d items; %d need topic assignment", len(ids), len(pending))
+
+    active = load_active_centroids(conn, model)
+    if not active:
+        corpus_ids, texts, hashes, vectors = load_corpus(conn, model)
+        fit = fit_topics(vectors, texts, [h + f for h, f in zip(hashes, corpus_ids, strict=True)], cfg)
+        mapping = create_registry(conn, fit, corpus_ids, embedding_model=model, run_id=run_id)
+        counts["new_topics"] = len(mapping)
+        log.info("topic registry created: %d topics from %d items (%.1f%% unassigned)",
+                 len(mapping), len(corpus_ids), 100 * fit.unassigned_share)
+    elif pending:
+        index = {fid: k for k, fid in enumerate(ids)}
+        todo = sorted(pending)
+        rows_idx = [index[f] for f in todo]
+        space = topic_space(
+            batch.vectors[rows_idx], [batch.text_redacted[k] for k in rows_idx],
+            float(cfg["lexical_weight"]), int(cfg["lexical_dims"]),
+        )
+        assigned = assign_incremental(conn, todo, space, config=cfg, embedding_model=model, run_id=run_id)
+        log.info("incremental topic assignment: %d of %d items joined a topic",
+                 sum(t is not None for t in assigned), len(todo))
+    refresh_topic_stats(conn, config=cfg)
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM ml.topics WHERE status = 'active' AND embedding_model = %s", (model,))
+        counts["topics"] = int(cur.fetchone()[0])
+        cur.execute(
+            "SELECT count(*) FILTER (WHERE topic_id IS NOT NULL), count(*) FILTER (WHERE topic_id IS NULL) "
+            "FROM ml.topic_assignments WHERE feedback_id = ANY(%s)",
+            (ids,),
+        )
+        counts["assigned"], counts["unassigned"] = (int(x) for x in cur.fetchone())
+    conn.commit()
+    counts.update(embedded=batch.embedded, cached=batch.cached, with_pii=sum(bool(p) for p in batch.pii_types))
+    log.info("enrich_feedback %s: %s", run_id, counts)
+    return counts

@@ -1,0 +1,192 @@
+"""Sentiment of feedback text: positive / neutral / negative and a score in [-1, 1].
+
+No sentiment model can be downloaded here, so the scorer combines two parts:
+
+- a logistic-regression classifier on the sentence embeddings, trained on seed sentences
+  (and on rated feedback as weak labels when given: NPS 0-6 / 7-8 / 9-10, stars 1-2 / 3 / 4-5,
+  CSAT and CES by position on their scale);
+- a seed lexicon per language with negation handling (en, ar normalised, zh via jieba).
+
+The embedding model behind the default configuration (all-MiniLM-L6-v2) is English-centric,
+so for Arabic and Chinese the lexicon carries most of the weight.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from cfm.nlp.keywords import _arabic_stem, normalise_arabic
+from cfm.nlp.sentiment_lexicon import NEGATIVE, NEGATORS, POSITIVE, SEED_SENTENCES
+
+MODEL_NAME = "cfm-sentiment-lexicon+logreg"
+MODEL_VERSION = "1"
+LABELS = ("negative", "neutral", "positive")
+# Weight of the embedding classifier per language; the lexicon gets the rest.
+CLASSIFIER_WEIGHT = {"en": 0.6, "ar": 0.25, "zh": 0.25}
+DEFAULT_CLASSIFIER_WEIGHT = 0.4
+THRESHOLD = 0.2
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    """Label and score of one text."""
+
+    label: str
+    score: float
+
+
+def weak_label(
+    rating_type: str | None, value: float | None, scale_min: float | None = None, scale_max: float | None = None
+) -> str | None:
+    """Sentiment label implied by a rating, or None when there is no usable rating.
+
+    NPS (0-10): 0-6 negative, 7-8 neutral, 9-10 positive. Stars (1-5): 1-2 / 3 / 4-5.
+    CSAT and CES: position on the declared scale, bottom 40% negative, top 40% positive
+    (CES scales that run "higher = harder" must be flipped upstream).
+    """
+    if rating_type is None or value is None:
+        return None
+    kind = rating_type.lower()
+    if kind == "nps":
+        return "negative" if value <= 6 else "neutral" if value <= 8 else "positive"
+    if kind == "star" and scale_min in (None, 1) and scale_max in (None, 5):
+        return "negative" if value <= 2 else "neutral" if value < 4 else "positive"
+    if kind in {"csat", "ces", "star"}:
+        lo = 1.0 if scale_min is None else float(scale_min)
+        hi = 5.0 if scale_max is None else float(scale_max)
+        if hi <= lo:
+            return None
+        pos = (float(value) - lo) / (hi - lo)
+        return "negative" if pos < 0.4 else "positive" if pos > 0.6 else "neutral"
+    return None
+
+
+def _lexicon_tokens(text: str, language: str) -> list[str]:
+    if language == "zh":
+        from cfm.nlp.keywords import _jieba
+
+        return [t for t in _jieba().lcut(text) if t.strip()]
+    if language == "ar":
+        return re.findall(r"[\u0621-\u064A]+", normalise_arabic(text))
+    return re.findall(r"[a-z']+", text.lower())
+
+
+@lru_cache(maxsize=8)
+def _lexicon(lang: str) -> tuple[dict[str, int], dict[str, int], frozenset[str]]:
+    if lang != "ar":
+        return POSITIVE[lang], NEGATIVE[lang], frozenset(NEGATORS[lang])
+    # Arabic entries go through the same normalisation as the text (hamza carriers, taa marbuta).
+    return (
+        {normalise_arabic(w): v for w, v in POSITIVE[lang].items()},
+        {normalise_arabic(w): v for w, v in NEGATIVE[lang].items()},
+        frozenset(normalise_arabic(w) for w in NEGATORS[lang]),
+    )
+
+
+def lexicon_score(text: str, language: str) -> tuple[float, int]:
+    """Lexicon polarity in [-1, 1] and the number of polar words found (0 = no evidence)."""
+    lang = language if language in POSITIVE else "en"
+    pos, neg, negators = _lexicon(lang)
+    tokens = _lexicon_tokens(text, lang)
+    total, hits, flip_until = 0.0, 0, -1
+    for i, tok in enumerate(tokens):
+        candidates = [tok]
+        if lang == "ar":
+            candidates.append(_arabic_stem(tok))
+        if lang == "zh" and tok not in pos and tok not in neg and len(tok) > 1:
+            candidates.extend(tok)  # unknown compound: look at its characters (很差 -> 差)
+        weight = 0.0
+        for c in candidates:
+            if c in pos:
+                weight = float(pos[c])
+                break
+            if c in neg and neg[c]:
+                weight = -float(neg[c])
+                break
+        if tok in negators and weight == 0.0:
+            flip_until = i + 3
+            continue
+        if weight:
+            hits += 1
+            total += -weight if i <= flip_until else weight
+    if not hits:
+        return 0.0, 0
+    return float(np.tanh(total / 2.0)), hits
+
+
+class SentimentModel:
+    """Embedding classifier + lexicon. `fit` on labelled texts, `predict` on embeddings + texts."""
+
+    def __init__(self) -> None:
+        self.classifier = None
+        self.n_train = 0
+
+    @property
+    def name(self) -> str:
+        return f"{MODEL_NAME}@{MODEL_VERSION}"
+
+    def fit(self, vectors: np.ndarray, labels: Sequence[str], seed: int = 42) -> SentimentModel:
+        from sklearn.linear_model import LogisticRegression
+
+        self.classifier = LogisticRegression(C=2.0, max_iter=1000, random_state=seed, class_weight="balanced")
+        self.classifier.fit(vectors, list(labels))
+        self.n_train = len(labels)
+        return self
+
+    def predict(self, vectors: np.ndarray, texts: Sequence[str], languages: Sequence[str]) -> list[Sentiment]:
+        """Label and score per text; score = weighted classifier (P(pos) - P(neg)) and lexicon."""
+        if self.classifier is None:
+            raise RuntimeError("SentimentModel.fit must be called before predict")
+        classes = list(self.classifier.classes_)
+        probs = self.classifier.predict_proba(vectors) if len(texts) else np.zeros((0, len(classes)))
+        out = []
+        for p, text, lang in zip(probs, texts, languages, strict=True):
+            clf = float(p[classes.index("positive")] - p[classes.index("negative")])
+            lex, hits = lexicon_score(text, lang)
+            w = CLASSIFIER_WEIGHT.get(lang, DEFAULT_CLASSIFIER_WEIGHT)
+            score = w * clf + (1 - w) * lex if hits else clf * (w if lang != "en" else 1.0)
+            if text.strip().endswith(("?", "؟", "？")) and lex >= 0:
+                score *= 0.5  # questions are mostly neutral requests for information
+            score = float(np.clip(score, -1.0, 1.0))
+            label = "positive" if score >= THRESHOLD else "negative" if score <= -THRESHOLD else "neutral"
+            out.append(Sentiment(label, round(score, 4)))
+        return out
+
+
+def seed_training_set() -> tuple[list[str], list[str]]:
+    """Seed sentences (all languages) and their labels, plus the lexicon words as one-word examples."""
+    texts, labels = [], []
+    for by_label in SEED_SENTENCES.values():
+        for label, sentences in by_label.items():
+            texts.extend(sentences)
+            labels.extend([label] * len(sentences))
+    for lang in ("en",):
+        for word, w in POSITIVE[lang].items():
+            if w >= 2:
+                texts.append(word)
+                labels.append("positive")
+        for word, w in NEGATIVE[lang].items():
+            if w >= 2:
+                texts.append(word)
+                labels.append("negative")
+    return texts, labels
+
+
+def train_sentiment_model(
+    embed, weak_texts: Sequence[str] = (), weak_labels: Sequence[str] = (), config: Mapping[str, Any] | None = None
+) -> SentimentModel:
+    """Train the classifier on the seed set plus optional weakly labelled (rated) feedback.
+
+    `embed` maps a list of texts to unit vectors (the configured embedding backend).
+    """
+    texts, labels = seed_training_set()
+    texts = texts + list(weak_texts)
+    labels = labels + list(weak_labels)
+    seed = int((config or {}).get("seed", 42))
+    return SentimentModel().fit(embed(texts), labels, seed=seed)

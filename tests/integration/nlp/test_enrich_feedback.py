@@ -1,0 +1,130 @@
+"""enrich_feedback and recluster end to end through a real PostgreSQL with the real model."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cfm.nlp.enrich import enrich_feedback
+from cfm.nlp.store import ensure_ml_schema
+from cfm.nlp.topics.registry import recluster
+
+pytestmark = pytest.mark.slow
+
+DATA = Path(__file__).resolve().parents[3] / "bench" / "data" / "topics_labelled.jsonl"
+CONFIG = {"min_topic_size": 3}
+TABLES = ("feedback_enrichment", "topic_assignments", "topics", "topic_history", "embeddings")
+
+
+def _items(n: int, offset: int = 0) -> list[dict]:
+    rows = [json.loads(line) for line in DATA.open(encoding="utf-8")]
+    en = [r for r in rows if r["language"] == "en"]
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    out = []
+    for k, r in enumerate(en[offset : offset + n]):
+        out.append(
+            {
+                "feedback_id": r["id"],
+                "text": r["text"] + (" call me at +44 20 7946 0958" if k % 10 == 0 else ""),
+                "language_declared": None,
+                "rating_type": "nps",
+                "rating_value": float(k % 11),
+                "rating_scale_min": 0,
+                "rating_scale_max": 10,
+                "submitted_at": start + timedelta(hours=k),
+            }
+        )
+    return out
+
+
+def _snapshot(conn) -> dict[str, list]:
+    out = {}
+    with conn.cursor() as cur:
+        for table in TABLES:
+            cols = "*" if table != "topic_history" else "topic_id, event, related_topic_id, details, run_id"
+            cur.execute(f"SELECT {cols} FROM ml.{table} ORDER BY 1, 2")
+            out[table] = cur.fetchall()
+    return out
+
+
+def test_enrich_writes_contract_tables_and_is_idempotent(ml_conn):
+    items = _items(50)
+    first = enrich_feedback(ml_conn, items, config=CONFIG, run_id="run-1")
+    assert first["items"] == 50
+    assert first["embedded"] == 50 and first["cached"] == 0
+    assert first["topics"] >= 2
+    assert first["with_pii"] == 5
+
+    with ml_conn.cursor() as cur:
+        cur.execute("SELECT count(*), count(*) FILTER (WHERE 'PHONE' = ANY(pii_types)) FROM ml.feedback_enrichment")
+        assert cur.fetchone() == (50, 5)
+        cur.execute("SELECT count(*) FROM ml.feedback_enrichment WHERE text_redacted LIKE '%%7946%%'")
+        assert cur.fetchone()[0] == 0, "raw phone number reached ml"
+        cur.execute("SELECT count(*) FROM ml.topics WHERE array_to_string(representative_texts, ' ') LIKE '%%7946%%'")
+        assert cur.fetchone()[0] == 0
+        cur.execute("SELECT DISTINCT language FROM ml.feedback_enrichment")
+        assert [r[0] for r in cur.fetchall()] == ["en"]
+        cur.execute("SELECT count(*) FROM ml.topic_assignments")
+        assert cur.fetchone()[0] == 50
+        cur.execute("SELECT count(*) FROM ml.topic_history WHERE event = 'created'")
+        assert cur.fetchone()[0] == first["topics"]
+
+    before = _snapshot(ml_conn)
+    again = enrich_feedback(ml_conn, items, config=CONFIG, run_id="run-2")
+    assert again["embedded"] == 0 and again["cached"] == 50
+    assert _snapshot(ml_conn) == before
+
+
+def test_incremental_assignment_keeps_ids_and_recluster_records_history(ml_conn):
+    old = _items(60)
+    enrich_feedback(ml_conn, old, config=CONFIG, run_id="run-1")
+    with ml_conn.cursor() as cur:
+        cur.execute("SELECT feedback_id, topic_id FROM ml.topic_assignments")
+        ids_before = dict(cur.fetchall())
+        cur.execute("SELECT max(topic_id) FROM ml.topics")
+        max_topic = cur.fetchone()[0]
+
+    new = _items(20, offset=60)
+    counts = enrich_feedback(ml_conn, new, config=CONFIG, run_id="run-2")
+    assert counts["new_topics"] == 0 and counts["embedded"] == 20
+    with ml_conn.cursor() as cur:
+        cur.execute("SELECT feedback_id, topic_id, method FROM ml.topic_assignments")
+        rows = cur.fetchall()
+    after = {f: t for f, t, _ in rows}
+    assert all(after[f] == t for f, t in ids_before.items())
+    new_methods = {m for f, _, m in rows if f in {i["feedback_id"] for i in new}}
+    assert new_methods == {"incremental"}
+    assert all(t is None or t <= max_topic for f, t in after.items())
+    assert counts["assigned"] >= 10, counts  # same topics as the first batch: most new items should join
+
+    result = recluster(ml_conn, config=CONFIG, run_id="recluster-1")
+    assert result["items"] == 80
+    assert result["kept"] >= 1
+    with ml_conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM ml.topic_history WHERE run_id = 'recluster-1'")
+        events = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM ml.topic_assignments WHERE topic_id IS NULL")
+        unassigned = cur.fetchone()[0]
+    assert result["unassigned"] == unassigned
+    # every structural change of the registry is recorded (updates may add more events)
+    assert events >= result["created"] + 2 * result["split"] + result["merged"] + result["retired"]
+    with ml_conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM ml.topics WHERE status = 'active'")
+        assert cur.fetchone()[0] == result["topics"]
+    # A second recluster on unchanged data changes nothing.
+    snap = _snapshot(ml_conn)
+    second = recluster(ml_conn, config=CONFIG, run_id="recluster-2")
+    assert second["kept"] == result["topics"] and second["created"] == 0 and second["retired"] == 0
+    assert _snapshot(ml_conn)["topic_assignments"] == snap["topic_assignments"]
+
+
+def test_ensure_ml_schema_is_idempotent(ml_conn):
+    ensure_ml_schema(ml_conn)
+    ensure_ml_schema(ml_conn)
+    with ml_conn.cursor() as cur:
+        cur.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'ml' ORDER BY table_name"
+        )
+        assert [r[0] for r in cur.fetchall()] == sorted(TABLES)

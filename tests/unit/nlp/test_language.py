@@ -1,0 +1,42 @@
+"""Language detection on short feedback."""
+
+import pytest
+from cfm.nlp.language import detect_language, detect_languages
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("the delivery was late", "en"),
+        ("late delivery", "en"),
+        ("ok", "en"),
+        ("التوصيل متأخر", "ar"),
+        ("خدمة ممتازة", "ar"),
+        ("快递太慢了", "zh"),
+        ("很好", "zh"),
+        ("livraison en retard", "fr"),
+        ("el pedido llegó tarde", "es"),
+        ("Lieferung kam zu spät", "de"),
+        ("配達が遅い", "ja"),
+        ("доставка опоздала", "ru"),
+        ("👍 10/10", "und"),
+        ("", "und"),
+    ],
+)
+def test_detects_short_texts(text, expected):
+    assert detect_language(text) == expected
+
+
+def test_declared_language_is_honoured_when_plausible():
+    assert detect_language("ok", declared="fr") == "fr"
+    assert detect_language("merci", declared="fr-FR") == "fr"
+
+
+def test_implausible_declaration_is_overridden():
+    assert detect_language("التوصيل متأخر جدا", declared="en") == "ar"
+    assert detect_language("the app keeps crashing when I pay", declared="de") == "en"
+
+
+def test_only_configured_languages_are_returned():
+    assert detect_language("доставка опоздала", languages=("en", "ar", "zh")) == "und"
+    assert detect_languages(["hello there", "你好"], None, ("en", "zh")) == ["en", "zh"]

@@ -1,0 +1,57 @@
+"""Sentiment: weak labels from ratings, lexicon per language, model on clear cases."""
+
+import pytest
+from cfm.nlp.sentiment import lexicon_score, weak_label
+
+
+@pytest.mark.parametrize(
+    "rating, expected",
+    [
+        (("nps", 0, 0, 10), "negative"), (("nps", 6, 0, 10), "negative"), (("nps", 7, 0, 10), "neutral"),
+        (("nps", 8, 0, 10), "neutral"), (("nps", 9, 0, 10), "positive"), (("star", 2, 1, 5), "negative"),
+        (("star", 3, 1, 5), "neutral"), (("star", 4, 1, 5), "positive"), (("csat", 1, 1, 5), "negative"),
+        (("csat", 5, 1, 5), "positive"), (("ces", 4, 1, 7), "neutral"), ((None, None, None, None), None),
+    ],
+)
+def test_weak_label_from_ratings(rating, expected):
+    assert weak_label(*rating) == expected
+
+
+@pytest.mark.parametrize(
+    "text, lang, sign",
+    [
+        ("great service, thank you", "en", 1), ("terrible, the worst app", "en", -1),
+        ("not good at all", "en", -1), ("خدمة ممتازة شكرا", "ar", 1), ("خدمة سيئة جدا", "ar", -1),
+        ("服务很好，很满意", "zh", 1), ("质量太差了，很失望", "zh", -1),
+    ],
+)
+def test_lexicon_polarity(text, lang, sign):
+    score, hits = lexicon_score(text, lang)
+    assert hits >= 1 and score * sign > 0.2
+
+
+def test_lexicon_has_no_evidence_for_neutral_text():
+    assert lexicon_score("I ordered on Monday", "en") == (0.0, 0)
+
+
+@pytest.mark.slow
+def test_model_on_clear_cases_per_language():
+    from cfm.nlp.embedding import embed_texts, load_backend
+    from cfm.nlp.sentiment import MODEL_NAME, train_sentiment_model
+
+    backend = load_backend()
+    model = train_sentiment_model(lambda t: embed_texts(t, backend=backend).vectors)
+    cases = [
+        ("Excellent service, I love it", "en", "positive"),
+        ("Awful experience, the parcel never came", "en", "negative"),
+        ("What time do you open on Sunday?", "en", "neutral"),
+        ("الخدمة رائعة وسريعة", "ar", "positive"),
+        ("تجربة سيئة جدا ومحبطة", "ar", "negative"),
+        ("东西很好，非常满意", "zh", "positive"),
+        ("太差了，再也不买了", "zh", "negative"),
+    ]
+    texts = [c[0] for c in cases]
+    preds = model.predict(embed_texts(texts, backend=backend).vectors, texts, [c[1] for c in cases])
+    assert [p.label for p in preds] == [c[2] for c in cases]
+    assert all(-1 <= p.score <= 1 for p in preds)
+    assert model.name.startswith(MODEL_NAME)
