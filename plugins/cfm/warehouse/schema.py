@@ -141,11 +141,8 @@ def ensure_warehouse(conn: psycopg.Connection) -> None:
     for name in source_names():
         conn.execute(sql.SQL(RAW_TABLE).format(table=sql.Identifier(name)))
     conn.execute(OPS_AND_QUARANTINE)
-    try:  # TEMP until the nlp branch lands
-        from cfm.nlp.store import ensure_ml_schema
-    except ModuleNotFoundError:
-        pass
-    else:
-        ensure_ml_schema(conn)
+    from cfm.nlp.store import ensure_ml_schema
+
+    ensure_ml_schema(conn)
     ensure_roles(conn)
     conn.commit()
