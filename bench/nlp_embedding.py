@@ -11,9 +11,10 @@ import json
 import time
 from pathlib import Path
 
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
 from cfm.nlp.embedding import MemoryEmbeddingCache, SentenceTransformerBackend, embed_texts, text_hash
 from cfm.nlp.topics.model import fit_topics
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 HERE = Path(__file__).parent
 BATCH = 64

@@ -11,9 +11,10 @@ import json
 import time
 from pathlib import Path
 
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
 from cfm.nlp.embedding import embed_texts, load_backend
 from cfm.nlp.sentiment import LABELS, lexicon_score, train_sentiment_model
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
 HERE = Path(__file__).parent
 

@@ -21,10 +21,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
 from cfm.nlp.config import nlp_config
 from cfm.nlp.embedding import embed_texts, text_hash
 from cfm.nlp.topics.model import fit_topics
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 HERE = Path(__file__).parent
 BT_PYTHON = os.environ.get("BERTOPIC_PYTHON", "/tmp/bt/bin/python")
@@ -99,6 +100,7 @@ def _items(rows, start):
 
 def stability(rows) -> dict:
     import psycopg
+
     from cfm.nlp.enrich import enrich_feedback
     from cfm.nlp.topics.registry import recluster
 

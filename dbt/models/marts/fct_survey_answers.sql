@@ -9,7 +9,6 @@ select
     a.source,
     f.submitted_at,
     f.submitted_date,
-    a.answer_position,
     a.question_id,
     a.question_text,
     a.answer_type,

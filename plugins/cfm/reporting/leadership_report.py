@@ -28,7 +28,7 @@ class ReportData:
 
 
 def _table_exists(conn: psycopg.Connection, qualified: str) -> bool:
-    return conn.execute("select to_regclass(%s) is not null", (qualified,)).fetchone()[0]
+    return conn.execute("select to_regclass(%s) is not null as present", (qualified,)).fetchone()["present"]
 
 
 def load_report_data(url: str, *, top_topics: int = 8) -> ReportData:

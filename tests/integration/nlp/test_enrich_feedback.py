@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from cfm.nlp.enrich import enrich_feedback
 from cfm.nlp.store import ensure_ml_schema
 from cfm.nlp.topics.registry import recluster

@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+
 from cfm.nlp.analyze import MissingTextColumnError, analyze_csv
 
 

@@ -1,6 +1,7 @@
 """Categories from the taxonomy, departments, feedback type."""
 
 import pytest
+
 from cfm.nlp.categories import CategoryClassifier, feedback_type, load_taxonomy
 
 

@@ -1,6 +1,7 @@
 """Embedding cache behaviour with a fake backend (no model)."""
 
 import numpy as np
+
 from cfm.nlp.embedding import MemoryEmbeddingCache, cache_model_name, embed_texts, resolve_model_path
 
 

@@ -1,6 +1,7 @@
 """Language detection on short feedback."""
 
 import pytest
+
 from cfm.nlp.language import detect_language, detect_languages
 
 

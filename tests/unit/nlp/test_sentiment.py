@@ -1,6 +1,7 @@
 """Sentiment: weak labels from ratings, lexicon per language, model on clear cases."""
 
 import pytest
+
 from cfm.nlp.sentiment import lexicon_score, weak_label
 
 

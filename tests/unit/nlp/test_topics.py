@@ -1,6 +1,7 @@
 """Topic stages and registry matching with small fake embeddings (no model)."""
 
 import numpy as np
+
 from cfm.nlp.topics.cluster import assign_to_centroids, centroids, drop_small_clusters
 from cfm.nlp.topics.model import fit_topics
 from cfm.nlp.topics.registry import plan_recluster

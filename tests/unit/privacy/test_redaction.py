@@ -1,6 +1,7 @@
 """PII redaction: each type is replaced, ordinary numbers are left alone."""
 
 import pytest
+
 from cfm.privacy.redaction import iban_valid, luhn_valid, normalise_digits, redact
 
 
