@@ -1,9 +1,11 @@
 """
 ### Transform: dbt models through Cosmos
 
-Runs when enriched feedback lands. One Airflow task per dbt model, with its tests,
-rendered from the compiled manifest (`cfm init` / `dbt parse` writes it). The dbt
-profile comes from the Airflow connection `cfm_warehouse`. Emits `cfm_feedback_marts`.
+Runs when enriched feedback lands. One Airflow task per dbt model, running the model
+and its tests (`dbt build`), rendered from the compiled manifest (`cfm init` / `dbt parse`
+writes it). Staging views are built and tested by the ingest DAG before validation, so
+they are not repeated here. The dbt profile comes from the Airflow connection
+`cfm_warehouse`. Emits `cfm_feedback_marts`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import InvocationMode, LoadMode
+from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from cfm.assets import ENRICHED_FEEDBACK, FEEDBACK_MARTS
@@ -47,6 +49,10 @@ def cfm_transform():
         execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST if MANIFEST.exists() else LoadMode.DBT_LS,
+            exclude=["path:models/staging"],
+            test_behavior=TestBehavior.BUILD,
+            # A test over two models (relationships) runs after both, not with the first.
+            should_detach_multiple_parents_tests=True,
             emit_datasets=False,
         ),
         operator_args={"install_deps": False},

@@ -53,8 +53,8 @@ def run_dbt(url: str, args: Sequence[str], *, project_dir: Path = DBT_DIR, vars:
 
 
 def build_staging(url: str) -> None:
-    """Create the staging views validation reads (views: a no-op for the data, cheap to re-run)."""
-    run_dbt(url, ["run", "--select", "staging"])
+    """Create and test the staging views validation reads (views: cheap to re-create)."""
+    run_dbt(url, ["build", "--select", "staging"])
 
 
 def build_models(url: str) -> None:
