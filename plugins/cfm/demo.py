@@ -23,17 +23,29 @@ from cfm.sources.registry import source_names
 
 DAGS = ("cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report")
 SAMPLE_API_DIR = PROJECT_ROOT / "sample_data" / "api"
+# Stable demo ports: recorded payloads carry absolute links, which must not change between runs.
+DEMO_PORT_BASE = 18640
 
 
 def start_fake_apis() -> tuple[list[Any], dict[str, Any], dict[str, str]]:
     """Start each source's demo server; return servers, config overlays and fake credentials."""
+    from cfm.testing.fake_api import FakeApiServer
+
     servers, overlays, creds = [], {}, {}
-    for name in source_names():
+    for index, name in enumerate(source_names()):
         try:
             module = importlib.import_module(f"cfm.testing.fake_apis.{name}")
         except ModuleNotFoundError:
             continue
-        server = module.demo_server(SAMPLE_API_DIR / name).start()
+        try:
+            FakeApiServer.next_port = DEMO_PORT_BASE + index
+            server = module.demo_server(SAMPLE_API_DIR / name)
+        except OSError:  # the port is taken: fall back to any free one
+            FakeApiServer.next_port = None
+            server = module.demo_server(SAMPLE_API_DIR / name)
+        finally:
+            FakeApiServer.next_port = None
+        server.start()
         servers.append(server)
         overlays[name] = module.demo_config(server.base_url)
         creds.update(module.demo_credentials())

@@ -68,7 +68,13 @@ Handler = Callable[[Request], Response]
 class FakeApiServer:
     """Serve registered routes on 127.0.0.1 (an ephemeral port unless one is given)."""
 
+    #: Port for the next server constructed without one, then cleared. The demo uses it to
+    #: keep each fake API on a stable address, since payloads embed absolute links.
+    next_port: int | None = None
+
     def __init__(self, port: int = 0):
+        if not port and FakeApiServer.next_port:
+            port, FakeApiServer.next_port = FakeApiServer.next_port, None
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self.faults: list[Fault] = []
         self.requests: list[Request] = []
