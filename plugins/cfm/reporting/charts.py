@@ -17,7 +17,7 @@ def line_chart(
     unit: str = "",
 ) -> str:
     """A line chart with optional shaded interval band. series = (name, values, colour)."""
-    pad_l, pad_r, pad_t, pad_b = 44, 12, 12, 28
+    pad_l, pad_r, pad_t, pad_b = 44, 34, 12, 28
     values = [v for _, vs, _ in series for v in vs if v is not None]
     if band:
         values += [v for v in (*band[0], *band[1]) if v is not None]

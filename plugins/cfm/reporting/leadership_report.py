@@ -36,25 +36,28 @@ def load_report_data(url: str, *, top_topics: int = 8) -> ReportData:
         months = conn.execute("select * from marts.cx_metrics_monthly order by month").fetchall()
         topics = conn.execute(
             """
-            select topic_id, topic_label, count(*) as items,
+            select topic_id, topic_label, count(*) as feedback_items,
                    round(100.0 * count(*) filter (where sentiment_label = 'negative') / count(*), 1) as negative_pct,
                    count(*) filter (where rating_type = 'nps') as nps_n,
                    round(100.0 * (count(*) filter (where nps_group = 'promoter') - count(*) filter (where nps_group = 'detractor'))
                          / nullif(count(*) filter (where rating_type = 'nps'), 0), 1) as nps
             from marts.fct_feedback
             where topic_id is not null
-            group by 1, 2 order by items desc limit %s
+            group by 1, 2 order by feedback_items desc limit %s
             """,
             (top_topics,),
         ).fetchall()
+        top_ids = [t["topic_id"] for t in topics]
         verbatims = conn.execute(
             """
-            select distinct on (topic_label) topic_label, text_redacted, source, channel, language, submitted_date
+            select distinct on (topic_id) topic_id, topic_label, text_redacted, source, channel, language, submitted_date
             from marts.fct_feedback
-            where sentiment_label = 'negative' and text_redacted is not null and topic_id is not null
-            order by topic_label, submitted_at desc
-            """
+            where sentiment_label = 'negative' and text_redacted is not null and topic_id = any(%s)
+            order by topic_id, submitted_at desc
+            """,
+            (top_ids,),
         ).fetchall()
+        verbatims.sort(key=lambda v: top_ids.index(v["topic_id"]))
         emerging = []
         if _table_exists(conn, "marts.emerging_topics"):
             emerging = conn.execute("select * from marts.emerging_topics limit 10").fetchall()
@@ -63,7 +66,7 @@ def load_report_data(url: str, *, top_topics: int = 8) -> ReportData:
             "group by 1, 2 order by 3 desc"
         ).fetchall()
         totals = conn.execute(
-            "select count(*) as items, count(distinct source) as sources, min(submitted_date) as first_day, "
+            "select count(*) as feedback_items, count(distinct source) as sources, min(submitted_date) as first_day, "
             "max(submitted_date) as last_day from marts.fct_feedback"
         ).fetchone()
     return ReportData(datetime.now(UTC), months, topics, verbatims, emerging, quarantine, totals)
@@ -86,7 +89,7 @@ def render_html(data: ReportData, *, title: str) -> str:
         "csat": Markup(line_chart(labels, [("CSAT %", col("csat_pct"), "#2e8540"), ("CES % easy", col("ces_pct_easy"), "#b5651d")],
                                   y_range=(0, 100), unit="%")),
         "topics": Markup(bar_chart([t["topic_label"] or f"topic {t['topic_id']}" for t in data.topics],
-                                   [float(t["items"]) for t in data.topics])),
+                                   [float(t["feedback_items"]) for t in data.topics])),
     }
     latest = data.months[-1] if data.months else None
     previous = data.months[-2] if len(data.months) > 1 else None

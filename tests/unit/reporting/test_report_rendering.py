@@ -15,11 +15,11 @@ def _data() -> ReportData:
     return ReportData(
         generated_at=datetime(2026, 10, 1, tzinfo=UTC),
         months=[month, {**month, "month": date(2026, 10, 1), "nps": -5.0}],
-        topics=[{"topic_id": 1, "topic_label": EVIL, "items": 40, "negative_pct": 60.0, "nps_n": 12, "nps": -20.0}],
-        verbatims=[{"topic_label": "delivery", "text_redacted": EVIL + " call [PHONE]", "source": "file_drop",
+        topics=[{"topic_id": 1, "topic_label": EVIL, "feedback_items": 40, "negative_pct": 60.0, "nps_n": 12, "nps": -20.0}],
+        verbatims=[{"topic_id": 1, "topic_label": "delivery", "text_redacted": EVIL + " call [PHONE]", "source": "file_drop",
                     "channel": "phone", "language": "en", "submitted_date": date(2026, 10, 2)}],
         emerging=[], quarantine=[{"source": "file_drop", "check_name": "channel_known", "records": 2}],
-        totals={"items": 800, "sources": 1, "first_day": date(2026, 5, 1), "last_day": date(2026, 10, 31)},
+        totals={"feedback_items": 800, "sources": 1, "first_day": date(2026, 5, 1), "last_day": date(2026, 10, 31)},
     )
 
 
@@ -35,6 +35,8 @@ def test_report_shows_headline_change_and_charts() -> None:
     assert "October 2026 at a glance" in html
     assert "+5.5 vs Sep" in html
     assert html.count("<svg") == 3
+    assert "800 feedback items from 1 source(s)" in html
+    assert "built-in method" not in html
 
 
 def test_charts_escape_labels_and_handle_missing_values() -> None:
