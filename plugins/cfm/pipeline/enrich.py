@@ -52,7 +52,7 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
         items = pending_items(conn)
         for item in items:
             item["customer_key"] = customer_key(item["customer_email"], item["customer_external_id"], key)
-        suppressed = _purge_erased(conn, items)
+        suppressed = _purge_erased(conn, items, key)
         items = [i for i in items if i["feedback_id"] not in suppressed]
         log.info("[enrich] %d records to enrich, %d purged (erased customers)", len(items), len(suppressed))
         if not items:
@@ -96,13 +96,16 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
     return {"items": len(items), "suppressed": len(suppressed), **{k: v for k, v in counts.items() if k != "items"}}
 
 
-def _purge_erased(conn: psycopg.Connection, items: list[dict[str, Any]]) -> set[str]:
+def _purge_erased(conn: psycopg.Connection, items: list[dict[str, Any]], key: bytes) -> set[str]:
     """Records a source delivered again for a customer who asked to be erased are deleted, not stored."""
-    from cfm.privacy.erasure import erased_keys, purge_records
+    from cfm.privacy.erasure import erased_keys, purge_quarantined_payloads, purge_records
 
     erased = erased_keys(conn)
+    if not erased:
+        return set()
     hits = [i for i in items if i["customer_key"] in erased]
-    if hits:
-        with conn.transaction():
+    with conn.transaction():
+        if hits:
             purge_records(conn, [(i["source"], i["account"], i["source_record_id"], i["feedback_id"]) for i in hits])
+        purge_quarantined_payloads(conn, erased, key)
     return {i["feedback_id"] for i in hits}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 import psycopg
@@ -89,6 +90,19 @@ def erase_customer(url: str, *, email: str | None = None, external_id: str | Non
                      (json.dumps(counts), request_id))
     log.info("[erasure] request %s: %d records, %s", request_id, len(records), counts)
     return {"request_id": request_id, "records": len(records), "deleted": counts}
+
+
+EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def purge_quarantined_payloads(conn: psycopg.Connection, erased: set[str], key: bytes) -> int:
+    """Delete parser-rejected payloads that name an erased customer by email (they have no feedback id)."""
+    deleted = 0
+    rows = conn.execute("select quarantine_id, payload::text from quarantine.records where source_record_id is null").fetchall()
+    for quarantine_id, payload in rows:
+        if any(customer_key(email, None, key) in erased for email in EMAIL_IN_TEXT.findall(payload)):
+            deleted += conn.execute("delete from quarantine.records where quarantine_id = %s", (quarantine_id,)).rowcount
+    return deleted
 
 
 def erased_keys(conn: psycopg.Connection) -> set[str]:
