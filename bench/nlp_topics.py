@@ -138,6 +138,10 @@ def stability(rows) -> dict:
             out["recluster_after_10pct_new"] = {**rc, "seconds": round(time.perf_counter() - t, 1)}
             a5 = assignments()
             out["recluster_after_10pct_new_old_ids_kept_share"] = round(sum(a3[k] == a5[k] for k in a3) / len(a3), 4)
+            had = [k for k in a3 if a3[k] is not None]
+            out["recluster_after_10pct_new_assigned_old_ids_kept_share"] = round(
+                sum(a3[k] == a5[k] for k in had) / len(had), 4
+            )
             out["history_events"] = dict(
                 conn.execute("SELECT event, count(*) FROM ml.topic_history GROUP BY event ORDER BY event").fetchall()
             )
@@ -184,7 +188,8 @@ def main() -> None:
         f"- add 10% new items (incremental): {s['incremental_enrich']['assigned']} assigned, "
         f"{s['incremental_enrich']['unassigned']} unassigned; old ids kept {s['incremental_old_ids_kept_share']:.2%}",
         f"- recluster after adding 10%: old items keeping their topic id {s['recluster_after_10pct_new_old_ids_kept_share']:.2%} "
-        f"(target >= 95%); {s['recluster_after_10pct_new']}",
+        f"(target >= 95%); among old items that had a topic: {s['recluster_after_10pct_new_assigned_old_ids_kept_share']:.2%}; "
+        f"{s['recluster_after_10pct_new']}",
         f"- topic_history events: {s['history_events']}",
     ]
     (HERE / "results/topics.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,6 +1,7 @@
 """Topic stages and registry matching with small fake embeddings (no model)."""
 
 import numpy as np
+import pytest
 from cfm.nlp.topics.cluster import assign_to_centroids, centroids, drop_small_clusters
 from cfm.nlp.topics.model import fit_topics
 from cfm.nlp.topics.registry import plan_recluster
@@ -94,3 +95,16 @@ def test_plan_detects_merge_split_retire_and_new():
     assert plan.splits == {2: 3}
     assert plan.created == [3]
     assert plan.retired == [4]
+
+
+def test_established_assignments_are_sticky_but_new_topics_can_take_items():
+    from cfm.nlp.topics.registry import keep_established_assignments
+
+    e = np.eye(4)
+    space = np.array([e[0], e[0], 0.8 * e[0] + 0.6 * e[1], e[2]])
+    old = [1, 1, 1, 1]
+    new = [2, None, 7, 2]  # 2 is established, 7 is a new topic
+    kept = {1: e[0], 2: e[1]}
+    sticky = keep_established_assignments(old, new, space, kept, threshold=0.5)
+    assert set(sticky) == {0, 1}  # 2 goes to the new topic, 3 is no longer similar to topic 1
+    assert sticky[0] == pytest.approx(1.0)

@@ -26,6 +26,7 @@ import numpy as np
 
 from cfm.nlp.config import nlp_config
 from cfm.nlp.topics.cluster import assign_to_centroids
+from cfm.nlp.topics.features import topic_space
 from cfm.nlp.topics.model import TopicFit, fit_topics
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,33 @@ def plan_recluster(
         else:
             plan.retired.append(o)
     return plan
+
+
+def keep_established_assignments(
+    old_topics: Sequence[int | None],
+    new_topics: Sequence[int | None],
+    space_vectors: np.ndarray,
+    kept_centroids: Mapping[int, np.ndarray],
+    threshold: float,
+) -> dict[int, float]:
+    """Items that should keep their current topic despite the new clustering (hysteresis).
+
+    An item keeps its topic when that topic survives the re-clustering, the item is still
+    similar enough to the topic's new centroid, and the new clustering would only move it to
+    another established topic or leave it unassigned. Moves into new or split topics are
+    not blocked: that is what re-clustering is for. Returns index -> similarity.
+    """
+    established = set(kept_centroids)
+    out = {}
+    for i, (old, new) in enumerate(zip(old_topics, new_topics, strict=True)):
+        if old is None or old == new or old not in established:
+            continue
+        if new is not None and new not in established:
+            continue
+        sim = float(space_vectors[i] @ kept_centroids[old])
+        if sim >= threshold:
+            out[i] = sim
+    return out
 
 
 # ---------------------------------------------------------------- registry I/O
@@ -324,8 +352,17 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
             cur.execute("UPDATE ml.topics SET status = 'retired', updated_at = now() WHERE topic_id = %s", (old,))
             _history(cur, old, "retired", run_id)
     topic_ids = [mapping.get(int(label)) if label >= 0 else None for label in fit.labels]
+    similarities = fit.similarities.copy()
+    space = topic_space(vectors, texts, float(cfg["lexical_weight"]), int(cfg["lexical_dims"]))
+    kept_centroids = {topic_id: fit.centroids[local] for local, topic_id in plan.kept.items()}
+    sticky = keep_established_assignments(
+        old_topics, topic_ids, space, kept_centroids, float(cfg["assign_threshold"])
+    )
+    for i, sim in sticky.items():
+        topic_ids[i] = old_topics[i]
+        similarities[i] = sim
     methods = [m if t is not None else "cluster" for m, t in zip(fit.methods, topic_ids, strict=True)]
-    write_assignments(conn, ids, topic_ids, fit.similarities, methods, embedding_model=embedding_model, run_id=run_id)
+    write_assignments(conn, ids, topic_ids, similarities, methods, embedding_model=embedding_model, run_id=run_id)
     refresh_topic_stats(conn, config=cfg)
     conn.commit()
     result = {
