@@ -97,14 +97,14 @@ def test_plan_detects_merge_split_retire_and_new():
     assert plan.retired == [4]
 
 
-def test_established_assignments_are_sticky_but_new_topics_can_take_items():
+def test_established_assignments_are_sticky_but_splits_can_take_items():
     from cfm.nlp.topics.registry import keep_established_assignments
 
     e = np.eye(4)
-    space = np.array([e[0], e[0], 0.8 * e[0] + 0.6 * e[1], e[2]])
-    old = [1, 1, 1, 1]
-    new = [2, None, 7, 2]  # 2 is established, 7 is a new topic
+    space = np.array([e[0], e[0], 0.8 * e[0] + 0.6 * e[1], e[2], e[0]])
+    old = [1, 1, 1, 1, 1]
+    new = [2, None, 7, 2, 9]  # 2 is established, 7 split off topic 1, 9 is a brand-new topic
     kept = {1: e[0], 2: e[1]}
-    sticky = keep_established_assignments(old, new, space, kept, threshold=0.5)
-    assert set(sticky) == {0, 1}  # 2 goes to the new topic, 3 is no longer similar to topic 1
+    sticky = keep_established_assignments(old, new, space, kept, threshold=0.5, split_topics={7})
+    assert set(sticky) == {0, 1, 4}  # 2 goes to the split, 3 is no longer similar to topic 1
     assert sticky[0] == pytest.approx(1.0)

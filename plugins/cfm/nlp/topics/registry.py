@@ -114,20 +114,20 @@ def keep_established_assignments(
     space_vectors: np.ndarray,
     kept_centroids: Mapping[int, np.ndarray],
     threshold: float,
+    split_topics: frozenset[int] | set[int] = frozenset(),
 ) -> dict[int, float]:
     """Items that should keep their current topic despite the new clustering (hysteresis).
 
-    An item keeps its topic when that topic survives the re-clustering, the item is still
-    similar enough to the topic's new centroid, and the new clustering would only move it to
-    another established topic or leave it unassigned. Moves into new or split topics are
-    not blocked: that is what re-clustering is for. Returns index -> similarity.
+    An item keeps its topic when that topic survives the re-clustering and the item is still
+    similar enough to the topic's new centroid. Moves into a topic split off from the item's
+    own topic are not blocked: recognising the split is what re-clustering is for.
+    Returns index -> similarity to the kept topic.
     """
-    established = set(kept_centroids)
     out = {}
     for i, (old, new) in enumerate(zip(old_topics, new_topics, strict=True)):
-        if old is None or old == new or old not in established:
+        if old is None or old == new or old not in kept_centroids:
             continue
-        if new is not None and new not in established:
+        if new is not None and new in split_topics:
             continue
         sim = float(space_vectors[i] @ kept_centroids[old])
         if sim >= threshold:
@@ -355,8 +355,9 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
     similarities = fit.similarities.copy()
     space = topic_space(vectors, texts, float(cfg["lexical_weight"]), int(cfg["lexical_dims"]))
     kept_centroids = {topic_id: fit.centroids[local] for local, topic_id in plan.kept.items()}
+    split_ids = {mapping[local] for local in plan.splits}
     sticky = keep_established_assignments(
-        old_topics, topic_ids, space, kept_centroids, float(cfg["assign_threshold"])
+        old_topics, topic_ids, space, kept_centroids, float(cfg["assign_threshold"]), split_ids
     )
     for i, sim in sticky.items():
         topic_ids[i] = old_topics[i]
