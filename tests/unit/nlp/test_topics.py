@@ -108,3 +108,14 @@ def test_established_assignments_are_sticky_but_splits_can_take_items():
     sticky = keep_established_assignments(old, new, space, kept, threshold=0.5, split_topics={7})
     assert set(sticky) == {0, 1, 4}  # 2 goes to the split, 3 is no longer similar to topic 1
     assert sticky[0] == pytest.approx(1.0)
+
+
+def test_unmatched_topic_survives_while_its_members_stay_close():
+    from cfm.nlp.topics.registry import ReclusterPlan, surviving_topics
+
+    e = np.eye(4)
+    space = np.array([e[0]] * 4 + [e[1]] * 2)
+    old = [5, 5, 5, 5, 6, 6]
+    plan = ReclusterPlan(retired=[5, 6])
+    out = surviving_topics(plan, [-1] * 6, old, space, {5: e[0], 6: e[2]}, threshold=0.5, min_size=3)
+    assert list(out) == [5]  # topic 6's members moved away from its centroid

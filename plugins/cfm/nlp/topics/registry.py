@@ -135,6 +135,34 @@ def keep_established_assignments(
     return out
 
 
+def surviving_topics(
+    plan: ReclusterPlan,
+    new_labels: Sequence[int],
+    old_topics: Sequence[int | None],
+    space_vectors: np.ndarray,
+    old_centroids: Mapping[int, np.ndarray],
+    threshold: float,
+    min_size: int,
+) -> dict[int, np.ndarray]:
+    """Unmatched topics that still hold at least `min_size` of their members (not taken by a split).
+
+    The new clustering may simply not reproduce a smaller topic; retiring it would change the
+    ids of items that still belong to it. Returns topic id -> its (unchanged) centroid.
+    """
+    out = {}
+    for o in plan.retired:
+        still = sum(
+            1
+            for i, t in enumerate(old_topics)
+            if t == o
+            and new_labels[i] not in plan.splits
+            and float(space_vectors[i] @ old_centroids[o]) >= threshold
+        )
+        if still >= min_size:
+            out[o] = old_centroids[o]
+    return out
+
+
 # ---------------------------------------------------------------- registry I/O
 
 
@@ -316,6 +344,12 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
     plan = plan_recluster(
         fit.labels.tolist(), old_topics, fit.centroids, old_centroids, float(cfg["match_threshold"])
     )
+    space = topic_space(vectors, texts, float(cfg["lexical_weight"]), int(cfg["lexical_dims"]))
+    survivors = surviving_topics(
+        plan, fit.labels.tolist(), old_topics, space, old_centroids,
+        float(cfg["assign_threshold"]), int(cfg["min_topic_size"]),
+    )
+    plan.retired = [o for o in plan.retired if o not in survivors]
     with conn.cursor() as cur:
         mapping: dict[int, int] = dict(plan.kept)
         next_id = _next_topic_id(cur)
@@ -353,8 +387,8 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
             _history(cur, old, "retired", run_id)
     topic_ids = [mapping.get(int(label)) if label >= 0 else None for label in fit.labels]
     similarities = fit.similarities.copy()
-    space = topic_space(vectors, texts, float(cfg["lexical_weight"]), int(cfg["lexical_dims"]))
     kept_centroids = {topic_id: fit.centroids[local] for local, topic_id in plan.kept.items()}
+    kept_centroids.update(survivors)
     split_ids = {mapping[local] for local in plan.splits}
     sticky = keep_established_assignments(
         old_topics, topic_ids, space, kept_centroids, float(cfg["assign_threshold"]), split_ids
