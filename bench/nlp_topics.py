@@ -72,9 +72,18 @@ def quality(rows) -> dict:
             try:
                 t = time.perf_counter()
                 subprocess.run(
-                    [BT_PYTHON, str(HERE / "nlp_bertopic_run.py"), f"{tmp}/emb.npy", f"{tmp}/texts.json",
-                     f"{tmp}/bt.json", str(min_size)],
-                    check=True, capture_output=True, text=True, timeout=900,
+                    [
+                        BT_PYTHON,
+                        str(HERE / "nlp_bertopic_run.py"),
+                        f"{tmp}/emb.npy",
+                        f"{tmp}/texts.json",
+                        f"{tmp}/bt.json",
+                        str(min_size),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    timeout=900,
                 )
                 process_s = time.perf_counter() - t
                 bt = json.load(open(f"{tmp}/bt.json"))
@@ -90,9 +99,16 @@ def quality(rows) -> dict:
 
 def _items(rows, start):
     return [
-        {"feedback_id": r["id"], "text": r["text"], "language_declared": None, "rating_type": None,
-         "rating_value": None, "rating_scale_min": None, "rating_scale_max": None,
-         "submitted_at": start + timedelta(minutes=7 * k)}
+        {
+            "feedback_id": r["id"],
+            "text": r["text"],
+            "language_declared": None,
+            "rating_type": None,
+            "rating_value": None,
+            "rating_scale_min": None,
+            "rating_scale_max": None,
+            "submitted_at": start + timedelta(minutes=7 * k),
+        }
         for k, r in enumerate(rows)
     ]
 
@@ -137,13 +153,17 @@ def stability(rows) -> dict:
             rc = recluster(conn, config={}, run_id="rc-new")
             out["recluster_after_10pct_new"] = {**rc, "seconds": round(time.perf_counter() - t, 1)}
             a5 = assignments()
-            out["recluster_after_10pct_new_old_ids_kept_share"] = round(sum(a3[k] == a5[k] for k in a3) / len(a3), 4)
+            out["recluster_after_10pct_new_old_ids_kept_share"] = round(
+                sum(a3[k] == a5[k] for k in a3) / len(a3), 4
+            )
             had = [k for k in a3 if a3[k] is not None]
             out["recluster_after_10pct_new_assigned_old_ids_kept_share"] = round(
                 sum(a3[k] == a5[k] for k in had) / len(had), 4
             )
             out["history_events"] = dict(
-                conn.execute("SELECT event, count(*) FROM ml.topic_history GROUP BY event ORDER BY event").fetchall()
+                conn.execute(
+                    "SELECT event, count(*) FROM ml.topic_history GROUP BY event ORDER BY event"
+                ).fetchall()
             )
     finally:
         with psycopg.connect(SERVER, autocommit=True) as admin:
@@ -177,7 +197,11 @@ def main() -> None:
     lines += [
         "",
         "cfm outlier share before centroid reassignment: "
-        + ", ".join(f"{k}: {v['outlier_share_before_reassignment']}" for k, v in q.items() if "outlier_share_before_reassignment" in v),
+        + ", ".join(
+            f"{k}: {v['outlier_share_before_reassignment']}"
+            for k, v in q.items()
+            if "outlier_share_before_reassignment" in v
+        ),
         "",
         "## Stability (PostgreSQL, enrich_feedback + recluster)",
         "",

@@ -7,10 +7,18 @@ from cfm.nlp.sentiment import lexicon_score, weak_label
 @pytest.mark.parametrize(
     "rating, expected",
     [
-        (("nps", 0, 0, 10), "negative"), (("nps", 6, 0, 10), "negative"), (("nps", 7, 0, 10), "neutral"),
-        (("nps", 8, 0, 10), "neutral"), (("nps", 9, 0, 10), "positive"), (("star", 2, 1, 5), "negative"),
-        (("star", 3, 1, 5), "neutral"), (("star", 4, 1, 5), "positive"), (("csat", 1, 1, 5), "negative"),
-        (("csat", 5, 1, 5), "positive"), (("ces", 4, 1, 7), "neutral"), ((None, None, None, None), None),
+        (("nps", 0, 0, 10), "negative"),
+        (("nps", 6, 0, 10), "negative"),
+        (("nps", 7, 0, 10), "neutral"),
+        (("nps", 8, 0, 10), "neutral"),
+        (("nps", 9, 0, 10), "positive"),
+        (("star", 2, 1, 5), "negative"),
+        (("star", 3, 1, 5), "neutral"),
+        (("star", 4, 1, 5), "positive"),
+        (("csat", 1, 1, 5), "negative"),
+        (("csat", 5, 1, 5), "positive"),
+        (("ces", 4, 1, 7), "neutral"),
+        ((None, None, None, None), None),
     ],
 )
 def test_weak_label_from_ratings(rating, expected):
@@ -20,9 +28,13 @@ def test_weak_label_from_ratings(rating, expected):
 @pytest.mark.parametrize(
     "text, lang, sign",
     [
-        ("great service, thank you", "en", 1), ("terrible, the worst app", "en", -1),
-        ("not good at all", "en", -1), ("خدمة ممتازة شكرا", "ar", 1), ("خدمة سيئة جدا", "ar", -1),
-        ("服务很好，很满意", "zh", 1), ("质量太差了，很失望", "zh", -1),
+        ("great service, thank you", "en", 1),
+        ("terrible, the worst app", "en", -1),
+        ("not good at all", "en", -1),
+        ("خدمة ممتازة شكرا", "ar", 1),
+        ("خدمة سيئة جدا", "ar", -1),
+        ("服务很好，很满意", "zh", 1),
+        ("质量太差了，很失望", "zh", -1),
     ],
 )
 def test_lexicon_polarity(text, lang, sign):

@@ -6,7 +6,12 @@ from cfm.nlp.topics.cluster import assign_to_centroids, centroids, drop_small_cl
 from cfm.nlp.topics.model import fit_topics
 from cfm.nlp.topics.registry import plan_recluster
 
-CONFIG = {"min_topic_size": 3, "lexical_weight": 0.0, "cluster_distance_threshold": 0.5, "assign_threshold": 0.6}
+CONFIG = {
+    "min_topic_size": 3,
+    "lexical_weight": 0.0,
+    "cluster_distance_threshold": 0.5,
+    "assign_threshold": 0.6,
+}
 
 
 def fake_corpus(seed=0, per_topic=10, n_topics=3, dim=16, noise=0.05):
