@@ -67,3 +67,16 @@ def test_model_on_clear_cases_per_language():
     assert [p.label for p in preds] == [c[2] for c in cases]
     assert all(-1 <= p.score <= 1 for p in preds)
     assert model.name.startswith(MODEL_NAME)
+
+
+@pytest.mark.slow
+def test_rated_feedback_is_used_as_weak_labels_when_enabled():
+    from cfm.nlp.pipeline import enrich_texts
+
+    texts = ["parcel came late", "lovely staff", "ok I guess", "parcel came late again"]
+    ratings = [("nps", 2, 0, 10), ("nps", 10, 0, 10), ("nps", 7, 0, 10), (None, None, None, None)]
+    config = {"sentiment_weak_labels": True, "sentiment_min_weak_labels": 3}
+    batch = enrich_texts(texts, ratings=ratings, config=config)
+    assert batch.sentiment_model.endswith("+weak3")
+    off = enrich_texts(texts, ratings=ratings, config={"sentiment_min_weak_labels": 3})
+    assert "+weak" not in off.sentiment_model
