@@ -23,8 +23,9 @@ def main() -> None:
     texts = json.load(open(texts_path, encoding="utf-8"))
     t = time.perf_counter()
     umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42)
-    hdbscan_model = HDBSCAN(min_cluster_size=min_size, metric="euclidean", cluster_selection_method="eom",
-                            prediction_data=True)
+    hdbscan_model = HDBSCAN(
+        min_cluster_size=min_size, metric="euclidean", cluster_selection_method="eom", prediction_data=True
+    )
     model = BERTopic(umap_model=umap_model, hdbscan_model=hdbscan_model, min_topic_size=min_size)
     topics, _ = model.fit_transform(texts, embeddings=vectors)
     elapsed = time.perf_counter() - t

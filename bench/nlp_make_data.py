@@ -45,72 +45,152 @@ def make_topics(rng: random.Random) -> list[dict]:
 SENTIMENT = {
     "en": {
         "positive": [
-            "Fast delivery and the quality is excellent", "Love this store, will buy again",
-            "The support agent solved my problem in minutes", "Great value for the price",
-            "Everything arrived perfectly packed", "Super easy checkout, really happy",
-            "Amazing service, thank you so much", "The app works smoothly now, well done",
-            "Best purchase I made this year", "Friendly staff and quick refund",
-            "Very satisfied with the product", "Arrived early and works great",
-            "Impressed by how helpful the team was", "Good experience overall, recommended",
+            "Fast delivery and the quality is excellent",
+            "Love this store, will buy again",
+            "The support agent solved my problem in minutes",
+            "Great value for the price",
+            "Everything arrived perfectly packed",
+            "Super easy checkout, really happy",
+            "Amazing service, thank you so much",
+            "The app works smoothly now, well done",
+            "Best purchase I made this year",
+            "Friendly staff and quick refund",
+            "Very satisfied with the product",
+            "Arrived early and works great",
+            "Impressed by how helpful the team was",
+            "Good experience overall, recommended",
         ],
         "negative": [
-            "Terrible service, never again", "The package arrived broken and nobody helps",
-            "Worst app ever, it crashes all the time", "I am very disappointed with the quality",
-            "Still no refund after a month, awful", "Rude support agent, completely useless",
-            "Way too expensive for what you get", "The order was wrong and late",
-            "I was charged twice and nobody answers", "Horrible experience from start to finish",
-            "Cheap material, broke after two days", "Waste of money",
-            "Delivery was a disaster", "I cannot log in and support ignores me",
+            "Terrible service, never again",
+            "The package arrived broken and nobody helps",
+            "Worst app ever, it crashes all the time",
+            "I am very disappointed with the quality",
+            "Still no refund after a month, awful",
+            "Rude support agent, completely useless",
+            "Way too expensive for what you get",
+            "The order was wrong and late",
+            "I was charged twice and nobody answers",
+            "Horrible experience from start to finish",
+            "Cheap material, broke after two days",
+            "Waste of money",
+            "Delivery was a disaster",
+            "I cannot log in and support ignores me",
         ],
         "neutral": [
-            "I ordered on Monday and it arrived on Thursday", "What time does the store open on Friday?",
-            "Can I change the delivery address for my order?", "I paid by card", "The parcel was left at reception",
-            "Is this jacket available in blue?", "I bought two shirts and a belt", "Do you ship to Dubai?",
-            "My order number is in the email", "I used the app to place the order",
-            "The item is as described", "How long does a return usually take?",
-            "I received the invoice by email", "I have a question about the warranty",
+            "I ordered on Monday and it arrived on Thursday",
+            "What time does the store open on Friday?",
+            "Can I change the delivery address for my order?",
+            "I paid by card",
+            "The parcel was left at reception",
+            "Is this jacket available in blue?",
+            "I bought two shirts and a belt",
+            "Do you ship to Dubai?",
+            "My order number is in the email",
+            "I used the app to place the order",
+            "The item is as described",
+            "How long does a return usually take?",
+            "I received the invoice by email",
+            "I have a question about the warranty",
         ],
     },
     "ar": {
         "positive": [
-            "التوصيل سريع والجودة ممتازة", "أحب هذا المتجر وسأشتري مرة أخرى", "موظف الدعم حل مشكلتي بسرعة",
-            "السعر مناسب جدا مقابل الجودة", "كل شيء وصل مغلف بشكل ممتاز", "الدفع سهل جدا وأنا سعيد",
-            "خدمة رائعة شكرا جزيلا", "التطبيق صار يشتغل بسلاسة أحسنتم", "أفضل شراء هذه السنة",
-            "الموظفين لطيفين والاسترداد كان سريع", "راض جدا عن المنتج", "وصل قبل الموعد ويعمل بشكل رائع",
-            "فريق محترم ومتعاون", "تجربة جميلة أنصح بها",
+            "التوصيل سريع والجودة ممتازة",
+            "أحب هذا المتجر وسأشتري مرة أخرى",
+            "موظف الدعم حل مشكلتي بسرعة",
+            "السعر مناسب جدا مقابل الجودة",
+            "كل شيء وصل مغلف بشكل ممتاز",
+            "الدفع سهل جدا وأنا سعيد",
+            "خدمة رائعة شكرا جزيلا",
+            "التطبيق صار يشتغل بسلاسة أحسنتم",
+            "أفضل شراء هذه السنة",
+            "الموظفين لطيفين والاسترداد كان سريع",
+            "راض جدا عن المنتج",
+            "وصل قبل الموعد ويعمل بشكل رائع",
+            "فريق محترم ومتعاون",
+            "تجربة جميلة أنصح بها",
         ],
         "negative": [
-            "خدمة سيئة جدا لن أكرر التجربة", "الطرد وصل مكسور ولا أحد يساعد", "أسوأ تطبيق يقفل طول الوقت",
-            "أنا محبط جدا من الجودة", "لم يصلني المبلغ بعد شهر، شيء مزعج", "موظف الدعم وقح وما فيه فايدة",
-            "غالي جدا مقابل ما تحصل عليه", "الطلب خطأ ومتأخر", "خصموا المبلغ مرتين ولا أحد يرد",
-            "تجربة فظيعة من البداية للنهاية", "خامة رديئة انكسر بعد يومين", "خسارة فلوس",
-            "التوصيل كان كارثة", "لا أستطيع الدخول والدعم يتجاهلني",
+            "خدمة سيئة جدا لن أكرر التجربة",
+            "الطرد وصل مكسور ولا أحد يساعد",
+            "أسوأ تطبيق يقفل طول الوقت",
+            "أنا محبط جدا من الجودة",
+            "لم يصلني المبلغ بعد شهر، شيء مزعج",
+            "موظف الدعم وقح وما فيه فايدة",
+            "غالي جدا مقابل ما تحصل عليه",
+            "الطلب خطأ ومتأخر",
+            "خصموا المبلغ مرتين ولا أحد يرد",
+            "تجربة فظيعة من البداية للنهاية",
+            "خامة رديئة انكسر بعد يومين",
+            "خسارة فلوس",
+            "التوصيل كان كارثة",
+            "لا أستطيع الدخول والدعم يتجاهلني",
         ],
         "neutral": [
-            "طلبت يوم الاثنين ووصل يوم الخميس", "متى يفتح المحل يوم الجمعة؟", "هل أستطيع تغيير عنوان التوصيل؟",
-            "دفعت بالبطاقة", "الطرد تم تسليمه للاستقبال", "هل هذا الجاكيت متوفر باللون الأزرق؟",
-            "اشتريت قميصين وحزام", "هل توصلون إلى دبي؟", "رقم الطلب موجود في الإيميل", "استخدمت التطبيق للطلب",
-            "المنتج مطابق للوصف", "كم تستغرق عملية الإرجاع عادة؟", "وصلتني الفاتورة على الإيميل",
+            "طلبت يوم الاثنين ووصل يوم الخميس",
+            "متى يفتح المحل يوم الجمعة؟",
+            "هل أستطيع تغيير عنوان التوصيل؟",
+            "دفعت بالبطاقة",
+            "الطرد تم تسليمه للاستقبال",
+            "هل هذا الجاكيت متوفر باللون الأزرق؟",
+            "اشتريت قميصين وحزام",
+            "هل توصلون إلى دبي؟",
+            "رقم الطلب موجود في الإيميل",
+            "استخدمت التطبيق للطلب",
+            "المنتج مطابق للوصف",
+            "كم تستغرق عملية الإرجاع عادة؟",
+            "وصلتني الفاتورة على الإيميل",
             "عندي سؤال عن الضمان",
         ],
     },
     "zh": {
         "positive": [
-            "送货很快质量也很好", "很喜欢这家店会再来买", "客服几分钟就解决了我的问题", "性价比很高",
-            "东西包装得很好完好无损", "结账很方便很满意", "服务太棒了非常感谢", "app现在很流畅赞一个",
-            "今年买过最好的东西", "店员很友好退款也很快", "对产品非常满意", "提前到货用起来很好",
-            "团队很专业很热心", "整体体验很好推荐",
+            "送货很快质量也很好",
+            "很喜欢这家店会再来买",
+            "客服几分钟就解决了我的问题",
+            "性价比很高",
+            "东西包装得很好完好无损",
+            "结账很方便很满意",
+            "服务太棒了非常感谢",
+            "app现在很流畅赞一个",
+            "今年买过最好的东西",
+            "店员很友好退款也很快",
+            "对产品非常满意",
+            "提前到货用起来很好",
+            "团队很专业很热心",
+            "整体体验很好推荐",
         ],
         "negative": [
-            "服务太差了再也不买了", "包裹破了也没人管", "最烂的app老是闪退", "对质量非常失望",
-            "一个月了还没退款太气人了", "客服态度恶劣一点用都没有", "太贵了不值这个钱", "订单发错了还迟到",
-            "扣了两次钱没人回复", "从头到尾都很糟糕", "材料很差两天就坏了", "浪费钱", "送货简直是灾难",
+            "服务太差了再也不买了",
+            "包裹破了也没人管",
+            "最烂的app老是闪退",
+            "对质量非常失望",
+            "一个月了还没退款太气人了",
+            "客服态度恶劣一点用都没有",
+            "太贵了不值这个钱",
+            "订单发错了还迟到",
+            "扣了两次钱没人回复",
+            "从头到尾都很糟糕",
+            "材料很差两天就坏了",
+            "浪费钱",
+            "送货简直是灾难",
             "登录不了客服也不理我",
         ],
         "neutral": [
-            "我周一下单周四到的", "周五商店几点开门？", "可以修改收货地址吗？", "我是刷卡付的", "包裹放在前台了",
-            "这件夹克有蓝色吗？", "我买了两件衬衫和一条腰带", "你们送货到迪拜吗？", "订单号在邮件里",
-            "我是用app下的单", "商品和描述一样", "退货一般需要多久？", "发票已经通过邮件收到", "我想问一下保修的问题",
+            "我周一下单周四到的",
+            "周五商店几点开门？",
+            "可以修改收货地址吗？",
+            "我是刷卡付的",
+            "包裹放在前台了",
+            "这件夹克有蓝色吗？",
+            "我买了两件衬衫和一条腰带",
+            "你们送货到迪拜吗？",
+            "订单号在邮件里",
+            "我是用app下的单",
+            "商品和描述一样",
+            "退货一般需要多久？",
+            "发票已经通过邮件收到",
+            "我想问一下保修的问题",
         ],
     },
 }
@@ -131,7 +211,9 @@ def make_sentiment(rng: random.Random, lang: str, n: int = 300) -> list[dict]:
     labels = ["positive", "negative", "neutral"]
     while len(rows) < n:
         label = labels[len(rows) % 3]
-        text = rng.choice(SENT_PREFIX[lang]) + rng.choice(SENTIMENT[lang][label]) + rng.choice(SENT_SUFFIX[lang])
+        text = (
+            rng.choice(SENT_PREFIX[lang]) + rng.choice(SENTIMENT[lang][label]) + rng.choice(SENT_SUFFIX[lang])
+        )
         if text in seen:
             continue
         seen.add(text)
@@ -175,7 +257,11 @@ def make_pii(rng: random.Random) -> list[dict]:
             "PHONE": ["call me on {v}", "my number is {v}, call after 5", "phone {v} asap"],
             "CARD": ["you charged my card {v} twice", "card ending... full number {v}", "I paid with {v}"],
             "IBAN": ["refund to my IBAN {v} please", "bank account {v}", "send it to {v}"],
-            "URL_TOKEN": ["the link {v} does not work", "reset link {v} expired", "I clicked {v} and got an error"],
+            "URL_TOKEN": [
+                "the link {v} does not work",
+                "reset link {v} expired",
+                "I clicked {v} and got an error",
+            ],
         },
         "ar": {
             "EMAIL": ["راسلوني على {v}", "ايميلي {v} شكرا", "تواصلوا معي عبر {v}"],
@@ -194,18 +280,33 @@ def make_pii(rng: random.Random) -> list[dict]:
     }
     negatives = {
         "en": [
-            "order #{o} placed on 2024-03-15 cost $1,299.99", "tracking number 1Z999AA1{o}", "I paid 250.00 on 12/05/2024 at 10:30",
-            "invoice {o}{o} is wrong", "card 4111 1111 1111 1112 was declined", "numbers 2023 2024 2025 2026 are years",
-            "see https://example.com/help?page=2 for help", "my order ref is {o}{o}", "IBAN GB82 WEST 1234 5698 7654 33 bounced",
-            "version 3.14.159 of the app", "room 1204, floor 12",
+            "order #{o} placed on 2024-03-15 cost $1,299.99",
+            "tracking number 1Z999AA1{o}",
+            "I paid 250.00 on 12/05/2024 at 10:30",
+            "invoice {o}{o} is wrong",
+            "card 4111 1111 1111 1112 was declined",
+            "numbers 2023 2024 2025 2026 are years",
+            "see https://example.com/help?page=2 for help",
+            "my order ref is {o}{o}",
+            "IBAN GB82 WEST 1234 5698 7654 33 bounced",
+            "version 3.14.159 of the app",
+            "room 1204, floor 12",
         ],
         "ar": [
-            "طلب رقم {ao} بتاريخ ٢٠٢٤/٠٣/١٥ بسعر ٢٥٠ ريال", "رقم الطلب {o}{o}", "دفعت ١٢٩٩ درهم يوم ١٢/٠٥/٢٠٢٤",
-            "الفاتورة رقم {o} خطأ", "انتظرت ٤٥ دقيقة على الخط", "الموديل رقم {o}",
+            "طلب رقم {ao} بتاريخ ٢٠٢٤/٠٣/١٥ بسعر ٢٥٠ ريال",
+            "رقم الطلب {o}{o}",
+            "دفعت ١٢٩٩ درهم يوم ١٢/٠٥/٢٠٢٤",
+            "الفاتورة رقم {o} خطأ",
+            "انتظرت ٤٥ دقيقة على الخط",
+            "الموديل رقم {o}",
         ],
         "zh": [
-            "订单号{o}{o}，价格1299元", "2024年3月15日下的单", "等了45分钟", "发票号{o}有问题",
-            "型号{o}的产品", "快递单号SF{o}{o}",
+            "订单号{o}{o}，价格1299元",
+            "2024年3月15日下的单",
+            "等了45分钟",
+            "发票号{o}有问题",
+            "型号{o}的产品",
+            "快递单号SF{o}{o}",
         ],
     }
 
@@ -228,7 +329,9 @@ def make_pii(rng: random.Random) -> list[dict]:
                 v = _to_arabic_digits(v)
             return v
         if kind == "CARD":
-            prefix, length = rng.choice([("4", 16), ("51", 16), ("2221", 16), ("37", 15), ("62", 16), ("6011", 16)])
+            prefix, length = rng.choice(
+                [("4", 16), ("51", 16), ("2221", 16), ("37", 15), ("62", 16), ("6011", 16)]
+            )
             v = _luhn_complete(prefix, length, rng)
             v = _group(v) if rng.random() < 0.5 else v
             if lang == "ar" and rng.random() < 0.4:
@@ -249,7 +352,13 @@ def make_pii(rng: random.Random) -> list[dict]:
         for kind, tmpls in by_kind.items():
             for _ in range(20):
                 v = value(kind, lang)
-                rows.append({"text": rng.choice(tmpls).format(v=v), "language": lang, "spans": [{"type": kind, "value": v}]})
+                rows.append(
+                    {
+                        "text": rng.choice(tmpls).format(v=v),
+                        "language": lang,
+                        "spans": [{"type": kind, "value": v}],
+                    }
+                )
         for _ in range(30):
             o = str(rng.randint(100000, 9999999))
             tmpl = rng.choice(negatives[lang])

@@ -28,14 +28,31 @@ def main() -> None:
             for key in ((kind, row["language"]), (kind, "all"), ("ALL", row["language"]), ("ALL", "all")):
                 stats[key].update(tp=tp, fp=f - tp, fn=e - tp)
             if f != tp or e != tp:
-                errors.append({"id": row["id"], "text": row["text"], "redacted": result.text, "expected": dict(expected)})
+                errors.append(
+                    {
+                        "id": row["id"],
+                        "text": row["text"],
+                        "redacted": result.text,
+                        "expected": dict(expected),
+                    }
+                )
         if not expected and not result.found:
             stats[("ALL", row["language"])].update(tn=1)
     table = []
     for (kind, lang), c in sorted(stats.items()):
         p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
         r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
-        table.append({"type": kind, "language": lang, "tp": c["tp"], "fp": c["fp"], "fn": c["fn"], "precision": round(p, 3), "recall": round(r, 3)})
+        table.append(
+            {
+                "type": kind,
+                "language": lang,
+                "tp": c["tp"],
+                "fp": c["fp"],
+                "fn": c["fn"],
+                "precision": round(p, 3),
+                "recall": round(r, 3),
+            }
+        )
     n_neg = sum(1 for r in rows if not r["spans"])
     lines = [
         "# PII redaction: precision and recall",
@@ -51,11 +68,16 @@ def main() -> None:
         "| type | language | TP | FP | FN | precision | recall |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    lines += [f"| {t['type']} | {t['language']} | {t['tp']} | {t['fp']} | {t['fn']} | {t['precision']} | {t['recall']} |" for t in table]
+    lines += [
+        f"| {t['type']} | {t['language']} | {t['tp']} | {t['fp']} | {t['fn']} | {t['precision']} | {t['recall']} |"
+        for t in table
+    ]
     lines += ["", f"Errors ({len(errors)}):", ""]
     lines += [f"- `{e['text']}` -> `{e['redacted']}` (expected {e['expected']})" for e in errors[:30]]
     (HERE / "results/redaction.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (HERE / "results/redaction.json").write_text(json.dumps({"rows": table, "errors": errors}, ensure_ascii=False, indent=1))
+    (HERE / "results/redaction.json").write_text(
+        json.dumps({"rows": table, "errors": errors}, ensure_ascii=False, indent=1)
+    )
     print("\n".join(lines))
 
 

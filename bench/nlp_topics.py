@@ -73,9 +73,18 @@ def quality(rows) -> dict:
             try:
                 t = time.perf_counter()
                 subprocess.run(
-                    [BT_PYTHON, str(HERE / "nlp_bertopic_run.py"), f"{tmp}/emb.npy", f"{tmp}/texts.json",
-                     f"{tmp}/bt.json", str(min_size)],
-                    check=True, capture_output=True, text=True, timeout=900,
+                    [
+                        BT_PYTHON,
+                        str(HERE / "nlp_bertopic_run.py"),
+                        f"{tmp}/emb.npy",
+                        f"{tmp}/texts.json",
+                        f"{tmp}/bt.json",
+                        str(min_size),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    timeout=900,
                 )
                 process_s = time.perf_counter() - t
                 bt = json.load(open(f"{tmp}/bt.json"))
@@ -91,9 +100,16 @@ def quality(rows) -> dict:
 
 def _items(rows, start):
     return [
-        {"feedback_id": r["id"], "text": r["text"], "language_declared": None, "rating_type": None,
-         "rating_value": None, "rating_scale_min": None, "rating_scale_max": None,
-         "submitted_at": start + timedelta(minutes=7 * k)}
+        {
+            "feedback_id": r["id"],
+            "text": r["text"],
+            "language_declared": None,
+            "rating_type": None,
+            "rating_value": None,
+            "rating_scale_min": None,
+            "rating_scale_max": None,
+            "submitted_at": start + timedelta(minutes=7 * k),
+        }
         for k, r in enumerate(rows)
     ]
 
@@ -139,9 +155,17 @@ def stability(rows) -> dict:
             rc = recluster(conn, config={}, run_id="rc-new")
             out["recluster_after_10pct_new"] = {**rc, "seconds": round(time.perf_counter() - t, 1)}
             a5 = assignments()
-            out["recluster_after_10pct_new_old_ids_kept_share"] = round(sum(a3[k] == a5[k] for k in a3) / len(a3), 4)
+            out["recluster_after_10pct_new_old_ids_kept_share"] = round(
+                sum(a3[k] == a5[k] for k in a3) / len(a3), 4
+            )
+            had = [k for k in a3 if a3[k] is not None]
+            out["recluster_after_10pct_new_assigned_old_ids_kept_share"] = round(
+                sum(a3[k] == a5[k] for k in had) / len(had), 4
+            )
             out["history_events"] = dict(
-                conn.execute("SELECT event, count(*) FROM ml.topic_history GROUP BY event ORDER BY event").fetchall()
+                conn.execute(
+                    "SELECT event, count(*) FROM ml.topic_history GROUP BY event ORDER BY event"
+                ).fetchall()
             )
     finally:
         with psycopg.connect(SERVER, autocommit=True) as admin:
@@ -175,7 +199,14 @@ def main() -> None:
     lines += [
         "",
         "cfm outlier share before centroid reassignment: "
-        + ", ".join(f"{k}: {v['outlier_share_before_reassignment']}" for k, v in q.items() if "outlier_share_before_reassignment" in v),
+        + ", ".join(
+            f"{k}: {v['outlier_share_before_reassignment']}"
+            for k, v in q.items()
+            if "outlier_share_before_reassignment" in v
+        ),
+        "",
+        "Times were taken on a 2-core machine shared with other engineers' test runs, so they vary between "
+        "runs (BERTopic 15-39 s, cfm 1.6-2.4 s across our runs); the ratio is large enough to survive the noise.",
         "",
         "## Stability (PostgreSQL, enrich_feedback + recluster)",
         "",
@@ -186,8 +217,14 @@ def main() -> None:
         f"- add 10% new items (incremental): {s['incremental_enrich']['assigned']} assigned, "
         f"{s['incremental_enrich']['unassigned']} unassigned; old ids kept {s['incremental_old_ids_kept_share']:.2%}",
         f"- recluster after adding 10%: old items keeping their topic id {s['recluster_after_10pct_new_old_ids_kept_share']:.2%} "
-        f"(target >= 95%); {s['recluster_after_10pct_new']}",
+        f"(target >= 95%); among old items that had a topic: {s['recluster_after_10pct_new_assigned_old_ids_kept_share']:.2%}; "
+        f"{s['recluster_after_10pct_new']}",
         f"- topic_history events: {s['history_events']}",
+        "",
+        "Old items 'keeping their topic id' counts an item unassigned before and assigned after as changed; "
+        "among old items that had a topic the share is the second figure. Ids are held by hysteresis: an item "
+        "stays in a surviving topic while its cosine to that topic's centroid >= assign_threshold, unless its "
+        "topic split; an unmatched topic survives while >= min_topic_size members stay close to it.",
     ]
     (HERE / "results/topics.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (HERE / "results/topics.json").write_text(json.dumps(result, indent=1, default=str))

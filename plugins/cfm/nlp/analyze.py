@@ -13,7 +13,13 @@ from cfm.nlp.config import nlp_config
 log = logging.getLogger(__name__)
 
 OUTPUT_COLUMNS = (
-    "language", "sentiment", "sentiment_score", "category", "feedback_type", "topic_id", "topic_label",
+    "language",
+    "sentiment",
+    "sentiment_score",
+    "category",
+    "feedback_type",
+    "topic_id",
+    "topic_label",
 )
 
 
@@ -54,7 +60,9 @@ def analyze_csv(
     texts = frame[text_column].fillna("").astype(str).tolist()
     declared = frame["language"].tolist() if "language" in frame.columns else None
     stages = _progress(progress, len(texts))
-    batch = enrich_texts(texts, declared_languages=declared, config=cfg, cache=MemoryEmbeddingCache(), progress=progress)
+    batch = enrich_texts(
+        texts, declared_languages=declared, config=cfg, cache=MemoryEmbeddingCache(), progress=progress
+    )
     stages("text stages done")
     keys = [h + f"{i:09d}" for i, h in enumerate(batch.text_hash)]
     fit = fit_topics(batch.vectors, batch.text_redacted, keys, cfg)

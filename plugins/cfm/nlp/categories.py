@@ -52,7 +52,9 @@ class Taxonomy:
 
     def pattern(self, category: str) -> re.Pattern[str] | None:
         if category not in self._patterns:
-            words = [normalise_arabic(w.lower()) for ws in self.categories[category].keywords.values() for w in ws]
+            words = [
+                normalise_arabic(w.lower()) for ws in self.categories[category].keywords.values() for w in ws
+            ]
             if not words:
                 return None
             # Latin keywords match whole words; Arabic and Chinese ones as substrings (no spaces

@@ -85,7 +85,10 @@ class SentenceTransformerBackend:
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         vectors = self.model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False,
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
             convert_to_numpy=True,
         )
         return np.asarray(vectors, dtype=np.float32)
@@ -177,5 +180,9 @@ def embed_texts(
         bar.close()
     lookup = {**found, **computed}
     dim = backend.dim
-    vectors = np.vstack([lookup[h] for h in hashes]).astype(np.float32) if hashes else np.zeros((0, dim), np.float32)
+    vectors = (
+        np.vstack([lookup[h] for h in hashes]).astype(np.float32)
+        if hashes
+        else np.zeros((0, dim), np.float32)
+    )
     return EmbeddingResult(vectors=vectors, model_name=backend.name, embedded=len(missing), cached=len(found))

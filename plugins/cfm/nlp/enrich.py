@@ -59,7 +59,9 @@ def _validate(items: Sequence[Mapping[str, Any]]) -> None:
     for n, item in enumerate(items):
         for key in REQUIRED_KEYS:
             if key not in item:
-                raise ValueError(f"feedback item #{n} ({item.get('feedback_id', '?')}): missing field {key!r}")
+                raise ValueError(
+                    f"feedback item #{n} ({item.get('feedback_id', '?')}): missing field {key!r}"
+                )
         fid = str(item["feedback_id"])
         if fid in seen:
             raise ValueError(f"feedback item #{n}: duplicate feedback_id {fid!r} in one batch")
@@ -67,7 +69,12 @@ def _validate(items: Sequence[Mapping[str, Any]]) -> None:
 
 
 def enrich_feedback(
-    conn, items: Sequence[Mapping[str, Any]], *, config: Mapping[str, Any] | None, run_id: str, progress: bool = False
+    conn,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    config: Mapping[str, Any] | None,
+    run_id: str,
+    progress: bool = False,
 ) -> dict[str, int]:
     """Redact, detect language, embed (cached), score sentiment, categorise and assign topics.
 
@@ -80,8 +87,16 @@ def enrich_feedback(
     cfg = nlp_config(config)
     _validate(items)
     ensure_ml_schema(conn)
-    counts = {"items": len(items), "embedded": 0, "cached": 0, "topics": 0, "new_topics": 0,
-              "assigned": 0, "unassigned": 0, "with_pii": 0}
+    counts = {
+        "items": len(items),
+        "embedded": 0,
+        "cached": 0,
+        "topics": 0,
+        "new_topics": 0,
+        "assigned": 0,
+        "unassigned": 0,
+        "with_pii": 0,
+    }
     if not items:
         return counts
     ids = [str(i["feedback_id"]) for i in items]
@@ -89,7 +104,12 @@ def enrich_feedback(
         [i.get("text") for i in items],
         declared_languages=[i.get("language_declared") for i in items],
         ratings=[
-            (i.get("rating_type"), i.get("rating_value"), i.get("rating_scale_min"), i.get("rating_scale_max"))
+            (
+                i.get("rating_type"),
+                i.get("rating_value"),
+                i.get("rating_scale_min"),
+                i.get("rating_scale_max"),
+            )
             for i in items
         ],
         config=cfg,
@@ -98,10 +118,25 @@ def enrich_feedback(
     )
     model = batch.embedding_model
     rows = [
-        (fid, batch.text_hash[k], batch.text_redacted[k], batch.pii_types[k], batch.language[k],
-         batch.language_model, batch.sentiment_label[k], float(batch.sentiment_score[k]), batch.sentiment_model,
-         batch.category[k], batch.categories[k], batch.department[k], batch.feedback_type[k],
-         batch.classifier_model, model, items[k].get("submitted_at"), run_id)
+        (
+            fid,
+            batch.text_hash[k],
+            batch.text_redacted[k],
+            batch.pii_types[k],
+            batch.language[k],
+            batch.language_model,
+            batch.sentiment_label[k],
+            float(batch.sentiment_score[k]),
+            batch.sentiment_model,
+            batch.category[k],
+            batch.categories[k],
+            batch.department[k],
+            batch.feedback_type[k],
+            batch.classifier_model,
+            model,
+            items[k].get("submitted_at"),
+            run_id,
+        )
         for k, fid in enumerate(ids)
     ]
     with conn.cursor() as cur:
@@ -118,7 +153,8 @@ def enrich_feedback(
         cur.executemany(_UPSERT, rows)
     # Items never assigned, or whose redacted text changed, need a topic; the rest keep theirs.
     pending = {
-        fid for k, fid in enumerate(ids)
+        fid
+        for k, fid in enumerate(ids)
         if fid not in before or not before[fid][1] or before[fid][0] != batch.text_hash[k]
     }
     log.info("enrichment rows written for %d items; %d need topic assignment", len(ids), len(pending))
@@ -129,22 +165,33 @@ def enrich_feedback(
         fit = fit_topics(vectors, texts, [h + f for h, f in zip(hashes, corpus_ids, strict=True)], cfg)
         mapping = create_registry(conn, fit, corpus_ids, embedding_model=model, run_id=run_id)
         counts["new_topics"] = len(mapping)
-        log.info("topic registry created: %d topics from %d items (%.1f%% unassigned)",
-                 len(mapping), len(corpus_ids), 100 * fit.unassigned_share)
+        log.info(
+            "topic registry created: %d topics from %d items (%.1f%% unassigned)",
+            len(mapping),
+            len(corpus_ids),
+            100 * fit.unassigned_share,
+        )
     elif pending:
         index = {fid: k for k, fid in enumerate(ids)}
         todo = sorted(pending)
         rows_idx = [index[f] for f in todo]
         space = topic_space(
-            batch.vectors[rows_idx], [batch.text_redacted[k] for k in rows_idx],
-            float(cfg["lexical_weight"]), int(cfg["lexical_dims"]),
+            batch.vectors[rows_idx],
+            [batch.text_redacted[k] for k in rows_idx],
+            float(cfg["lexical_weight"]),
+            int(cfg["lexical_dims"]),
         )
         assigned = assign_incremental(conn, todo, space, config=cfg, embedding_model=model, run_id=run_id)
-        log.info("incremental topic assignment: %d of %d items joined a topic",
-                 sum(t is not None for t in assigned), len(todo))
+        log.info(
+            "incremental topic assignment: %d of %d items joined a topic",
+            sum(t is not None for t in assigned),
+            len(todo),
+        )
     refresh_topic_stats(conn, config=cfg)
     with conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM ml.topics WHERE status = 'active' AND embedding_model = %s", (model,))
+        cur.execute(
+            "SELECT count(*) FROM ml.topics WHERE status = 'active' AND embedding_model = %s", (model,)
+        )
         counts["topics"] = int(cur.fetchone()[0])
         cur.execute(
             "SELECT count(*) FILTER (WHERE topic_id IS NOT NULL), count(*) FILTER (WHERE topic_id IS NULL) "
@@ -153,6 +200,8 @@ def enrich_feedback(
         )
         counts["assigned"], counts["unassigned"] = (int(x) for x in cur.fetchone())
     conn.commit()
-    counts.update(embedded=batch.embedded, cached=batch.cached, with_pii=sum(bool(p) for p in batch.pii_types))
+    counts.update(
+        embedded=batch.embedded, cached=batch.cached, with_pii=sum(bool(p) for p in batch.pii_types)
+    )
     log.info("enrich_feedback %s: %s", run_id, counts)
     return counts

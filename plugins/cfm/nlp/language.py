@@ -17,14 +17,29 @@ MODEL_NAME = "lingua-language-detector+script-rules"
 UNDETERMINED = "und"
 
 _SCRIPT_OF = {
-    "ar": "arabic", "zh": "han", "ja": "japanese", "hi": "devanagari", "ru": "cyrillic",
+    "ar": "arabic",
+    "zh": "han",
+    "ja": "japanese",
+    "hi": "devanagari",
+    "ru": "cyrillic",
 }
 _LATIN = {"en", "fr", "es", "de", "pt", "it", "tr", "nl", "pl", "sv", "id", "ms", "vi"}
 
 # One-word replies that statistical detectors get wrong (lingua says "ok" is Turkish).
 _SHORT_REPLIES = {
-    "ok": "en", "okay": "en", "thx": "en", "ty": "en", "lol": "en", "super": "en", "cool": "en",
-    "nice": "en", "merci": "fr", "bof": "fr", "nul": "fr", "vale": "es", "genial": "es",
+    "ok": "en",
+    "okay": "en",
+    "thx": "en",
+    "ty": "en",
+    "lol": "en",
+    "super": "en",
+    "cool": "en",
+    "nice": "en",
+    "merci": "fr",
+    "bof": "fr",
+    "nul": "fr",
+    "vale": "es",
+    "genial": "es",
 }
 
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")

@@ -48,7 +48,9 @@ class EnrichedBatch:
     cached: int
 
 
-def sentiment_model_for(backend, config: Mapping[str, Any], weak: Sequence[tuple[str, str]] = ()) -> SentimentModel:
+def sentiment_model_for(
+    backend, config: Mapping[str, Any], weak: Sequence[tuple[str, str]] = ()
+) -> SentimentModel:
     """The sentiment model for this embedding backend (seed-trained once per process)."""
     key = (backend.name, text_hash(repr(sorted(weak))))
     if key not in _SENTIMENT_MODELS:
@@ -79,7 +81,9 @@ def enrich_texts(
     clean = [r.text for r in red]
     declared = list(declared_languages) if declared_languages is not None else [None] * len(clean)
     langs = [detect_language(t, d, cfg["languages"]) for t, d in zip(clean, declared, strict=True)]
-    log.info("redacted %d texts (%d with PII); languages detected", len(clean), sum(bool(r.found) for r in red))
+    log.info(
+        "redacted %d texts (%d with PII); languages detected", len(clean), sum(bool(r.found) for r in red)
+    )
 
     backend = load_backend(cfg)
     emb = embed_texts(clean, config=cfg, cache=cache, backend=backend, progress=progress)

@@ -42,7 +42,10 @@ class Sentiment:
 
 
 def weak_label(
-    rating_type: str | None, value: float | None, scale_min: float | None = None, scale_max: float | None = None
+    rating_type: str | None,
+    value: float | None,
+    scale_min: float | None = None,
+    scale_max: float | None = None,
 ) -> str | None:
     """Sentiment label implied by a rating, or None when there is no usable rating.
 
@@ -179,7 +182,10 @@ def seed_training_set() -> tuple[list[str], list[str]]:
 
 
 def train_sentiment_model(
-    embed, weak_texts: Sequence[str] = (), weak_labels: Sequence[str] = (), config: Mapping[str, Any] | None = None
+    embed,
+    weak_texts: Sequence[str] = (),
+    weak_labels: Sequence[str] = (),
+    config: Mapping[str, Any] | None = None,
 ) -> SentimentModel:
     """Train the classifier on the seed set plus optional weakly labelled (rated) feedback.
 

@@ -38,6 +38,8 @@ def test_chunks_cover_all_texts():
 
 def test_model_names():
     assert resolve_model_path("sentence-transformers/all-MiniLM-L6-v2").endswith("model")
-    assert resolve_model_path("paraphrase-multilingual-MiniLM-L12-v2") == "paraphrase-multilingual-MiniLM-L12-v2"
+    assert (
+        resolve_model_path("paraphrase-multilingual-MiniLM-L12-v2") == "paraphrase-multilingual-MiniLM-L12-v2"
+    )
     assert cache_model_name("sentence-transformers/all-MiniLM-L6-v2", "torch") == "all-MiniLM-L6-v2"
     assert cache_model_name("all-MiniLM-L6-v2", "torch-int8") == "all-MiniLM-L6-v2+int8"

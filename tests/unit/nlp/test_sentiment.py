@@ -8,10 +8,18 @@ from cfm.nlp.sentiment import lexicon_score, weak_label
 @pytest.mark.parametrize(
     "rating, expected",
     [
-        (("nps", 0, 0, 10), "negative"), (("nps", 6, 0, 10), "negative"), (("nps", 7, 0, 10), "neutral"),
-        (("nps", 8, 0, 10), "neutral"), (("nps", 9, 0, 10), "positive"), (("star", 2, 1, 5), "negative"),
-        (("star", 3, 1, 5), "neutral"), (("star", 4, 1, 5), "positive"), (("csat", 1, 1, 5), "negative"),
-        (("csat", 5, 1, 5), "positive"), (("ces", 4, 1, 7), "neutral"), ((None, None, None, None), None),
+        (("nps", 0, 0, 10), "negative"),
+        (("nps", 6, 0, 10), "negative"),
+        (("nps", 7, 0, 10), "neutral"),
+        (("nps", 8, 0, 10), "neutral"),
+        (("nps", 9, 0, 10), "positive"),
+        (("star", 2, 1, 5), "negative"),
+        (("star", 3, 1, 5), "neutral"),
+        (("star", 4, 1, 5), "positive"),
+        (("csat", 1, 1, 5), "negative"),
+        (("csat", 5, 1, 5), "positive"),
+        (("ces", 4, 1, 7), "neutral"),
+        ((None, None, None, None), None),
     ],
 )
 def test_weak_label_from_ratings(rating, expected):
@@ -21,9 +29,13 @@ def test_weak_label_from_ratings(rating, expected):
 @pytest.mark.parametrize(
     "text, lang, sign",
     [
-        ("great service, thank you", "en", 1), ("terrible, the worst app", "en", -1),
-        ("not good at all", "en", -1), ("خدمة ممتازة شكرا", "ar", 1), ("خدمة سيئة جدا", "ar", -1),
-        ("服务很好，很满意", "zh", 1), ("质量太差了，很失望", "zh", -1),
+        ("great service, thank you", "en", 1),
+        ("terrible, the worst app", "en", -1),
+        ("not good at all", "en", -1),
+        ("خدمة ممتازة شكرا", "ar", 1),
+        ("خدمة سيئة جدا", "ar", -1),
+        ("服务很好，很满意", "zh", 1),
+        ("质量太差了，很失望", "zh", -1),
     ],
 )
 def test_lexicon_polarity(text, lang, sign):
@@ -56,3 +68,16 @@ def test_model_on_clear_cases_per_language():
     assert [p.label for p in preds] == [c[2] for c in cases]
     assert all(-1 <= p.score <= 1 for p in preds)
     assert model.name.startswith(MODEL_NAME)
+
+
+@pytest.mark.slow
+def test_rated_feedback_is_used_as_weak_labels_when_enabled():
+    from cfm.nlp.pipeline import enrich_texts
+
+    texts = ["parcel came late", "lovely staff", "ok I guess", "parcel came late again"]
+    ratings = [("nps", 2, 0, 10), ("nps", 10, 0, 10), ("nps", 7, 0, 10), (None, None, None, None)]
+    config = {"sentiment_weak_labels": True, "sentiment_min_weak_labels": 3}
+    batch = enrich_texts(texts, ratings=ratings, config=config)
+    assert batch.sentiment_model.endswith("+weak3")
+    off = enrich_texts(texts, ratings=ratings, config={"sentiment_min_weak_labels": 3})
+    assert "+weak" not in off.sentiment_model

@@ -1,12 +1,18 @@
 """Topic stages and registry matching with small fake embeddings (no model)."""
 
 import numpy as np
+import pytest
 
 from cfm.nlp.topics.cluster import assign_to_centroids, centroids, drop_small_clusters
 from cfm.nlp.topics.model import fit_topics
 from cfm.nlp.topics.registry import plan_recluster
 
-CONFIG = {"min_topic_size": 3, "lexical_weight": 0.0, "cluster_distance_threshold": 0.5, "assign_threshold": 0.6}
+CONFIG = {
+    "min_topic_size": 3,
+    "lexical_weight": 0.0,
+    "cluster_distance_threshold": 0.5,
+    "assign_threshold": 0.6,
+}
 
 
 def fake_corpus(seed=0, per_topic=10, n_topics=3, dim=16, noise=0.05):
@@ -95,3 +101,27 @@ def test_plan_detects_merge_split_retire_and_new():
     assert plan.splits == {2: 3}
     assert plan.created == [3]
     assert plan.retired == [4]
+
+
+def test_established_assignments_are_sticky_but_splits_can_take_items():
+    from cfm.nlp.topics.registry import keep_established_assignments
+
+    e = np.eye(4)
+    space = np.array([e[0], e[0], 0.8 * e[0] + 0.6 * e[1], e[2], e[0]])
+    old = [1, 1, 1, 1, 1]
+    new = [2, None, 7, 2, 9]  # 2 is established, 7 split off topic 1, 9 is a brand-new topic
+    kept = {1: e[0], 2: e[1]}
+    sticky = keep_established_assignments(old, new, space, kept, threshold=0.5, split_topics={7})
+    assert set(sticky) == {0, 1, 4}  # 2 goes to the split, 3 is no longer similar to topic 1
+    assert sticky[0] == pytest.approx(1.0)
+
+
+def test_unmatched_topic_survives_while_its_members_stay_close():
+    from cfm.nlp.topics.registry import ReclusterPlan, surviving_topics
+
+    e = np.eye(4)
+    space = np.array([e[0]] * 4 + [e[1]] * 2)
+    old = [5, 5, 5, 5, 6, 6]
+    plan = ReclusterPlan(retired=[5, 6])
+    out = surviving_topics(plan, [-1] * 6, old, space, {5: e[0], 6: e[2]}, threshold=0.5, min_size=3)
+    assert list(out) == [5]  # topic 6's members moved away from its centroid

@@ -36,7 +36,9 @@ def hashed_tokens(texts: Sequence[str], dims: int = 512) -> np.ndarray:
     return normalise(out)
 
 
-def topic_space(vectors: np.ndarray, texts: Sequence[str], lexical_weight: float = 1.0, dims: int = 512) -> np.ndarray:
+def topic_space(
+    vectors: np.ndarray, texts: Sequence[str], lexical_weight: float = 1.0, dims: int = 512
+) -> np.ndarray:
     """Concatenate unit embeddings with weighted hashed tokens and re-normalise."""
     vectors = normalise(np.asarray(vectors, dtype=np.float32))
     if lexical_weight <= 0:

@@ -85,7 +85,11 @@ def fit_topics(
             for i in idx_set:
                 methods[i] = method
     descriptions = describe_topics(
-        texts, labels, vectors, topic_centroids,
-        top_keywords=int(cfg["keywords_per_topic"]), n_representatives=int(cfg["representatives_per_topic"]),
+        texts,
+        labels,
+        vectors,
+        topic_centroids,
+        top_keywords=int(cfg["keywords_per_topic"]),
+        n_representatives=int(cfg["representatives_per_topic"]),
     )
     return TopicFit(labels, sims, methods, topic_centroids, descriptions)

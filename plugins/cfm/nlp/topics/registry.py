@@ -26,6 +26,7 @@ import numpy as np
 
 from cfm.nlp.config import nlp_config
 from cfm.nlp.topics.cluster import assign_to_centroids
+from cfm.nlp.topics.features import topic_space
 from cfm.nlp.topics.model import TopicFit, fit_topics
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,9 @@ def plan_recluster(
         if o is not None and o in old_members:
             old_members[o].add(i)
     if new_ids and old_ids:
-        cos = np.vstack([new_centroids[c] for c in new_ids]) @ np.vstack([old_centroids[o] for o in old_ids]).T
+        cos = (
+            np.vstack([new_centroids[c] for c in new_ids]) @ np.vstack([old_centroids[o] for o in old_ids]).T
+        )
         jac = np.zeros_like(cos)
         for a, c in enumerate(new_ids):
             for b, o in enumerate(old_ids):
@@ -98,13 +101,70 @@ def plan_recluster(
     for o in old_ids:
         if o in kept_old:
             continue
-        targets = Counter(new_labels[i] for i in old_members[o] if new_labels[i] is not None and new_labels[i] >= 0)
+        targets = Counter(
+            new_labels[i] for i in old_members[o] if new_labels[i] is not None and new_labels[i] >= 0
+        )
         target, n = targets.most_common(1)[0] if targets else (None, 0)
         if target in successor_of_new and n >= overlap_threshold * max(len(old_members[o]), 1):
             plan.merged[o] = successor_of_new[target]
         else:
             plan.retired.append(o)
     return plan
+
+
+def keep_established_assignments(
+    old_topics: Sequence[int | None],
+    new_topics: Sequence[int | None],
+    space_vectors: np.ndarray,
+    kept_centroids: Mapping[int, np.ndarray],
+    threshold: float,
+    split_topics: frozenset[int] | set[int] = frozenset(),
+) -> dict[int, float]:
+    """Items that should keep their current topic despite the new clustering (hysteresis).
+
+    An item keeps its topic when that topic survives the re-clustering and the item is still
+    similar enough to the topic's new centroid. Moves into a topic split off from the item's
+    own topic are not blocked: recognising the split is what re-clustering is for.
+    Returns index -> similarity to the kept topic.
+    """
+    out = {}
+    for i, (old, new) in enumerate(zip(old_topics, new_topics, strict=True)):
+        if old is None or old == new or old not in kept_centroids:
+            continue
+        if new is not None and new in split_topics:
+            continue
+        sim = float(space_vectors[i] @ kept_centroids[old])
+        if sim >= threshold:
+            out[i] = sim
+    return out
+
+
+def surviving_topics(
+    plan: ReclusterPlan,
+    new_labels: Sequence[int],
+    old_topics: Sequence[int | None],
+    space_vectors: np.ndarray,
+    old_centroids: Mapping[int, np.ndarray],
+    threshold: float,
+    min_size: int,
+) -> dict[int, np.ndarray]:
+    """Unmatched topics that still hold at least `min_size` of their members (not taken by a split).
+
+    The new clustering may simply not reproduce a smaller topic; retiring it would change the
+    ids of items that still belong to it. Returns topic id -> its (unchanged) centroid.
+    """
+    out = {}
+    for o in plan.retired:
+        still = sum(
+            1
+            for i, t in enumerate(old_topics)
+            if t == o
+            and new_labels[i] not in plan.splits
+            and float(space_vectors[i] @ old_centroids[o]) >= threshold
+        )
+        if still >= min_size:
+            out[o] = old_centroids[o]
+    return out
 
 
 # ---------------------------------------------------------------- registry I/O
@@ -125,7 +185,9 @@ def _next_topic_id(cur) -> int:
     return int(cur.fetchone()[0])
 
 
-def _history(cur, topic_id: int, event: str, run_id: str, related: int | None = None, details: dict | None = None):
+def _history(
+    cur, topic_id: int, event: str, run_id: str, related: int | None = None, details: dict | None = None
+):
     cur.execute(
         "INSERT INTO ml.topic_history (topic_id, event, related_topic_id, details, run_id) VALUES (%s, %s, %s, %s, %s)",
         (topic_id, event, related, json.dumps(details or {}), run_id),
@@ -137,8 +199,15 @@ def _insert_topic(cur, topic_id: int, fit: TopicFit, local: int, embedding_model
     cur.execute(
         "INSERT INTO ml.topics (topic_id, label, keywords, representative_texts, size, embedding_model, centroid) "
         "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (topic_id, d.label, d.keywords, d.representative_texts, fit.sizes.get(local, 0), embedding_model,
-         [float(x) for x in fit.centroids[local]]),
+        (
+            topic_id,
+            d.label,
+            d.keywords,
+            d.representative_texts,
+            fit.sizes.get(local, 0),
+            embedding_model,
+            [float(x) for x in fit.centroids[local]],
+        ),
     )
 
 
@@ -172,7 +241,9 @@ def write_assignments(
         )
 
 
-def create_registry(conn, fit: TopicFit, feedback_ids: Sequence[str], *, embedding_model: str, run_id: str) -> dict[int, int]:
+def create_registry(
+    conn, fit: TopicFit, feedback_ids: Sequence[str], *, embedding_model: str, run_id: str
+) -> dict[int, int]:
     """Register every cluster of `fit` as a new topic and write the assignments. Returns local -> topic id."""
     with conn.cursor() as cur:
         start = _next_topic_id(cur)
@@ -181,7 +252,9 @@ def create_registry(conn, fit: TopicFit, feedback_ids: Sequence[str], *, embeddi
             _insert_topic(cur, topic_id, fit, local, embedding_model)
             _history(cur, topic_id, "created", run_id, details={"size": fit.sizes.get(local, 0)})
     ids = [mapping.get(int(label)) if label >= 0 else None for label in fit.labels]
-    write_assignments(conn, feedback_ids, ids, fit.similarities, fit.methods, embedding_model=embedding_model, run_id=run_id)
+    write_assignments(
+        conn, feedback_ids, ids, fit.similarities, fit.methods, embedding_model=embedding_model, run_id=run_id
+    )
     return mapping
 
 
@@ -199,7 +272,15 @@ def assign_incremental(
     topic_centroids = load_active_centroids(conn, embedding_model)
     ids, sims = assign_to_centroids(space_vectors, topic_centroids, float(cfg["assign_threshold"]))
     out = [int(t) if t >= 0 else None for t in ids]
-    write_assignments(conn, feedback_ids, out, sims, ["incremental"] * len(out), embedding_model=embedding_model, run_id=run_id)
+    write_assignments(
+        conn,
+        feedback_ids,
+        out,
+        sims,
+        ["incremental"] * len(out),
+        embedding_model=embedding_model,
+        run_id=run_id,
+    )
     return out
 
 
@@ -267,8 +348,9 @@ def load_corpus(conn, embedding_model: str) -> tuple[list[str], list[str], list[
 def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]:
     """Re-cluster all enriched feedback and reconcile with the registry, keeping topic ids.
 
-    Returns counts: items, topics (active after), kept, created, split, merged, retired,
-    unassigned. Commits.
+    Returns counts: items, topics (active after), kept (matched to a new cluster), survived
+    (unmatched but still holding its members), created, split, merged, retired, unassigned.
+    Commits.
     """
     from cfm.nlp.embedding import cache_model_name
 
@@ -276,7 +358,16 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
     embedding_model = cache_model_name(cfg["embedding_model"], cfg["embedding_backend"])
     ids, texts, hashes, vectors = load_corpus(conn, embedding_model)
     if not ids:
-        return {"items": 0, "topics": 0, "kept": 0, "created": 0, "split": 0, "merged": 0, "retired": 0, "unassigned": 0}
+        return {
+            "items": 0,
+            "topics": 0,
+            "kept": 0,
+            "created": 0,
+            "split": 0,
+            "merged": 0,
+            "retired": 0,
+            "unassigned": 0,
+        }
     fit = fit_topics(vectors, texts, [h + f for h, f in zip(hashes, ids, strict=True)], cfg)
     with conn.cursor() as cur:
         cur.execute(
@@ -288,6 +379,17 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
     plan = plan_recluster(
         fit.labels.tolist(), old_topics, fit.centroids, old_centroids, float(cfg["match_threshold"])
     )
+    space = topic_space(vectors, texts, float(cfg["lexical_weight"]), int(cfg["lexical_dims"]))
+    survivors = surviving_topics(
+        plan,
+        fit.labels.tolist(),
+        old_topics,
+        space,
+        old_centroids,
+        float(cfg["assign_threshold"]),
+        int(cfg["min_topic_size"]),
+    )
+    plan.retired = [o for o in plan.retired if o not in survivors]
     with conn.cursor() as cur:
         mapping: dict[int, int] = dict(plan.kept)
         next_id = _next_topic_id(cur)
@@ -295,8 +397,21 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
             mapping[local] = next_id
             _insert_topic(cur, next_id, fit, local, embedding_model)
             if local in plan.splits:
-                _history(cur, next_id, "created", run_id, details={"size": fit.sizes.get(local, 0), "split_from": plan.splits[local]})
-                _history(cur, plan.splits[local], "split", run_id, related=next_id, details={"size": fit.sizes.get(local, 0)})
+                _history(
+                    cur,
+                    next_id,
+                    "created",
+                    run_id,
+                    details={"size": fit.sizes.get(local, 0), "split_from": plan.splits[local]},
+                )
+                _history(
+                    cur,
+                    plan.splits[local],
+                    "split",
+                    run_id,
+                    related=next_id,
+                    details={"size": fit.sizes.get(local, 0)},
+                )
             else:
                 _history(cur, next_id, "created", run_id, details={"size": fit.sizes.get(local, 0)})
             next_id += 1
@@ -309,11 +424,26 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
                 WHERE topic_id = %s AND (label, keywords, representative_texts, centroid) IS DISTINCT FROM (%s::text, %s::text[], %s::text[], %s::real[])
                 RETURNING topic_id
                 """,
-                (d.label, d.keywords, d.representative_texts, centroid, topic_id,
-                 d.label, d.keywords, d.representative_texts, centroid),
+                (
+                    d.label,
+                    d.keywords,
+                    d.representative_texts,
+                    centroid,
+                    topic_id,
+                    d.label,
+                    d.keywords,
+                    d.representative_texts,
+                    centroid,
+                ),
             )
             if cur.fetchone():
-                _history(cur, topic_id, "updated", run_id, details={"label": d.label, "size": fit.sizes.get(local, 0)})
+                _history(
+                    cur,
+                    topic_id,
+                    "updated",
+                    run_id,
+                    details={"label": d.label, "size": fit.sizes.get(local, 0)},
+                )
         for old, into in plan.merged.items():
             cur.execute(
                 "UPDATE ml.topics SET status = 'merged', merged_into = %s, updated_at = now() WHERE topic_id = %s",
@@ -321,17 +451,38 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
             )
             _history(cur, old, "merged", run_id, related=into)
         for old in plan.retired:
-            cur.execute("UPDATE ml.topics SET status = 'retired', updated_at = now() WHERE topic_id = %s", (old,))
+            cur.execute(
+                "UPDATE ml.topics SET status = 'retired', updated_at = now() WHERE topic_id = %s", (old,)
+            )
             _history(cur, old, "retired", run_id)
     topic_ids = [mapping.get(int(label)) if label >= 0 else None for label in fit.labels]
+    similarities = fit.similarities.copy()
+    kept_centroids = {topic_id: fit.centroids[local] for local, topic_id in plan.kept.items()}
+    kept_centroids.update(survivors)
+    split_ids = {mapping[local] for local in plan.splits}
+    sticky = keep_established_assignments(
+        old_topics, topic_ids, space, kept_centroids, float(cfg["assign_threshold"]), split_ids
+    )
+    for i, sim in sticky.items():
+        topic_ids[i] = old_topics[i]
+        similarities[i] = sim
     methods = [m if t is not None else "cluster" for m, t in zip(fit.methods, topic_ids, strict=True)]
-    write_assignments(conn, ids, topic_ids, fit.similarities, methods, embedding_model=embedding_model, run_id=run_id)
+    write_assignments(
+        conn, ids, topic_ids, similarities, methods, embedding_model=embedding_model, run_id=run_id
+    )
     refresh_topic_stats(conn, config=cfg)
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM ml.topics WHERE status = 'active' AND embedding_model = %s",
+            (embedding_model,),
+        )
+        active_topics = int(cur.fetchone()[0])
     conn.commit()
     result = {
         "items": len(ids),
-        "topics": len(mapping),
+        "topics": active_topics,
         "kept": len(plan.kept),
+        "survived": len(survivors),
         "created": len(plan.created),
         "split": len(plan.splits),
         "merged": len(plan.merged),

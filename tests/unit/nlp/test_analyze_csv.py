@@ -27,7 +27,15 @@ def test_small_csv_gets_analysis_columns(tmp_path):
     summary = analyze_csv(src, out, text_column="body", config={"min_topic_size": 3}, progress=False)
     result = pd.read_csv(out)
     assert list(result.columns) == [
-        "id", "body", "language", "sentiment", "sentiment_score", "category", "feedback_type", "topic_id", "topic_label",
+        "id",
+        "body",
+        "language",
+        "sentiment",
+        "sentiment_score",
+        "category",
+        "feedback_type",
+        "topic_id",
+        "topic_label",
     ]
     assert summary["rows"] == len(texts) == len(result)
     assert result["language"].tolist()[12:14] == ["ar", "zh"]
