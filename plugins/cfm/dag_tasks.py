@@ -106,3 +106,15 @@ def dbt_profile_env() -> dict[str, str]:
     from cfm.pipeline.transform import dbt_env
 
     return dbt_env(_url())
+
+
+def recluster_topics(run_id: str) -> dict[str, int]:
+    import psycopg
+
+    from cfm.nlp.topics.registry import recluster
+    from cfm.pipeline.run_log import logged_stage
+
+    url = _url()
+    with logged_stage(url, run_id, "recluster") as counts, psycopg.connect(url) as conn:
+        counts.update(recluster(conn, config=load_config().get("nlp") or {}, run_id=run_id))
+    return counts

@@ -11,7 +11,7 @@ import pytest
 from cfm.config import PROJECT_ROOT
 from cfm.sources.registry import source_names
 
-KNOWN_TAGS = {"cfm", "ingest", "enrich", "transform", "report"}
+KNOWN_TAGS = {"cfm", "ingest", "enrich", "transform", "report", "topics"}
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def dagbag(dbt_manifest, airflow_home):
 
 def test_no_import_errors(dagbag) -> None:
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == {"cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report"}
+    assert set(dagbag.dag_ids) == {"cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report", "cfm_topics"}
 
 
 def test_every_dag_is_documented_owned_and_tagged(dagbag) -> None:

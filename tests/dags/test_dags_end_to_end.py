@@ -15,7 +15,7 @@ import yaml
 from cfm.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
-DAGS = ("cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report")
+DAGS = ("cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report", "cfm_topics")
 
 
 def _small_drop(target: Path) -> int:
@@ -80,7 +80,7 @@ def test_dags_load_validate_enrich_and_model_the_feedback(airflow_run) -> None:
     with psycopg.connect(airflow_run["url"]) as conn:
         stages = {r[0] for r in conn.execute("select stage from ops.run_log where status = 'success'")}
         assert conn.execute("select count(*) from marts.nps_daily").fetchone()[0] > 0
-    assert {"ingest", "validate", "enrich"} <= stages
+    assert {"ingest", "validate", "enrich", "recluster"} <= stages
     assert (airflow_run["out"] / "leadership_report.html").exists()
 
 

@@ -155,7 +155,8 @@ def enrich_feedback(
     pending = {
         fid
         for k, fid in enumerate(ids)
-        if fid not in before or not before[fid][1] or before[fid][0] != batch.text_hash[k]
+        if (batch.text_redacted[k] or "").strip()
+        and (fid not in before or not before[fid][1] or before[fid][0] != batch.text_hash[k])
     }
     log.info("enrichment rows written for %d items; %d need topic assignment", len(ids), len(pending))
 

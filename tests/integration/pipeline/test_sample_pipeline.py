@@ -138,5 +138,11 @@ def test_enrichment_is_stored_with_its_models(pipeline) -> None:
             "count(distinct language) from ml.feedback_enrichment").fetchone()
         langs = {r[0] for r in conn.execute("select distinct language from marts.fct_feedback where text_redacted is not null")}
     assert row[0] > 2500 and row[1] == 0
+    with psycopg.connect(pipeline["url"]) as conn:
+        bare_ratings_with_topic = conn.execute(
+            "select count(*) from marts.fct_feedback where btrim(coalesce(text_redacted, '')) = '' and topic_id is not null"
+        ).fetchone()[0]
+        unlabelled = conn.execute("select count(*) from ml.topics where cardinality(keywords) = 0").fetchone()[0]
+    assert bare_ratings_with_topic == 0 and unlabelled == 0
     assert {"en", "ar", "zh"} <= langs
     assert pipeline["first"].enrichment["items"] == row[0]

@@ -326,14 +326,18 @@ def refresh_topic_stats(conn, *, config: Mapping[str, Any]) -> None:
 
 
 def load_corpus(conn, embedding_model: str) -> tuple[list[str], list[str], list[str], np.ndarray]:
-    """Enriched feedback with cached embeddings: ids, redacted texts, text hashes, vectors."""
+    """Enriched feedback with text and cached embeddings: ids, redacted texts, text hashes, vectors.
+
+    Items with no text (a bare rating) have no topic: clustering their empty embeddings
+    would only make one large meaningless topic.
+    """
     with conn.cursor() as cur:
         cur.execute(
             """
             SELECT e.feedback_id, e.text_redacted, e.text_hash, m.vector
             FROM ml.feedback_enrichment e
             JOIN ml.embeddings m ON m.model_name = e.embedding_model AND m.text_hash = e.text_hash
-            WHERE e.embedding_model = %s
+            WHERE e.embedding_model = %s AND btrim(coalesce(e.text_redacted, '')) <> ''
             ORDER BY e.feedback_id
             """,
             (embedding_model,),
