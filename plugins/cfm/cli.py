@@ -43,8 +43,13 @@ def _date(value: str) -> datetime:
 def cmd_run(args: argparse.Namespace, config: dict[str, Any]) -> int:
     from cfm.pipeline.batch_run import run_pipeline
     from cfm.pipeline.run_log import new_run_id
+    from cfm.sources.registry import enabled_sources, source_names
     from cfm.warehouse.connection import redacted_url
 
+    enabled_sources(config)  # unknown sources in cfm.yml fail here, before any connection
+    unknown = set(args.source or []) - set(source_names())
+    if unknown:
+        raise KeyError(f"unknown source(s) {', '.join(sorted(unknown))}; known: {', '.join(source_names())}")
     url = _url(config)
     run_id = args.run_id or new_run_id("cli")
     print(f"warehouse: {redacted_url(url)}  run: {run_id}", file=sys.stderr)
@@ -260,11 +265,21 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args.verbose)
     if args.config:
         os.environ["CFM_CONFIG"] = args.config
-    config = load_config(args.config)
     try:
+        config = load_config(args.config)
         return args.fn(args, config)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a clear one-line error; the traceback with -v
+        import psycopg
+
+        from cfm.sources.base import SourceError
+
+        if args.verbose or not isinstance(exc, (KeyError, ValueError, OSError, SourceError, psycopg.Error, RuntimeError)):
+            raise
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"cfm {args.command}: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
