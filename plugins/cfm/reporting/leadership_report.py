@@ -36,14 +36,10 @@ def load_report_data(url: str, *, top_topics: int = 8) -> ReportData:
         months = conn.execute("select * from marts.cx_metrics_monthly order by month").fetchall()
         topics = conn.execute(
             """
-            select topic_id, topic_label, count(*) as feedback_items,
-                   round(100.0 * count(*) filter (where sentiment_label = 'negative') / count(*), 1) as negative_pct,
-                   count(*) filter (where rating_type = 'nps') as nps_n,
-                   round(100.0 * (count(*) filter (where nps_group = 'promoter') - count(*) filter (where nps_group = 'detractor'))
-                         / nullif(count(*) filter (where rating_type = 'nps'), 0), 1) as nps
-            from marts.fct_feedback
-            where topic_id is not null
-            group by 1, 2 order by feedback_items desc limit %s
+            select topic_id, label as topic_label, responses as feedback_items, negative_pct, nps_responses as nps_n, nps
+            from marts.topics
+            where status = 'active' and responses > 0
+            order by responses desc, topic_id limit %s
             """,
             (top_topics,),
         ).fetchall()

@@ -31,6 +31,5 @@ select
     nps_responses,
     promoters,
     detractors,
-    -- NPS inline until the shared nps() macro lands; the main engineer swaps this line for it.
-    round(100.0 * (promoters - detractors) / nullif(nps_responses, 0), 1) as nps
+    {{ nps('promoters', 'detractors', 'nps_responses') }} as nps
 from daily

@@ -10,7 +10,7 @@ assignments as (
 ),
 
 feedback as (
-    select feedback_id, submitted_at from {{ ref('fct_feedback') }}
+    select feedback_id, submitted_at, sentiment_label, nps_group from {{ ref('fct_feedback') }}
 ),
 
 seen as (
@@ -18,7 +18,11 @@ seen as (
         assignments.topic_id,
         min(feedback.submitted_at) as first_seen_at,
         max(feedback.submitted_at) as last_seen_at,
-        count(*) as responses
+        count(*) as responses,
+        count(*) filter (where feedback.sentiment_label = 'negative') as negative_responses,
+        count(*) filter (where feedback.nps_group is not null) as nps_responses,
+        count(*) filter (where feedback.nps_group = 'promoter') as promoters,
+        count(*) filter (where feedback.nps_group = 'detractor') as detractors
     from assignments
     inner join feedback on feedback.feedback_id = assignments.feedback_id
     where assignments.topic_id is not null
@@ -38,6 +42,9 @@ select
     registry.is_emerging,
     registry.size,
     coalesce(seen.responses, 0) as responses,
+    {{ pct('seen.negative_responses', 'seen.responses') }} as negative_pct,
+    coalesce(seen.nps_responses, 0) as nps_responses,
+    {{ nps('seen.promoters', 'seen.detractors', 'seen.nps_responses') }} as nps,
     registry.embedding_model,
     -- timestamps
     seen.first_seen_at,
