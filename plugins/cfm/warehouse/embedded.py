@@ -42,6 +42,12 @@ def _run_as() -> str | None:
     return "pgserver"
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
@@ -74,14 +80,17 @@ def ensure_embedded(base_dir: Path, port: int = 54329) -> str:
         subprocess.run(
             [str(bins / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], **run
         )
-    url = f"postgresql://postgres@127.0.0.1:{port}/{DATABASE}"
+    port_file = base_dir / "port"
     status = subprocess.run([str(bins / "pg_ctl"), "-D", str(pgdata), "status"], capture_output=True, env=env, user=user)
+    if status.returncode == 0 and port_file.exists():
+        port = int(port_file.read_text())
     if status.returncode != 0:
-        if _port_open(port):
-            raise RuntimeError(
-                f"port {port} is taken by another server; set warehouse.embedded_port in cfm.yml "
-                "or point CFM_WAREHOUSE_URL at a server"
-            )
+        if port_file.exists():
+            port = int(port_file.read_text())
+        if _port_open(port):  # another checkout's server, or anything else: take a free port
+            port = _free_port()
+            log.warning("embedded PostgreSQL: the configured port is taken, using %d", port)
+        port_file.write_text(str(port))
         sock_dir = pgdata  # the data dir is private to the server user
         opts = f"-h 127.0.0.1 -p {port} -k {sock_dir} -c max_connections=100 -c fsync=off"
         subprocess.run(
@@ -92,7 +101,7 @@ def ensure_embedded(base_dir: Path, port: int = 54329) -> str:
             break
         time.sleep(0.1)
     _ensure_database(port)
-    return url
+    return f"postgresql://postgres@127.0.0.1:{port}/{DATABASE}"
 
 
 def stop_embedded(base_dir: Path) -> None:
