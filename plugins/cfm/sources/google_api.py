@@ -29,6 +29,7 @@ from typing import Any
 from cfm.sources.base import SourceError
 from cfm.sources.credentials import credential
 from cfm.sources.http import RETRYABLE_STATUS, RetryPolicy, backoff_delay, retry_after_seconds
+from cfm.sources.timestamps import parse_utc as parse_rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -146,24 +147,6 @@ def _error_text(exc: Any) -> str:
         return "no detail"
 
 
-def parse_rfc3339(value: Any) -> datetime | None:
-    """Parse Google's RFC 3339 timestamps (Z, offsets, up to 9 fractional digits) to aware UTC."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if "." in text:
-        head, _, rest = text.partition(".")
-        digits = ""
-        while rest and rest[0].isdigit():
-            digits, rest = digits + rest[0], rest[1:]
-        text = f"{head}.{(digits + '000000')[:6]}{rest}"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def format_rfc3339(value: datetime) -> str:

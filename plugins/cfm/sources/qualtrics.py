@@ -33,6 +33,8 @@ from typing import Any
 from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
 from cfm.sources.credentials import credential
 from cfm.sources.http import ApiClient, RetryPolicy, SourceHTTPError
+from cfm.sources.timestamps import parse_utc as parse_time
+from cfm.sources.timestamps import primary_language as _language
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +45,6 @@ _TAG = re.compile(r"<[^>]+>")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
-def parse_time(value: Any) -> datetime | None:
-    """Parse ISO 8601 (`Z`, offset, or naive = UTC) and Qualtrics' `YYYY-MM-DD HH:MM:SS`; None otherwise."""
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def api_time(value: datetime) -> str:
@@ -132,10 +125,6 @@ def csv_responses(text: str) -> list[dict[str, Any]]:
     return out
 
 
-def _language(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return value.strip().lower().replace("_", "-").split("-")[0]
 
 
 def map_response(response: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]],

@@ -29,6 +29,8 @@ from typing import Any
 from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
 from cfm.sources.credentials import credential
 from cfm.sources.http import ApiClient, RetryPolicy, SourceHTTPError
+from cfm.sources.timestamps import parse_utc as parse_timestamp
+from cfm.sources.timestamps import utc_z as iso
 
 log = logging.getLogger(__name__)
 
@@ -36,21 +38,8 @@ DEFAULT_BASE_URL = "https://api.trustpilot.com/v1"
 MAX_PER_PAGE = 100
 
 
-def parse_timestamp(value: Any) -> datetime | None:
-    """An ISO 8601 timestamp (`Z` or an offset) as an aware UTC datetime; None when absent or unparseable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:  # Trustpilot documents UTC; a naive value is read as UTC
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
-def iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 def review_updated_at(review: Mapping[str, Any]) -> datetime | None:

@@ -28,6 +28,8 @@ from typing import Any
 from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
 from cfm.sources.credentials import credential
 from cfm.sources.http import ApiClient, RetryPolicy, SourceHTTPError
+from cfm.sources.timestamps import parse_utc as parse_time
+from cfm.sources.timestamps import primary_language
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +39,8 @@ ROLE_KEYS = (("nps_field", "nps"), ("csat_field", "csat"), ("ces_field", "ces"),
 AUTO_RATING_TYPES = {"nps": "nps", "rating": "star"}
 
 
-def parse_time(value: Any) -> datetime | None:
-    """Parse an ISO 8601 timestamp (Z or offset, or naive = UTC); None when missing or unparseable."""
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def primary_language(value: object) -> str | None:
-    """The primary language subtag, lower-case ("zh-CN" -> "zh"), or None."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return value.strip().lower().replace("_", "-").split("-")[0]
 
 
 def api_time(value: datetime) -> str:
