@@ -172,7 +172,9 @@ def cmd_airflow(args: argparse.Namespace, config: dict[str, Any]) -> int:
     from cfm.airflow_env import airflow_env
 
     env = {**os.environ, **airflow_env(_url(config), config)}
-    airflow = shutil.which("airflow") or str(Path(sys.executable).with_name("airflow"))
+    # `airflow standalone` starts its components as `airflow ...` subprocesses: find ours first.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    airflow = shutil.which("airflow", path=env["PATH"]) or str(Path(sys.executable).with_name("airflow"))
     return subprocess.call([airflow, *args.airflow_args], env=env)
 
 
