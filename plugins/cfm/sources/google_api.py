@@ -22,11 +22,11 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cfm.sources.base import SourceError
+from cfm.sources.base import FeedbackSource, SourceError
 from cfm.sources.credentials import credential
 from cfm.sources.http import RETRYABLE_STATUS, RetryPolicy, backoff_delay, retry_after_seconds
 from cfm.sources.timestamps import parse_utc as parse_rfc3339
@@ -167,3 +167,40 @@ def later_timestamp(current: str | None, candidate: datetime | str | None) -> st
     if cur is None or cand > cur:
         return format_rfc3339(cand)
     return current
+
+
+class GoogleSource(FeedbackSource):
+    """Shared set-up of the Google sources: credentials, retry policy, and the discovery client.
+
+    Subclasses that use google-api-python-client set `api`, `api_version`, `scopes` and
+    `default_endpoint`; the client is built once, lazily, from the bundled discovery document.
+    """
+
+    api: str = ""
+    api_version: str = ""
+    scopes: tuple[str, ...] = ()
+    default_endpoint: str = ""
+
+    def __init__(
+        self,
+        config: Mapping[str, Any] | None = None,
+        *,
+        credentials: Any = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        super().__init__(config)
+        self.policy = policy or RetryPolicy(timeout=float(self.config.get("timeout_seconds", 30)))
+        self._credentials = credentials
+        self._sleep = sleep
+        self._service: Any = None
+        self.stats: dict[str, int] = {}
+
+    @property
+    def service(self) -> Any:
+        if self._service is None:
+            creds = self._credentials or google_credentials(self.name, self.scopes)
+            self._service = build_service(self.api, self.api_version, credentials=creds,
+                                          api_endpoint=self.config.get("base_url") or self.default_endpoint,
+                                          timeout=self.policy.timeout)
+        return self._service

@@ -15,21 +15,21 @@ The payload is the review exactly as listed.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
+from cfm.sources.base import ExtractBatch, RawRecord, RejectedRecord, SourceError
 from cfm.sources.google_api import (
+    GoogleSource,
     format_rfc3339,
     google_credentials,
     later_timestamp,
     overlap,
     parse_rfc3339,
 )
-from cfm.sources.http import ApiClient, RetryPolicy, SourceHTTPError
+from cfm.sources.http import ApiClient, SourceHTTPError
 
 log = logging.getLogger(__name__)
 
@@ -39,25 +39,14 @@ MAX_PAGE_SIZE = 50
 STAR_RATINGS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 
 
-class GoogleBusinessSource(FeedbackSource):
+class GoogleBusinessSource(GoogleSource):
     """Reviews of the configured locations (`accounts/{a}/locations/{l}`), each its own account and cursor."""
 
     name = "google_business"
     pool = "cfm_api_google_business"
+    scopes = SCOPES  # REST through ApiClient: v4 has no bundled discovery document
 
-    def __init__(
-        self,
-        config: Mapping[str, Any] | None = None,
-        *,
-        credentials: Any = None,
-        policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ):
-        super().__init__(config)
-        self.policy = policy or RetryPolicy(timeout=float(self.config.get("timeout_seconds", 30)))
-        self._credentials = credentials
-        self._sleep = sleep
-        self._client: ApiClient | None = None
+    _client: ApiClient | None = None
 
     def accounts(self) -> list[str]:
         locations = []

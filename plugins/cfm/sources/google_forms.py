@@ -17,30 +17,26 @@ Payload stored per response (documented in docs/sources/google_forms.md):
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from cfm.sources.base import (
     RATING_TYPES,
     ExtractBatch,
-    FeedbackSource,
     RawRecord,
     RejectedRecord,
     SourceError,
 )
 from cfm.sources.google_api import (
     GoogleRequestFailed,
-    build_service,
+    GoogleSource,
     execute,
     format_rfc3339,
-    google_credentials,
     later_timestamp,
     overlap,
     parse_rfc3339,
 )
-from cfm.sources.http import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -51,26 +47,16 @@ SCOPES = (
 DEFAULT_ENDPOINT = "https://forms.googleapis.com/"
 
 
-class GoogleFormsSource(FeedbackSource):
+class GoogleFormsSource(GoogleSource):
     """Responses of the configured forms; each form id is an account with its own cursor."""
 
     name = "google_forms"
     pool = "cfm_api_google_forms"
+    api = "forms"
+    api_version = "v1"
+    scopes = SCOPES
+    default_endpoint = DEFAULT_ENDPOINT
 
-    def __init__(
-        self,
-        config: Mapping[str, Any] | None = None,
-        *,
-        credentials: Any = None,
-        policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ):
-        super().__init__(config)
-        self.policy = policy or RetryPolicy(timeout=float(self.config.get("timeout_seconds", 30)))
-        self._credentials = credentials
-        self._sleep = sleep
-        self._service: Any = None
-        self.stats: dict[str, int] = {}
 
     # -- config ---------------------------------------------------------------------------
 
@@ -89,15 +75,6 @@ class GoogleFormsSource(FeedbackSource):
 
     def accounts(self) -> list[str]:
         return list(self.form_configs())
-
-    @property
-    def service(self) -> Any:
-        if self._service is None:
-            creds = self._credentials or google_credentials(self.name, SCOPES)
-            self._service = build_service("forms", "v1", credentials=creds,
-                                          api_endpoint=self.config.get("base_url") or DEFAULT_ENDPOINT,
-                                          timeout=self.policy.timeout)
-        return self._service
 
     def _execute(self, request: Any, what: str) -> Any:
         return execute(request, source=self.name, what=what, policy=self.policy, sleep=self._sleep, stats=self.stats)

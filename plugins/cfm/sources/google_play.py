@@ -16,23 +16,20 @@ is in progress the cursor holds the page token to resume from. A token the API r
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
+from cfm.sources.base import ExtractBatch, RawRecord, RejectedRecord, SourceError
 from cfm.sources.google_api import (
     GoogleRequestFailed,
-    build_service,
+    GoogleSource,
     execute,
     format_rfc3339,
-    google_credentials,
     later_timestamp,
     overlap,
     parse_rfc3339,
 )
-from cfm.sources.http import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -40,26 +37,15 @@ SCOPES = ("https://www.googleapis.com/auth/androidpublisher",)
 DEFAULT_ENDPOINT = "https://androidpublisher.googleapis.com/"
 
 
-class GooglePlaySource(FeedbackSource):
+class GooglePlaySource(GoogleSource):
     """Reviews of the configured apps; each package name is an account with its own cursor."""
 
     name = "google_play"
     pool = "cfm_api_google_play"
-
-    def __init__(
-        self,
-        config: Mapping[str, Any] | None = None,
-        *,
-        credentials: Any = None,
-        policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ):
-        super().__init__(config)
-        self.policy = policy or RetryPolicy(timeout=float(self.config.get("timeout_seconds", 30)))
-        self._credentials = credentials
-        self._sleep = sleep
-        self._service: Any = None
-        self.stats: dict[str, int] = {}
+    api = "androidpublisher"
+    api_version = "v3"
+    scopes = SCOPES
+    default_endpoint = DEFAULT_ENDPOINT
 
     def accounts(self) -> list[str]:
         apps = []
@@ -69,15 +55,6 @@ class GooglePlaySource(FeedbackSource):
                 raise SourceError(self.name, "every entry of sources.google_play.apps needs a package name")
             apps.append(str(package))
         return apps
-
-    @property
-    def service(self) -> Any:
-        if self._service is None:
-            creds = self._credentials or google_credentials(self.name, SCOPES)
-            self._service = build_service("androidpublisher", "v3", credentials=creds,
-                                          api_endpoint=self.config.get("base_url") or DEFAULT_ENDPOINT,
-                                          timeout=self.policy.timeout)
-        return self._service
 
     def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
         cursor = dict(cursor or {})
