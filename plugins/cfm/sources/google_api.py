@@ -204,3 +204,10 @@ class GoogleSource(FeedbackSource):
                                           api_endpoint=self.config.get("base_url") or self.default_endpoint,
                                           timeout=self.policy.timeout)
         return self._service
+
+    def _cutoff(self, watermark: str | None, since: datetime | None) -> str | None:
+        """Where a newest-first listing may stop: the backfill date, else the watermark less the overlap."""
+        if since is not None:
+            return format_rfc3339(since)
+        start = parse_rfc3339(watermark)
+        return format_rfc3339(start - overlap(self.config, 60)) if start else None

@@ -23,10 +23,8 @@ from urllib.parse import quote
 from cfm.sources.base import ExtractBatch, RawRecord, RejectedRecord, SourceError
 from cfm.sources.google_api import (
     GoogleSource,
-    format_rfc3339,
     google_credentials,
     later_timestamp,
-    overlap,
     parse_rfc3339,
 )
 from cfm.sources.http import ApiClient, SourceHTTPError
@@ -104,12 +102,6 @@ class GoogleBusinessSource(GoogleSource):
                 continue
             yield ExtractBatch(records=records, rejects=rejects, cursor={"update_time": later_timestamp(watermark, newest)})
             return
-
-    def _cutoff(self, watermark: str | None, since: datetime | None) -> str | None:
-        if since is not None:
-            return format_rfc3339(since)
-        start = parse_rfc3339(watermark)
-        return format_rfc3339(start - overlap(self.config, 60)) if start else None
 
 
 def _refreshable(creds: Any) -> bool:

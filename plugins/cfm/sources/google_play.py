@@ -25,9 +25,7 @@ from cfm.sources.google_api import (
     GoogleRequestFailed,
     GoogleSource,
     execute,
-    format_rfc3339,
     later_timestamp,
-    overlap,
     parse_rfc3339,
 )
 
@@ -94,12 +92,6 @@ class GooglePlaySource(GoogleSource):
                 continue
             yield ExtractBatch(records=records, rejects=rejects, cursor={"last_modified": later_timestamp(watermark, newest)})
             return
-
-    def _cutoff(self, watermark: str | None, since: datetime | None) -> str | None:
-        if since is not None:
-            return format_rfc3339(since)
-        start = parse_rfc3339(watermark)
-        return format_rfc3339(start - overlap(self.config, 60)) if start else None
 
 
 def play_timestamp(value: Any) -> datetime | None:
