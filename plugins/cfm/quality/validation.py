@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,12 +145,13 @@ def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR
 
 
 def _store(conn: psycopg.Connection, frame: Any, failures: list[Failure], run_id: str) -> None:
-    by_id: dict[str, list[Failure]] = defaultdict(list)
-    for f in failures:
-        by_id[f.feedback_id].append(f)
-    for row in frame.to_dict("records"):
-        failed = by_id.get(row["feedback_id"], [])
-        conn.execute(
+    """Write the verdicts, close what they supersede, and (re)open the current failures, in bulk."""
+    rows = frame.to_dict("records")
+    failed_ids = {f.feedback_id for f in failures}
+    by_id = {row["feedback_id"]: row for row in rows}
+    keys = [(row["source"], row["account"], row["source_record_id"]) for row in rows]
+    with conn.cursor() as cur:
+        cur.executemany(
             """
             insert into ops.validated_records (source, account, source_record_id, payload_hash, passed, run_id, validated_at)
             values (%s, %s, %s, %s, %s, %s, now())
@@ -159,28 +159,32 @@ def _store(conn: psycopg.Connection, frame: Any, failures: list[Failure], run_id
                 payload_hash = excluded.payload_hash, passed = excluded.passed,
                 run_id = excluded.run_id, validated_at = now()
             """,
-            (row["source"], row["account"], row["source_record_id"], row["payload_hash"], not failed, run_id),
+            [(*key, row["payload_hash"], row["feedback_id"] not in failed_ids, run_id) for key, row in zip(keys, rows, strict=True)],
         )
         # This verdict supersedes whatever was open for the record: an older payload's failures
-        # are resolved; the same payload passing now (after a replay) counts as replayed.
-        conn.execute(
+        # are resolved; the same payload passing now (after a replay) counts as replayed. Current
+        # failures are re-opened just below.
+        cur.executemany(
             """
             update quarantine.records
             set status = case when payload_hash = %s then 'replayed' else 'resolved' end, resolved_at = now()
             where source = %s and account = %s and source_record_id = %s and status = 'open'
             """,
-            (row["payload_hash"], row["source"], row["account"], row["source_record_id"]),
+            [(row["payload_hash"], *key) for key, row in zip(keys, rows, strict=True)],
         )
-        for f in failed:
-            conn.execute(
-                """
-                insert into quarantine.records
-                    (source, account, record_ref, source_record_id, field, check_name, reason, payload, payload_hash, run_id)
-                values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-                on conflict (source, account, record_ref, check_name, field, payload_hash)
-                    do update set status = 'open', resolved_at = null, reason = excluded.reason
-                """,
+        cur.executemany(
+            """
+            insert into quarantine.records
+                (source, account, record_ref, source_record_id, field, check_name, reason, payload, payload_hash, run_id)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            on conflict (source, account, record_ref, check_name, field, payload_hash)
+                do update set status = 'open', resolved_at = null, reason = excluded.reason
+            """,
+            [
                 (row["source"], row["account"], row["source_record_id"], row["source_record_id"], f.field, f.check,
                  f"source={row['source']} record={row['source_record_id']} field={f.field}: {f.reason}",
-                 json.dumps(row["payload"], ensure_ascii=False, default=str), row["payload_hash"], run_id),
-            )
+                 json.dumps(row["payload"], ensure_ascii=False, default=str), row["payload_hash"], run_id)
+                for f in failures
+                for row in [by_id[f.feedback_id]]
+            ],
+        )
