@@ -9,11 +9,11 @@ from cfm.config import PROJECT_ROOT
 
 
 @pytest.fixture(scope="session")
-def dbt_manifest() -> Path:
+def dbt_manifest(pg_admin_url: str) -> Path:
     """Cosmos renders the transform DAG from the compiled manifest; `dbt parse` writes it."""
     from cfm.pipeline.transform import run_dbt
 
-    run_dbt("postgresql://postgres@127.0.0.1:5432/postgres", ["parse"])
+    run_dbt(pg_admin_url, ["parse"])
     return PROJECT_ROOT / "dbt" / "target" / "manifest.json"
 
 
