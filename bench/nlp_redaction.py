@@ -9,7 +9,7 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from cfm.privacy.redaction import redact
+from cfm.nlp.redaction import redact
 
 HERE = Path(__file__).parent
 

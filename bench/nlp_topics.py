@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from cfm.nlp.config import nlp_config
 from cfm.nlp.embedding import embed_texts, text_hash
+from cfm.nlp.settings import nlp_config
 from cfm.nlp.topics.model import fit_topics
 
 HERE = Path(__file__).parent
@@ -117,8 +117,8 @@ def _items(rows, start):
 def stability(rows) -> dict:
     import psycopg
 
-    from cfm.nlp.enrich import enrich_feedback
-    from cfm.nlp.topics.registry import recluster
+    from cfm.nlp.topics.store import recluster
+    from cfm.nlp.warehouse_enrichment import enrich_feedback
 
     name = f"cfm_nlp_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(SERVER, autocommit=True) as admin:

@@ -55,10 +55,11 @@ def main() -> None:
     from cfm.config import load_config
     from cfm.pipeline.enrich import enrich_new_records
     from cfm.pipeline.ingest import sync_source
-    from cfm.pipeline.transform import build_models, build_staging
+    from cfm.pipeline.prepare import prepare_warehouse
+    from cfm.pipeline.staging import build_staging_views as build_staging
+    from cfm.pipeline.transform import run_dbt
     from cfm.quality.validation import validate_new_records
     from cfm.sources.file_drop import FileDropSource
-    from cfm.warehouse.schema import ensure_warehouse
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=int, default=5)
@@ -72,7 +73,7 @@ def main() -> None:
     results: list[tuple[str, int, float]] = []
     try:
         with psycopg.connect(url) as conn:
-            ensure_warehouse(conn)
+            prepare_warehouse(conn)
         config = load_config()
         with tempfile.TemporaryDirectory() as tmp:
             n = scaled_drop(Path(tmp), args.scale)
@@ -91,7 +92,7 @@ def main() -> None:
                 results.append((f"{label}: enrichment (redact, language, embed, sentiment, topics)", enriched["items"],
                                 time.perf_counter() - t))
                 t = time.perf_counter()
-                build_models(url)
+                run_dbt(url, ["build"])
                 with psycopg.connect(url) as conn:
                     facts = conn.execute("select count(*) from marts.fct_feedback").fetchone()[0]
                 results.append((f"{label}: dbt build (all models + tests)", facts, time.perf_counter() - t))

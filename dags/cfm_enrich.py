@@ -28,9 +28,9 @@ from cfm.assets import ENRICHED_FEEDBACK, VALIDATED_FEEDBACK
 def cfm_enrich():
     @task(outlets=[ENRICHED_FEEDBACK])
     def enrich(**context) -> dict:
-        from cfm import dag_tasks
+        from cfm.pipeline.stage import run_task
 
-        return dag_tasks.enrich(context["run_id"])
+        return run_task("enrich", context["run_id"])
 
     enrich()
 

@@ -31,42 +31,44 @@ from cfm.sources.registry import source_names
 )
 def cfm_ingest():
     @task
-    def prepare_warehouse() -> None:
-        from cfm import dag_tasks
+    def prepare_warehouse(**context) -> None:
+        from cfm.pipeline.stage import run_task
 
-        dag_tasks.prepare()
+        run_task("prepare", context["run_id"])
 
     def ingest_task(source: str):
         @task(task_id=f"ingest_{source}", pool=f"cfm_api_{source}")
         def ingest(**context) -> dict:
             from airflow.sdk.exceptions import AirflowSkipException
 
-            from cfm import dag_tasks
+            from cfm.pipeline.ingest import SourceDisabled, run_source
+            from cfm.pipeline.stage import task_context
 
             try:
-                return dag_tasks.ingest(source, context["run_id"])
-            except dag_tasks.SourceDisabled as exc:
+                return run_source(task_context(context["run_id"]), source)
+            except SourceDisabled as exc:
                 raise AirflowSkipException(str(exc)) from exc
 
         return ingest()
 
     @task(trigger_rule="all_done")
-    def build_staging_views() -> None:
-        from cfm import dag_tasks
+    def build_staging_views(**context) -> None:
+        from cfm.pipeline.stage import run_task
 
-        dag_tasks.build_staging()
+        run_task("staging", context["run_id"])
 
     @task(outlets=[VALIDATED_FEEDBACK])
     def validate(**context) -> dict:
-        from cfm import dag_tasks
+        from cfm.pipeline.stage import run_task
 
-        return dag_tasks.validate(context["run_id"])
+        return run_task("validate", context["run_id"])
 
     @task(trigger_rule="all_done")
     def check_sources(**context) -> None:
-        from cfm import dag_tasks
+        from cfm.pipeline.ingest import failed_sources
+        from cfm.pipeline.stage import task_context
 
-        failed = dag_tasks.failed_sources(context["run_id"])
+        failed = failed_sources(task_context(context["run_id"]))
         if failed:
             raise RuntimeError("sources failed: " + "; ".join(f"{k}: {v}" for k, v in failed.items()))
 

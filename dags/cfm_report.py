@@ -23,10 +23,10 @@ from airflow.sdk import dag, task
 )
 def cfm_report():
     @task
-    def render_report() -> str:
-        from cfm import dag_tasks
+    def render_report(**context) -> dict:
+        from cfm.pipeline.stage import run_task
 
-        return dag_tasks.report()
+        return run_task("report", context["run_id"])
 
     render_report()
 

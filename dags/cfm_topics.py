@@ -28,9 +28,9 @@ from cfm.assets import ENRICHED_FEEDBACK
 def cfm_topics():
     @task(outlets=[ENRICHED_FEEDBACK])
     def recluster_topics(**context) -> dict:
-        from cfm import dag_tasks
+        from cfm.pipeline.stage import run_task
 
-        return dag_tasks.recluster_topics(context["run_id"])
+        return run_task("recluster", context["run_id"])
 
     recluster_topics()
 

@@ -59,10 +59,11 @@ def cfm_transform():
     )
 
     @task(outlets=[FEEDBACK_MARTS])
-    def publish_marts() -> None:
-        from cfm import dag_tasks
+    def publish_marts(**context) -> None:
+        from cfm.pipeline.stage import task_context
+        from cfm.pipeline.transform import publish_marts
 
-        dag_tasks.grant_marts()
+        publish_marts(task_context(context["run_id"]))
 
     dbt_models >> publish_marts()
 

@@ -63,11 +63,11 @@ def warehouse(make_database: Callable[[], str]) -> Iterator[str]:
     Databases are recycled (schemas dropped and re-created) rather than dropped: on
     PostgreSQL every DROP DATABASE forces a checkpoint, which made teardown the slowest part.
     """
-    from cfm.warehouse.schema import ensure_warehouse
+    from cfm.pipeline.prepare import prepare_warehouse
 
     url = _FREE_DATABASES.pop() if _FREE_DATABASES else make_database()
     with psycopg.connect(url) as conn:
-        ensure_warehouse(conn)
+        prepare_warehouse(conn)
     yield url
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(

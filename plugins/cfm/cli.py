@@ -41,7 +41,7 @@ def _date(value: str) -> datetime:
 
 
 def cmd_run(args: argparse.Namespace, config: dict[str, Any]) -> int:
-    from cfm.pipeline.batch_run import run_pipeline
+    from cfm.pipeline.run import run_pipeline
     from cfm.pipeline.run_log import new_run_id
     from cfm.sources.registry import enabled_sources, source_names
     from cfm.warehouse.connection import redacted_url
@@ -104,14 +104,13 @@ def cmd_headline(args: argparse.Namespace, config: dict[str, Any]) -> int:
 
 
 def cmd_init(args: argparse.Namespace, config: dict[str, Any]) -> int:
-    from cfm.pipeline.batch_run import prepare_warehouse
-    from cfm.pipeline.transform import build_staging, run_dbt
+    from cfm.pipeline.prepare import init_warehouse
+    from cfm.pipeline.run_log import new_run_id
+    from cfm.pipeline.stage import StageContext
     from cfm.warehouse.connection import redacted_url
 
     url = _url(config)
-    prepare_warehouse(url)
-    build_staging(url)
-    run_dbt(url, ["parse"])
+    init_warehouse(StageContext(url=url, config=config, run_id=new_run_id("init")))
     print(f"warehouse ready: {redacted_url(url)}")
     return 0
 
@@ -122,10 +121,13 @@ def cmd_warehouse_url(args: argparse.Namespace, config: dict[str, Any]) -> int:
 
 
 def cmd_report(args: argparse.Namespace, config: dict[str, Any]) -> int:
-    from cfm.reporting.leadership_report import write_report
+    from cfm.pipeline import report
+    from cfm.pipeline.run_log import new_run_id
+    from cfm.pipeline.stage import StageContext
 
-    path = write_report(_url(config), project_path(args.out or config["report"]["out_dir"]), title=config["report"]["title"])
-    print(path)
+    if args.out:
+        config["report"]["out_dir"] = args.out
+    print(report.run(StageContext(url=_url(config), config=config, run_id=new_run_id("report")))["path"])
     return 0
 
 
@@ -139,7 +141,7 @@ def cmd_analyze(args: argparse.Namespace, config: dict[str, Any]) -> int:
 
 
 def cmd_quarantine(args: argparse.Namespace, config: dict[str, Any]) -> int:
-    from cfm.quality import quarantine
+    from cfm.warehouse import quarantine
 
     url = _url(config)
     if args.action == "list":
@@ -151,9 +153,10 @@ def cmd_quarantine(args: argparse.Namespace, config: dict[str, Any]) -> int:
         changes = dict(kv.split("=", 1) for kv in args.set)
         print(json.dumps(quarantine.edit_payload(url, args.id, changes), ensure_ascii=False))
     elif args.action == "replay":
+        from cfm.pipeline.replay import replay
         from cfm.pipeline.run_log import new_run_id
 
-        print(json.dumps(quarantine.replay(url, config, new_run_id("replay"), source=args.source, ids=args.id or None)))
+        print(json.dumps(replay(url, config, new_run_id("replay"), source=args.source, ids=args.id or None)))
     return 0
 
 

@@ -60,3 +60,13 @@ def project_path(value: str | Path) -> Path:
     """Resolve a config path relative to the project root."""
     p = Path(value)
     return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def in_airflow_task() -> bool:
+    """True when Airflow's SDK is loaded (every DAG file imports it), so Connections can be read.
+
+    Outside Airflow, importing airflow.sdk just to find no connection costs seconds.
+    """
+    import sys
+
+    return "airflow.sdk" in sys.modules

@@ -75,8 +75,9 @@ def _airflow(env: dict[str, str], *args: str, quiet: bool = True) -> None:
 
 def run_demo(url: str) -> dict[str, float]:
     from cfm.airflow_env import airflow_env
-    from cfm.pipeline.batch_run import prepare_warehouse
-    from cfm.pipeline.transform import build_staging, run_dbt
+    from cfm.pipeline.prepare import init_warehouse
+    from cfm.pipeline.run_log import new_run_id
+    from cfm.pipeline.stage import StageContext
 
     timings: dict[str, float] = {}
     servers, overlays, creds = start_fake_apis()
@@ -88,9 +89,7 @@ def run_demo(url: str) -> dict[str, float]:
         enabled = ["file_drop", *overlays]
         print(f"sources: {', '.join(enabled)} ({len(servers)} local API servers on 127.0.0.1)", flush=True)
         t0 = time.monotonic()
-        prepare_warehouse(url)
-        build_staging(url)
-        run_dbt(url, ["parse"])
+        init_warehouse(StageContext(url=url, config=config, run_id=new_run_id("demo")))
         timings["init"] = time.monotonic() - t0
         env = {**os.environ, **airflow_env(url, config)}
         _airflow(env, "db", "migrate")

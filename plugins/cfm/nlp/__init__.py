@@ -3,7 +3,8 @@
 One stage per module; heavy libraries (torch, sentence-transformers, scikit-learn) are
 imported inside functions so that importing this package from a DAG file stays cheap.
 
-    redaction (cfm.privacy) -> language -> embedding -> sentiment -> categories -> topics
-    enrich.enrich_feedback   warehouse entry point (writes ml.*)
-    analyze.analyze_csv      ad-hoc CSV analysis without a warehouse
+    redaction -> language -> embedding -> sentiment -> categories -> topics
+    steps.enrich_texts                          the text steps, in memory
+    warehouse_enrichment.enrich_feedback        warehouse entry point (writes ml.*, DDL in ml_schema)
+    analyze.analyze_csv                         ad-hoc CSV analysis without a warehouse
 """

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cfm.nlp.config import nlp_config
+from cfm.nlp.settings import nlp_config
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def analyze_csv(
     import pandas as pd
 
     from cfm.nlp.embedding import MemoryEmbeddingCache
-    from cfm.nlp.pipeline import enrich_texts
+    from cfm.nlp.steps import enrich_texts
     from cfm.nlp.topics.model import fit_topics
 
     cfg = nlp_config(config)

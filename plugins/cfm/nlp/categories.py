@@ -69,7 +69,7 @@ class Taxonomy:
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """Read the taxonomy YAML (default: the packaged cfm/nlp/taxonomy.yml)."""
-    from cfm.nlp.config import DEFAULT_TAXONOMY
+    from cfm.nlp.settings import DEFAULT_TAXONOMY
 
     return _load_taxonomy(str(path or DEFAULT_TAXONOMY))
 
@@ -188,7 +188,7 @@ def categorise(
     embed: Callable[[list[str]], np.ndarray] | None = None,
 ) -> tuple[list[Categorisation], str]:
     """Categorise texts with the configured taxonomy; returns the results and the classifier name."""
-    from cfm.nlp.config import nlp_config
+    from cfm.nlp.settings import nlp_config
 
     taxonomy = load_taxonomy(nlp_config(config)["taxonomy_path"])
     classifier = CategoryClassifier(taxonomy, embed if vectors is not None else None)

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from cfm.nlp.config import nlp_config
+from cfm.nlp.settings import nlp_config
 
 log = logging.getLogger(__name__)
 

@@ -10,46 +10,28 @@ import logging
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
+from cfm.pipeline.run_log import logged_stage
+from cfm.pipeline.stage import StageContext
 from cfm.privacy.pseudonymise import customer_key, key_version, pseudonym_key
-from cfm.quality.validation import staged_feedback_views
+from cfm.warehouse import staging
 
 log = logging.getLogger(__name__)
 
-ITEM_COLUMNS = (
-    "feedback_id", "source", "account", "source_record_id", "payload_hash", "customer_email", "customer_external_id", "text_raw",
-    "language_declared", "rating_type", "rating_value", "rating_scale_min", "rating_scale_max", "submitted_at",
-)
 
-
-def pending_items(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    """Validated records whose current payload has not been enriched yet."""
-    items: list[dict[str, Any]] = []
-    cols = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in ITEM_COLUMNS)
-    for view in staged_feedback_views(conn):
-        query = sql.SQL(
-            """
-            select {cols}
-            from staging.{view} s
-            join ops.validated_records v using (source, account, source_record_id, payload_hash)
-            left join ops.enriched_records e using (feedback_id)
-            where v.passed and e.payload_hash is distinct from s.payload_hash
-            order by s.feedback_id
-            """
-        ).format(cols=cols, view=sql.Identifier(view))
-        with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-            items.extend(cur.execute(query).fetchall())
-    return items
+def run(ctx: StageContext) -> dict[str, Any]:
+    with logged_stage(ctx.url, ctx.run_id, "enrich") as counts:
+        counts.update(enrich_new_records(ctx.url, ctx.run_id, config=ctx.config, progress=ctx.progress))
+    return counts
 
 
 def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progress: bool = False) -> dict[str, int]:
-    from cfm.nlp.enrich import enrich_feedback
+    from cfm.nlp.warehouse_enrichment import enrich_feedback
 
     key = pseudonym_key()
     version = key_version(key)
     with psycopg.connect(url) as conn:
-        items = pending_items(conn)
+        items = staging.unenriched_records(conn)
         for item in items:
             item["customer_key"] = customer_key(item["customer_email"], item["customer_external_id"], key)
         suppressed = _purge_erased(conn, items, key)

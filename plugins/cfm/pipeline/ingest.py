@@ -1,4 +1,8 @@
-"""Ingest: run one source's sync into raw, batch by batch, each batch committed with its cursor."""
+"""Ingest: sync each enabled source into raw, batch by batch, each batch committed with its cursor.
+
+One ops.run_log row per source. In Airflow each source is its own task (`run_source`);
+`cfm run` syncs them in turn and a failing source does not stop the others.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from typing import Any
 
 import psycopg
 
+from cfm.pipeline.run_log import logged_stage
+from cfm.pipeline.stage import StageContext
 from cfm.sources.base import FeedbackSource
-from cfm.sources.registry import build_source
+from cfm.sources.registry import build_source, enabled_sources
 from cfm.warehouse.raw_loader import LandingResult, land_batch, load_cursor
 
 log = logging.getLogger(__name__)
@@ -53,3 +59,52 @@ def sync_source(
     counts["seconds"] = round(time.monotonic() - started, 3)
     log.info("[%s] sync done: %s", source.name, counts)
     return counts
+
+
+class SourceDisabled(Exception):
+    """Raised for a registered source that cfm.yml does not enable (the DAG task is skipped)."""
+
+
+def run_source(ctx: StageContext, name: str, *, progress: Any = None, require_enabled: bool = True) -> dict[str, Any]:
+    """Sync one source under its own run-log entry; raises when it fails (or is not enabled)."""
+    if require_enabled and name not in enabled_sources(ctx.config):
+        raise SourceDisabled(f"source {name} is not enabled in cfm.yml")
+    with logged_stage(ctx.url, ctx.run_id, "ingest", name) as counts:
+        counts.update(sync_source(ctx.url, build_source(name, ctx.config), run_id=ctx.run_id, since=ctx.since,
+                                  progress=progress))
+    return counts
+
+
+def run(ctx: StageContext) -> dict[str, Any]:
+    """Sync every enabled source (or `ctx.only`). Returns {"sources": counts per source, "failed": error per source}."""
+    results: dict[str, dict[str, Any]] = {}
+    failures: dict[str, str] = {}
+    for name in ctx.only or enabled_sources(ctx.config):  # named on the command line: run even if not enabled
+        bar = _bar(ctx.progress, f"ingest {name}")
+        try:
+            results[name] = run_source(ctx, name, progress=bar, require_enabled=False)
+        except Exception as exc:  # reported in the summary and the run log; the rest go on
+            log.exception("[%s] sync failed", name)
+            failures[name] = f"{type(exc).__name__}: {exc}"
+        finally:
+            if bar is not None:
+                bar.close()
+    return {"sources": results, "failed": failures}
+
+
+def failed_sources(ctx: StageContext) -> dict[str, str]:
+    """Sources whose ingest did not succeed in this run (from ops.run_log), with their error."""
+    with psycopg.connect(ctx.url) as conn:
+        rows = conn.execute(
+            "select source, coalesce(error, status) from ops.run_log where run_id = %s and stage = 'ingest' and status <> 'success'",
+            (ctx.run_id,),
+        ).fetchall()
+    return dict(rows)
+
+
+def _bar(enabled: bool, desc: str) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(desc=desc, unit=" records", leave=True)

@@ -1,4 +1,4 @@
-"""Transform: run the dbt project against the warehouse (the CLI path; DAGs use Cosmos)."""
+"""Transform: run the dbt project against the warehouse (the CLI path; the transform DAG renders it with Cosmos)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from cfm.config import PROJECT_ROOT
+from cfm.pipeline.run_log import logged_stage
+from cfm.pipeline.stage import StageContext
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +54,18 @@ def run_dbt(url: str, args: Sequence[str], *, project_dir: Path = DBT_DIR, vars:
         raise RuntimeError(f"dbt {' '.join(args)} failed" + (": " + "; ".join(failed) if failed else f": {result.exception}"))
 
 
-def build_staging(url: str) -> None:
-    """Create and test the staging views validation reads (views: cheap to re-create)."""
-    run_dbt(url, ["build", "--select", "staging"])
-
-
-def build_models(url: str) -> None:
+def run(ctx: StageContext) -> dict[str, Any]:
     """Build every model and run every data test (staging views included: re-creating them is cheap)."""
-    run_dbt(url, ["build"])
+    with logged_stage(ctx.url, ctx.run_id, "transform") as counts:
+        run_dbt(ctx.url, ["build"])
+    return counts
+
+
+def publish_marts(ctx: StageContext) -> None:
+    """After the DAG's dbt models: dbt grants select per model; schema usage is granted here too (cheap, idempotent)."""
+    import psycopg
+
+    from cfm.warehouse.schema import ensure_roles
+
+    with psycopg.connect(ctx.url) as conn:
+        ensure_roles(conn)

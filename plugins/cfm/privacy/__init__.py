@@ -1,1 +1,4 @@
-"""Privacy: PII redaction of free text, pseudonymisation of customer identities, erasure."""
+"""Privacy: pseudonymisation of customer identities and the right to erasure (and, later, retention).
+
+Redaction of free text is the first text step of enrichment: cfm.nlp.redaction.
+"""

@@ -1,7 +1,7 @@
 """Right to erasure: delete one customer's feedback everywhere, embeddings included, and log it.
 
 The customer is named by email or external id; we find their records through the staging
-views (clear identity) and ml.feedback_identity (pseudonymous key), then delete raw rows,
+contract (cfm.warehouse.staging) (clear identity) and ml.feedback_identity (pseudonymous key), then delete raw rows,
 validation/enrichment state, ml rows, embeddings no other feedback uses, quarantined
 payloads and the fact rows. The request stays in ops.erasure_requests (key only, no email),
 so a record the source delivers again later is purged at enrichment instead of stored.
@@ -18,7 +18,7 @@ import psycopg
 from psycopg import sql
 
 from cfm.privacy.pseudonymise import customer_key, normalise_email, pseudonym_key
-from cfm.quality.validation import staged_feedback_views
+from cfm.warehouse import quarantine, staging
 
 log = logging.getLogger(__name__)
 
@@ -26,23 +26,7 @@ RecordKey = tuple[str, str, str, str]  # source, account, source_record_id, feed
 
 
 def find_records(conn: psycopg.Connection, key: str, email: str | None, external_id: str | None) -> list[RecordKey]:
-    found: list[RecordKey] = []
-    for view in staged_feedback_views(conn):
-        rows = conn.execute(
-            sql.SQL(
-                """
-                select s.source, s.account, s.source_record_id, s.feedback_id
-                from staging.{view} s
-                left join ml.feedback_identity i using (feedback_id)
-                where i.customer_key = %(key)s
-                   or (%(email)s::text is not null and lower(s.customer_email) = %(email)s)
-                   or (%(ext)s::text is not null and s.customer_external_id = %(ext)s)
-                """
-            ).format(view=sql.Identifier(view)),
-            {"key": key, "email": normalise_email(email) if email else None, "ext": external_id},
-        ).fetchall()
-        found.extend(rows)
-    return found
+    return staging.customer_records(conn, key, normalise_email(email) if email else None, external_id)
 
 
 def purge_records(conn: psycopg.Connection, records: list[RecordKey]) -> dict[str, int]:
@@ -58,8 +42,7 @@ def purge_records(conn: psycopg.Connection, records: list[RecordKey]) -> dict[st
     for source, account, record_id, _ in records:
         run("raw", sql.SQL("delete from raw.{} where account = %s and source_record_id = %s").format(sql.Identifier(source)),
             (account, record_id))
-        run("quarantine", "delete from quarantine.records where source = %s and account = %s and source_record_id = %s",
-            (source, account, record_id))
+        counts["quarantine"] = counts.get("quarantine", 0) + quarantine.delete_for_record(conn, source, account, record_id)
         run("validated", "delete from ops.validated_records where source = %s and account = %s and source_record_id = %s",
             (source, account, record_id))
     for table in ("ops.enriched_records", "ml.feedback_enrichment", "ml.topic_assignments", "ml.feedback_identity"):
@@ -83,9 +66,7 @@ def erase_customer(url: str, *, email: str | None = None, external_id: str | Non
         counts = purge_records(conn, records)
         # Parser rejects carry the payload as received; match the email in it.
         if email:
-            counts["quarantine_payloads"] = conn.execute(
-                "delete from quarantine.records where position(%s in lower(payload::text)) > 0",
-                (normalise_email(email),)).rowcount
+            counts["quarantine_payloads"] = quarantine.delete_payloads_containing(conn, normalise_email(email))
         conn.execute("update ops.erasure_requests set completed_at = now(), rows_deleted = %s where request_id = %s",
                      (json.dumps(counts), request_id))
     log.info("[erasure] request %s: %d records, %s", request_id, len(records), counts)
@@ -98,10 +79,9 @@ EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 def purge_quarantined_payloads(conn: psycopg.Connection, erased: set[str], key: bytes) -> int:
     """Delete parser-rejected payloads that name an erased customer by email (they have no feedback id)."""
     deleted = 0
-    rows = conn.execute("select quarantine_id, payload::text from quarantine.records where source_record_id is null").fetchall()
-    for quarantine_id, payload in rows:
+    for quarantine_id, payload in quarantine.parser_reject_payloads(conn):
         if any(customer_key(email, None, key) in erased for email in EMAIL_IN_TEXT.findall(payload)):
-            deleted += conn.execute("delete from quarantine.records where quarantine_id = %s", (quarantine_id,)).rowcount
+            deleted += quarantine.delete_entry(conn, quarantine_id)
     return deleted
 
 

@@ -13,8 +13,7 @@ import os
 import secrets
 import unicodedata
 
-from cfm.config import PROJECT_ROOT
-from cfm.runtime import in_airflow_task
+from cfm.config import PROJECT_ROOT, in_airflow_task
 
 # For local runs on the embedded warehouse only: a random key made once, never committed.
 LOCAL_KEY_FILE = PROJECT_ROOT / ".cfm" / "pseudonym.key"

@@ -1,1 +1,1 @@
-"""Validation (Great Expectations) and quarantine."""
+"""Validation (Great Expectations) of staged records; failures go to quarantine (cfm.warehouse.quarantine)."""

@@ -7,7 +7,6 @@ source) closes its open quarantine entries.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -15,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from cfm.config import PROJECT_ROOT
+from cfm.warehouse import quarantine, staging
 
 log = logging.getLogger(__name__)
 # GE logs every documented method it registers at INFO; task logs should show our counts.
@@ -27,12 +26,6 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 CHECKPOINT_NAME = "feedback_checkpoint"
 VALIDATION_NAME = "feedback_record_validation"
 INDEX_COLUMN = "feedback_id"
-
-STAGED_COLUMNS = (
-    "feedback_id", "source", "account", "source_record_id", "payload_hash", "submitted_at", "submitted_at_raw",
-    "channel", "rating_type", "rating_value", "rating_value_raw", "rating_scale_min", "rating_scale_max", "text_raw",
-)
-
 
 @dataclass
 class Failure:
@@ -48,14 +41,6 @@ class ValidationOutcome:
     passed: int = 0
     failed: int = 0
     failures: list[Failure] = field(default_factory=list)
-
-
-def staged_feedback_views(conn: psycopg.Connection) -> list[str]:
-    rows = conn.execute(
-        "select table_name from information_schema.views where table_schema = 'staging' "
-        "and table_name like 'stg\\_%\\_\\_feedback' order by table_name"
-    ).fetchall()
-    return [r[0] for r in rows]
 
 
 def get_context(root: Path = EXPECTATIONS_DIR) -> Any:
@@ -107,25 +92,12 @@ def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR
 
     outcome = ValidationOutcome()
     with psycopg.connect(url) as conn:
-        views = staged_feedback_views(conn)
+        views = staging.feedback_views(conn)
         if not views:
             raise RuntimeError("no staging views found: run dbt (the transform step) once to create staging.stg_*__feedback")
         for view in views:
-            source = view.removeprefix("stg_").removesuffix("__feedback")
-            cols = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in STAGED_COLUMNS)
-            query = sql.SQL(
-                """
-                select {cols}, r.payload
-                from staging.{view} s
-                join raw.{raw} r using (source, account, source_record_id)
-                left join ops.validated_records v using (source, account, source_record_id)
-                where v.payload_hash is distinct from s.payload_hash
-                """
-            ).format(cols=cols, view=sql.Identifier(view), raw=sql.Identifier(source))
-            with conn.cursor() as cur:
-                cur.execute(query)
-                names = [d.name for d in cur.description]
-                records = cur.fetchall()
+            source = staging.view_source(view)
+            names, records = staging.unvalidated_records(conn, view)
             if not records:
                 continue
             frame = pd.DataFrame(records, columns=names)
@@ -161,30 +133,11 @@ def _store(conn: psycopg.Connection, frame: Any, failures: list[Failure], run_id
             """,
             [(*key, row["payload_hash"], row["feedback_id"] not in failed_ids, run_id) for key, row in zip(keys, rows, strict=True)],
         )
-        # This verdict supersedes whatever was open for the record: an older payload's failures
-        # are resolved; the same payload passing now (after a replay) counts as replayed. Current
-        # failures are re-opened just below.
-        cur.executemany(
-            """
-            update quarantine.records
-            set status = case when payload_hash = %s then 'replayed' else 'resolved' end, resolved_at = now()
-            where source = %s and account = %s and source_record_id = %s and status = 'open'
-            """,
-            [(row["payload_hash"], *key) for key, row in zip(keys, rows, strict=True)],
-        )
-        cur.executemany(
-            """
-            insert into quarantine.records
-                (source, account, record_ref, source_record_id, field, check_name, reason, payload, payload_hash, run_id)
-            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-            on conflict (source, account, record_ref, check_name, field, payload_hash)
-                do update set status = 'open', resolved_at = null, reason = excluded.reason
-            """,
-            [
-                (row["source"], row["account"], row["source_record_id"], row["source_record_id"], f.field, f.check,
-                 f"source={row['source']} record={row['source_record_id']} field={f.field}: {f.reason}",
-                 json.dumps(row["payload"], ensure_ascii=False, default=str), row["payload_hash"], run_id)
-                for f in failures
-                for row in [by_id[f.feedback_id]]
-            ],
-        )
+        quarantine.supersede_open(cur, [(*key, row["payload_hash"]) for key, row in zip(keys, rows, strict=True)])
+        quarantine.open_failures(cur, [
+            {**{k: row[k] for k in ("source", "account", "source_record_id", "payload", "payload_hash")},
+             "field": f.field, "check": f.check,
+             "reason": f"source={row['source']} record={row['source_record_id']} field={f.field}: {f.reason}"}
+            for f in failures
+            for row in [by_id[f.feedback_id]]
+        ], run_id)

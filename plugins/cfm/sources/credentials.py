@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from cfm.runtime import in_airflow_task
+from cfm.config import in_airflow_task
 from cfm.sources.base import SourceError
 
 

@@ -1,1 +1,1 @@
-"""The PostgreSQL warehouse: connections, DDL, bulk landing and sync state."""
+"""The PostgreSQL warehouse: connections, DDL, bulk landing, sync state, the staging contract and quarantine."""

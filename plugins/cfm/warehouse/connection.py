@@ -5,10 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import psycopg
-
-from cfm.config import load_config, project_path
-from cfm.runtime import in_airflow_task
+from cfm.config import in_airflow_task, load_config, project_path
 
 
 def warehouse_url(config: dict[str, Any] | None = None) -> str:
@@ -34,10 +31,6 @@ def airflow_connection_url() -> str | None:
     except Exception:  # not in Airflow, or no such connection
         return None
     return conn.get_uri().replace("postgres://", "postgresql://", 1).split("?")[0]
-
-
-def connect(url: str | None = None, **kwargs: Any) -> psycopg.Connection:
-    return psycopg.connect(url or warehouse_url(), **kwargs)
 
 
 def redacted_url(url: str) -> str:

@@ -16,7 +16,8 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
 
-from cfm.sources.base import RawRecord, RejectedRecord, canonical_json, payload_hash
+from cfm.sources.base import RawRecord, RejectedRecord, canonical_json
+from cfm.warehouse import quarantine
 
 
 @dataclass
@@ -91,7 +92,7 @@ def land_batch(
                     result.inserted, result.updated = inserted, updated
                     result.unchanged = len(by_key) - inserted - updated
                     cur.execute("truncate raw_stage")
-            result.quarantined = quarantine_rejects(conn, rejects, run_id)
+            result.quarantined = quarantine.add_rejects(conn, rejects, run_id)
             if cursor is not None:
                 save_cursor(conn, source, account, cursor, run_id)
     except Exception:
@@ -99,24 +100,6 @@ def land_batch(
         raise
     conn.commit()
     return result
-
-
-def quarantine_rejects(conn: psycopg.Connection, rejects: Iterable[RejectedRecord], run_id: str) -> int:
-    """Insert source-level rejects into quarantine; the same reject twice is stored once."""
-    count = 0
-    for rej in rejects:
-        conn.execute(
-            """
-            insert into quarantine.records
-                (source, account, record_ref, source_record_id, field, check_name, reason, payload, payload_hash, run_id)
-            values (%s, %s, %s, null, %s, %s, %s, %s, %s, %s)
-            on conflict (source, account, record_ref, check_name, field, payload_hash) do nothing
-            """,
-            (rej.source, rej.account, rej.record_ref, rej.field, rej.check, rej.message(),
-             json.dumps(rej.payload, ensure_ascii=False, default=str), payload_hash(rej.payload), run_id),
-        )
-        count += 1
-    return count
 
 
 def save_cursor(conn: psycopg.Connection, source: str, account: str, cursor: dict[str, Any], run_id: str) -> None:

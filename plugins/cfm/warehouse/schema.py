@@ -1,4 +1,4 @@
-"""DDL for the schemas Python owns (raw, quarantine, ops, ml) and the warehouse roles.
+"""DDL for the raw, quarantine and ops schemas, and the warehouse roles (the ml tables: cfm.nlp.ml_schema).
 
 dbt owns staging, intermediate and marts; we only create those schemas so that grants
 can be set before dbt's first run. Everything here is idempotent.
@@ -91,13 +91,6 @@ create table if not exists ops.enriched_records (
     run_id       text not null,
     enriched_at  timestamptz not null default now()
 );
-create table if not exists ml.feedback_identity (
-    feedback_id  text primary key,
-    customer_key text,
-    key_version  text not null,
-    run_id       text not null
-);
-create index if not exists feedback_identity_customer_idx on ml.feedback_identity (customer_key);
 create index if not exists records_open_idx on quarantine.records (source, account, source_record_id) where status = 'open';
 """
 
@@ -135,14 +128,13 @@ def ensure_roles(conn: psycopg.Connection) -> None:
 
 
 def ensure_warehouse(conn: psycopg.Connection) -> None:
-    """Create every schema, table and role the Python side needs. Safe to run on every start."""
+    """Create the schemas, and the raw, ops and quarantine tables. Safe to run on every start.
+
+    The ml tables are defined by cfm.nlp.ml_schema; `cfm.pipeline.prepare` creates both, then the roles.
+    """
     for schema in SCHEMAS:
         conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
     for name in source_names():
         conn.execute(sql.SQL(RAW_TABLE).format(table=sql.Identifier(name)))
     conn.execute(OPS_AND_QUARANTINE)
-    from cfm.nlp.store import ensure_ml_schema
-
-    ensure_ml_schema(conn)
-    ensure_roles(conn)
     conn.commit()

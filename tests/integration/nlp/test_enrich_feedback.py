@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cfm.nlp.enrich import enrich_feedback
-from cfm.nlp.store import ensure_ml_schema
-from cfm.nlp.topics.registry import recluster
+from cfm.nlp.ml_schema import ensure_ml_schema
+from cfm.nlp.topics.store import recluster
+from cfm.nlp.warehouse_enrichment import enrich_feedback
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from cfm.config import PROJECT_ROOT, load_config
-from cfm.pipeline.batch_run import run_pipeline
+from cfm.pipeline.run import run_pipeline
 
 from . import sample_truth
 

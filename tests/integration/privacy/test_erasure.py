@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from cfm.config import load_config
-from cfm.pipeline.batch_run import run_pipeline
+from cfm.pipeline.run import run_pipeline
 from cfm.privacy.erasure import erase_customer
 
 pytestmark = pytest.mark.slow

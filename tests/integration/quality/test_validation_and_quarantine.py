@@ -8,10 +8,11 @@ import psycopg
 import pytest
 
 from cfm.pipeline.ingest import sync_source
-from cfm.pipeline.transform import build_staging
-from cfm.quality import quarantine
+from cfm.pipeline.replay import replay
+from cfm.pipeline.staging import build_staging_views as build_staging
 from cfm.quality.validation import validate_new_records
 from cfm.sources.file_drop import FileDropSource
+from cfm.warehouse import quarantine
 
 HEADER = "id,submitted_at,channel,text,rating_type,rating_value,rating_scale_max\n"
 ROWS = [
@@ -97,7 +98,7 @@ def test_parser_reject_can_be_corrected_and_replayed(warehouse: str, drop: Path)
 
         Src({"dir": str(drop)}).record_from_quarantine("drop", {"id": ""})
     quarantine.edit_payload(warehouse, missing["quarantine_id"], {"id": "manual-1"})
-    result = quarantine.replay(warehouse, config, "replay-1", ids=[missing["quarantine_id"]])
+    result = replay(warehouse, config, "replay-1", ids=[missing["quarantine_id"]])
     assert result["relanded"] == 1 and result["errors"] == 0
     with psycopg.connect(warehouse) as conn:
         assert conn.execute("select payload->>'text' from raw.file_drop where source_record_id = 'manual-1'").fetchone()[0] == "no id"

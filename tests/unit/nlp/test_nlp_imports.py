@@ -6,7 +6,7 @@ import sys
 
 def test_entry_points_do_not_import_heavy_libraries():
     code = (
-        "import sys; import cfm.nlp, cfm.nlp.enrich, cfm.nlp.analyze, cfm.nlp.store, cfm.nlp.topics.registry; "
+        "import sys; import cfm.nlp, cfm.nlp.warehouse_enrichment, cfm.nlp.analyze, cfm.nlp.ml_schema, cfm.nlp.embedding_cache, cfm.nlp.topics.store; "
         "heavy = [m for m in ('torch', 'sentence_transformers', 'sklearn', 'jieba', 'lingua', 'pandas') if m in sys.modules]; "
         "print(','.join(heavy))"
     )

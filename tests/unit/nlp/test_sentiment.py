@@ -72,7 +72,7 @@ def test_model_on_clear_cases_per_language():
 
 @pytest.mark.slow
 def test_rated_feedback_is_used_as_weak_labels_when_enabled():
-    from cfm.nlp.pipeline import enrich_texts
+    from cfm.nlp.steps import enrich_texts
 
     texts = ["parcel came late", "lovely staff", "ok I guess", "parcel came late again"]
     ratings = [("nps", 2, 0, 10), ("nps", 10, 0, 10), ("nps", 7, 0, 10), (None, None, None, None)]

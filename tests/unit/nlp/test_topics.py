@@ -5,7 +5,7 @@ import pytest
 
 from cfm.nlp.topics.cluster import assign_to_centroids, centroids, drop_small_clusters
 from cfm.nlp.topics.model import fit_topics
-from cfm.nlp.topics.registry import plan_recluster
+from cfm.nlp.topics.planning import plan_recluster
 
 CONFIG = {
     "min_topic_size": 3,
@@ -104,7 +104,7 @@ def test_plan_detects_merge_split_retire_and_new():
 
 
 def test_established_assignments_are_sticky_but_splits_can_take_items():
-    from cfm.nlp.topics.registry import keep_established_assignments
+    from cfm.nlp.topics.planning import keep_established_assignments
 
     e = np.eye(4)
     space = np.array([e[0], e[0], 0.8 * e[0] + 0.6 * e[1], e[2], e[0]])
@@ -117,7 +117,7 @@ def test_established_assignments_are_sticky_but_splits_can_take_items():
 
 
 def test_unmatched_topic_survives_while_its_members_stay_close():
-    from cfm.nlp.topics.registry import ReclusterPlan, surviving_topics
+    from cfm.nlp.topics.planning import ReclusterPlan, surviving_topics
 
     e = np.eye(4)
     space = np.array([e[0]] * 4 + [e[1]] * 2)

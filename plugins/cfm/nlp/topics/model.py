@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from cfm.nlp.config import nlp_config
+from cfm.nlp.settings import nlp_config
 from cfm.nlp.topics.cluster import AgglomerativeTopics, assign_to_centroids, centroids
 from cfm.nlp.topics.features import topic_space
 from cfm.nlp.topics.reduce import reduction_for

@@ -1,16 +1,18 @@
-"""The ml tables this stage writes, and the Postgres embedding cache.
-
-All statements use bound parameters; DDL is idempotent (IF NOT EXISTS).
-"""
+"""The one definition of the ml schema (enrichment, embeddings, topics). DDL is idempotent (IF NOT EXISTS)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
-import numpy as np
-
 ML_DDL = """
 CREATE SCHEMA IF NOT EXISTS ml;
+
+-- Pseudonymous customer per feedback item (written by the enrich stage; no email here).
+create table if not exists ml.feedback_identity (
+    feedback_id  text primary key,
+    customer_key text,
+    key_version  text not null,
+    run_id       text not null
+);
+create index if not exists feedback_identity_customer_idx on ml.feedback_identity (customer_key);
 
 CREATE TABLE IF NOT EXISTS ml.embeddings (
     model_name  text        NOT NULL,
@@ -85,34 +87,3 @@ def ensure_ml_schema(conn) -> None:
     with conn.cursor() as cur:
         cur.execute(ML_DDL)
     conn.commit()
-
-
-class PostgresEmbeddingCache:
-    """`EmbeddingCache` over ml.embeddings (vectors as real[])."""
-
-    def __init__(self, conn):
-        self.conn = conn
-
-    def get_many(self, model_name: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        if not hashes:
-            return out
-        with self.conn.cursor() as cur:
-            cur.execute(
-                "SELECT text_hash, vector FROM ml.embeddings WHERE model_name = %s AND text_hash = ANY(%s)",
-                (model_name, list(hashes)),
-            )
-            for h, vec in cur.fetchall():
-                out[h] = np.asarray(vec, dtype=np.float32)
-        return out
-
-    def put_many(self, model_name: str, vectors: Mapping[str, np.ndarray]) -> None:
-        if not vectors:
-            return
-        rows = [(model_name, h, int(v.shape[0]), [float(x) for x in v]) for h, v in vectors.items()]
-        with self.conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO ml.embeddings (model_name, text_hash, dim, vector) VALUES (%s, %s, %s, %s) "
-                "ON CONFLICT (model_name, text_hash) DO NOTHING",
-                rows,
-            )

@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 
 from cfm.nlp.categories import categorise, feedback_type
-from cfm.nlp.config import nlp_config
 from cfm.nlp.embedding import EmbeddingCache, embed_texts, load_backend, text_hash
 from cfm.nlp.language import MODEL_NAME as LANGUAGE_MODEL
 from cfm.nlp.language import detect_language
+from cfm.nlp.redaction import redact
 from cfm.nlp.sentiment import SentimentModel, train_sentiment_model, weak_label
-from cfm.privacy.redaction import redact
+from cfm.nlp.settings import nlp_config
 
 log = logging.getLogger(__name__)
 _SENTIMENT_MODELS: dict[tuple[str, str], SentimentModel] = {}

@@ -11,18 +11,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cfm.nlp.config import nlp_config
-from cfm.nlp.pipeline import enrich_texts
-from cfm.nlp.store import PostgresEmbeddingCache, ensure_ml_schema
-from cfm.nlp.topics.features import topic_space
-from cfm.nlp.topics.model import fit_topics
-from cfm.nlp.topics.registry import (
-    assign_incremental,
-    create_registry,
-    load_active_centroids,
-    load_corpus,
-    refresh_topic_stats,
-)
+from cfm.nlp.embedding_cache import PostgresEmbeddingCache
+from cfm.nlp.ml_schema import ensure_ml_schema
+from cfm.nlp.settings import nlp_config
+from cfm.nlp.steps import enrich_texts
+from cfm.nlp.topics.store import update_topics
 
 log = logging.getLogger(__name__)
 
@@ -160,46 +153,8 @@ def enrich_feedback(
     }
     log.info("enrichment rows written for %d items; %d need topic assignment", len(ids), len(pending))
 
-    active = load_active_centroids(conn, model)
-    if not active:
-        corpus_ids, texts, hashes, vectors = load_corpus(conn, model)
-        fit = fit_topics(vectors, texts, [h + f for h, f in zip(hashes, corpus_ids, strict=True)], cfg)
-        mapping = create_registry(conn, fit, corpus_ids, embedding_model=model, run_id=run_id)
-        counts["new_topics"] = len(mapping)
-        log.info(
-            "topic registry created: %d topics from %d items (%.1f%% unassigned)",
-            len(mapping),
-            len(corpus_ids),
-            100 * fit.unassigned_share,
-        )
-    elif pending:
-        index = {fid: k for k, fid in enumerate(ids)}
-        todo = sorted(pending)
-        rows_idx = [index[f] for f in todo]
-        space = topic_space(
-            batch.vectors[rows_idx],
-            [batch.text_redacted[k] for k in rows_idx],
-            float(cfg["lexical_weight"]),
-            int(cfg["lexical_dims"]),
-        )
-        assigned = assign_incremental(conn, todo, space, config=cfg, embedding_model=model, run_id=run_id)
-        log.info(
-            "incremental topic assignment: %d of %d items joined a topic",
-            sum(t is not None for t in assigned),
-            len(todo),
-        )
-    refresh_topic_stats(conn, config=cfg)
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT count(*) FROM ml.topics WHERE status = 'active' AND embedding_model = %s", (model,)
-        )
-        counts["topics"] = int(cur.fetchone()[0])
-        cur.execute(
-            "SELECT count(*) FILTER (WHERE topic_id IS NOT NULL), count(*) FILTER (WHERE topic_id IS NULL) "
-            "FROM ml.topic_assignments WHERE feedback_id = ANY(%s)",
-            (ids,),
-        )
-        counts["assigned"], counts["unassigned"] = (int(x) for x in cur.fetchone())
+    counts.update(update_topics(conn, ids, batch.vectors, batch.text_redacted, pending, config=cfg,
+                                embedding_model=model, run_id=run_id))
     conn.commit()
     counts.update(
         embedded=batch.embedded, cached=batch.cached, with_pii=sum(bool(p) for p in batch.pii_types)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cfm.privacy.redaction import iban_valid, luhn_valid, normalise_digits, redact
+from cfm.nlp.redaction import iban_valid, luhn_valid, normalise_digits, redact
 
 
 @pytest.mark.parametrize(

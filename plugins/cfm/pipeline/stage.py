@@ -1,0 +1,72 @@
+"""What a stage is, and the stages in pipeline order.
+
+A stage is a module in cfm.pipeline with a `run(ctx: StageContext) -> dict` that opens its
+own connection, writes its own ops.run_log entry (`logged_stage`) and returns counts (never
+records, text or credentials: DAG tasks hand them to XCom). To add a stage: write
+pipeline/<stage>.py, add it to STAGES below, and (to run it in Airflow) call it from a DAG task.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cfm.config import load_config
+
+
+@dataclass
+class StageContext:
+    """Everything a stage needs to run once: where, with which config, for which run."""
+
+    url: str
+    config: dict[str, Any]
+    run_id: str
+    only: list[str] | None = None  # sources (ingest)
+    since: datetime | None = None  # backfill from (ingest)
+    progress: bool = False  # progress bars (CLI)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    module: str  # cfm.pipeline.<module>, imported when the stage runs (DAG files stay cheap to parse)
+    in_run: bool = True  # part of `cfm run` (recluster runs weekly on its own)
+
+    @property
+    def run(self) -> Callable[[StageContext], dict[str, Any]]:
+        return importlib.import_module(f"cfm.pipeline.{self.module}").run
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("prepare", "prepare"),
+    Stage("ingest", "ingest"),
+    Stage("staging", "staging"),
+    Stage("validate", "validate"),
+    Stage("enrich", "enrich"),
+    Stage("transform", "transform"),
+    Stage("report", "report"),
+    Stage("recluster", "recluster", in_run=False),
+)
+
+
+def stage(name: str) -> Stage:
+    for s in STAGES:
+        if s.name == name:
+            return s
+    raise KeyError(f"unknown stage {name!r}; stages: {', '.join(s.name for s in STAGES)}")
+
+
+def task_context(run_id: str) -> StageContext:
+    """The context inside an Airflow task: the `cfm_warehouse` connection (else CFM_WAREHOUSE_URL / cfm.yml)."""
+    from cfm.warehouse.connection import airflow_connection_url, warehouse_url
+
+    config = load_config()
+    return StageContext(url=airflow_connection_url() or warehouse_url(config), config=config, run_id=run_id)
+
+
+def run_task(name: str, run_id: str) -> dict[str, Any]:
+    """Run one stage as an Airflow task (DAG files call this)."""
+    return stage(name).run(task_context(run_id))

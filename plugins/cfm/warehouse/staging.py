@@ -1,0 +1,105 @@
+"""The staging contract: dbt's `staging.stg_<source>__feedback` views, and every read of them.
+
+dbt builds one view per source with the same columns (see dbt/models/staging). Python reads
+staged records only through this module: validation (records not validated yet), the enrich
+stage (validated records not enriched yet) and erasure (one customer's records).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+# What validation checks (Great Expectations suite columns).
+VALIDATION_COLUMNS = (
+    "feedback_id", "source", "account", "source_record_id", "payload_hash", "submitted_at", "submitted_at_raw",
+    "channel", "rating_type", "rating_value", "rating_value_raw", "rating_scale_min", "rating_scale_max", "text_raw",
+)
+# What the enrich stage reads (clear identity and raw text: they never leave the enrich stage).
+ENRICHMENT_COLUMNS = (
+    "feedback_id", "source", "account", "source_record_id", "payload_hash", "customer_email", "customer_external_id", "text_raw",
+    "language_declared", "rating_type", "rating_value", "rating_scale_min", "rating_scale_max", "submitted_at",
+)
+
+
+def feedback_views(conn: psycopg.Connection) -> list[str]:
+    """The staged feedback views, one per source that dbt has built."""
+    rows = conn.execute(
+        "select table_name from information_schema.views where table_schema = 'staging' "
+        "and table_name like 'stg\\_%\\_\\_feedback' order by table_name"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def view_source(view: str) -> str:
+    return view.removeprefix("stg_").removesuffix("__feedback")
+
+
+def _cols(columns: tuple[str, ...]) -> sql.Composable:
+    return sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in columns)
+
+
+def unvalidated_records(conn: psycopg.Connection, view: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Staged records of one view whose current payload has not been validated, with the raw payload.
+
+    Returns (column names, rows).
+    """
+    query = sql.SQL(
+        """
+        select {cols}, r.payload
+        from staging.{view} s
+        join raw.{raw} r using (source, account, source_record_id)
+        left join ops.validated_records v using (source, account, source_record_id)
+        where v.payload_hash is distinct from s.payload_hash
+        """
+    ).format(cols=_cols(VALIDATION_COLUMNS), view=sql.Identifier(view), raw=sql.Identifier(view_source(view)))
+    with conn.cursor() as cur:
+        cur.execute(query)
+        return [d.name for d in cur.description], cur.fetchall()
+
+
+def unenriched_records(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """Validated records whose current payload has not been enriched yet, every source."""
+    items: list[dict[str, Any]] = []
+    for view in feedback_views(conn):
+        query = sql.SQL(
+            """
+            select {cols}
+            from staging.{view} s
+            join ops.validated_records v using (source, account, source_record_id, payload_hash)
+            left join ops.enriched_records e using (feedback_id)
+            where v.passed and e.payload_hash is distinct from s.payload_hash
+            order by s.feedback_id
+            """
+        ).format(cols=_cols(ENRICHMENT_COLUMNS), view=sql.Identifier(view))
+        with conn.cursor(row_factory=dict_row) as cur:
+            items.extend(cur.execute(query).fetchall())
+    return items
+
+
+def customer_records(conn: psycopg.Connection, key: str, email: str | None,
+                     external_id: str | None) -> list[tuple[str, str, str, str]]:
+    """(source, account, source_record_id, feedback_id) of one customer's staged records.
+
+    Matched by pseudonymous key (ml.feedback_identity), normalised email or external id.
+    """
+    found: list[tuple[str, str, str, str]] = []
+    for view in feedback_views(conn):
+        rows = conn.execute(
+            sql.SQL(
+                """
+                select s.source, s.account, s.source_record_id, s.feedback_id
+                from staging.{view} s
+                left join ml.feedback_identity i using (feedback_id)
+                where i.customer_key = %(key)s
+                   or (%(email)s::text is not null and lower(s.customer_email) = %(email)s)
+                   or (%(ext)s::text is not null and s.customer_external_id = %(ext)s)
+                """
+            ).format(view=sql.Identifier(view)),
+            {"key": key, "email": email, "ext": external_id},
+        ).fetchall()
+        found.extend(rows)
+    return found
