@@ -70,13 +70,8 @@ joined as (
         case when u.rating_type = 'csat' then {{ is_satisfied('u.rating_value', 'u.rating_scale_max') }} end as is_satisfied,
         coalesce(u.attributes->>'ces_direction', 'higher_is_easier') <> 'lower_is_easier' as ces_higher_is_easier,
 
-        -- enrichment
-        e.sentiment_label,
-        e.sentiment_score,
-        e.category,
-        e.categories,
-        e.department,
-        e.feedback_type,
+        -- enrichment (the step columns: cfm.nlp.steps, see macros/enrichment_columns.sql)
+        {{- enrichment_columns('e') }}
         t.topic_id,
         t.topic_label,
         e.embedding_model,

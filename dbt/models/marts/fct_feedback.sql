@@ -16,12 +16,7 @@ select
     rating_scale_max,
     nps_group,
     is_satisfied,
-    sentiment_label,
-    sentiment_score,
-    category,
-    categories,
-    department,
-    feedback_type,
+    {{- enrichment_columns() }}
     topic_id,
     topic_label,
     survey_id,

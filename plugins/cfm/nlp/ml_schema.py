@@ -1,4 +1,4 @@
-"""The one definition of the ml schema (enrichment, embeddings, topics). DDL is idempotent (IF NOT EXISTS)."""
+"""The one definition of the ml schema (identity, embeddings, enrichment, topics). DDL is idempotent."""
 
 from __future__ import annotations
 
@@ -21,27 +21,6 @@ CREATE TABLE IF NOT EXISTS ml.embeddings (
     vector      real[]      NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (model_name, text_hash)
-);
-
-CREATE TABLE IF NOT EXISTS ml.feedback_enrichment (
-    feedback_id      text PRIMARY KEY,
-    text_hash        text NOT NULL,
-    text_redacted    text NOT NULL,
-    pii_types        text[] NOT NULL DEFAULT '{}',
-    language         text NOT NULL,
-    language_model   text NOT NULL,
-    sentiment_label  text NOT NULL CHECK (sentiment_label IN ('positive', 'neutral', 'negative')),
-    sentiment_score  double precision NOT NULL CHECK (sentiment_score BETWEEN -1 AND 1),
-    sentiment_model  text NOT NULL,
-    category         text NOT NULL,
-    categories       text[] NOT NULL,
-    department       text NOT NULL,
-    feedback_type    text NOT NULL CHECK (feedback_type IN ('complaint', 'suggestion', 'praise', 'question', 'other')),
-    classifier_model text NOT NULL,
-    embedding_model  text NOT NULL,
-    submitted_at     timestamptz,
-    run_id           text NOT NULL,
-    enriched_at      timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE IF NOT EXISTS ml.topics (
@@ -82,8 +61,34 @@ CREATE TABLE IF NOT EXISTS ml.topic_history (
 """
 
 
+def feedback_enrichment_ddl() -> str:
+    """ml.feedback_enrichment: the feedback id, one column per enrichment step output (cfm.nlp.steps.STEPS), lineage.
+
+    Columns a new step adds are added to an existing table too (empty until its rows are re-enriched).
+    Columns carried to the marts are marked in their comment; dbt's `enrichment_columns()` reads it.
+    """
+    from cfm.nlp.steps import enrichment_columns
+
+    columns = enrichment_columns()
+    body = ",\n".join(f"    {c.name} {c.sql_type} {c.constraints}".rstrip() for c in columns)
+    ddl = [
+        "CREATE TABLE IF NOT EXISTS ml.feedback_enrichment (\n    feedback_id text PRIMARY KEY,\n" + body + ",\n"
+        "    submitted_at timestamptz,\n    run_id text NOT NULL,\n    enriched_at timestamptz NOT NULL DEFAULT now()\n);"
+    ]
+    for c in columns:
+        ddl.append(f"ALTER TABLE ml.feedback_enrichment ADD COLUMN IF NOT EXISTS {c.name} {c.sql_type};")
+        comment = f"'{MARTS_COMMENT}'" if c.in_marts else "NULL"
+        ddl.append(f"COMMENT ON COLUMN ml.feedback_enrichment.{c.name} IS {comment};")
+    return "\n".join(ddl)
+
+
+# The comment that marks an enrichment column dbt carries through to the marts (macros/enrichment_columns.sql).
+MARTS_COMMENT = "cfm: in marts"
+
+
 def ensure_ml_schema(conn) -> None:
-    """Create the ml schema and this stage's tables if they do not exist (commits)."""
+    """Create the ml schema and its tables if they do not exist (commits)."""
     with conn.cursor() as cur:
         cur.execute(ML_DDL)
+        cur.execute(feedback_enrichment_ddl())
     conn.commit()

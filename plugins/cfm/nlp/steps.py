@@ -1,14 +1,19 @@
-"""The per-item enrichment steps shared by the warehouse path and ad-hoc CSV analysis.
+"""The enrichment steps, in order, and the columns each one adds to ml.feedback_enrichment.
 
 redact -> detect language -> embed (cached) -> sentiment -> categories -> feedback type.
-Topics are handled by the caller (registry in the warehouse, in-memory fit for a CSV).
+Topics are handled by the caller (cfm.nlp.topics in the warehouse, an in-memory fit for a CSV).
+
+STEPS is the one list of what enrichment produces: `ml_schema` builds the table's columns
+from it, `warehouse_enrichment` writes them, and the dbt macro `enrichment_columns()` carries
+the ones marked `in_marts` through to int_feedback_enriched and marts.fct_feedback. To add a
+step: write nlp/<step>.py, add a `Step` here, and document its column in the marts yml.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,27 +30,147 @@ log = logging.getLogger(__name__)
 _SENTIMENT_MODELS: dict[tuple[str, str], SentimentModel] = {}
 
 
+@dataclass(frozen=True)
+class Column:
+    """One column of ml.feedback_enrichment."""
+
+    name: str
+    sql_type: str
+    constraints: str = "NOT NULL"  # on CREATE TABLE only (a column added later starts empty)
+    per_batch: bool = False  # one value for the whole batch (model names), not one per item
+    in_marts: bool = False  # carried through to int_feedback_enriched and marts.fct_feedback
+    compared: bool = True  # a change rewrites the row (text_redacted is compared through text_hash)
+
+
+@dataclass
+class StepState:
+    """What the steps read and write while enriching one batch."""
+
+    texts: list[str]  # redacted once the redaction step has run
+    declared_languages: list[str | None]
+    ratings: Sequence[tuple[str | None, float | None, float | None, float | None]] | None
+    config: Mapping[str, Any]
+    cache: EmbeddingCache | None
+    progress: bool
+    columns: dict[str, Any] = field(default_factory=dict)
+    backend: Any = None
+    vectors: np.ndarray | None = None
+    embedded: int = 0
+    cached: int = 0
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    columns: tuple[Column, ...]
+    run: Callable[[StepState], None]  # sets state.columns[c.name] for each of its columns
+
+
+def _redact(s: StepState) -> None:
+    red = [redact(t or "") for t in s.texts]
+    s.texts = [r.text for r in red]
+    s.columns.update(text_redacted=s.texts, text_hash=[text_hash(t) for t in s.texts],
+                     pii_types=[r.pii_types for r in red])
+    log.info("redacted %d texts (%d with PII)", len(red), sum(bool(r.found) for r in red))
+
+
+def _language(s: StepState) -> None:
+    s.columns["language"] = [detect_language(t, d, s.config["languages"])
+                             for t, d in zip(s.texts, s.declared_languages, strict=True)]
+    s.columns["language_model"] = LANGUAGE_MODEL
+
+
+def _embed(s: StepState) -> None:
+    s.backend = load_backend(s.config)
+    emb = embed_texts(s.texts, config=s.config, cache=s.cache, backend=s.backend, progress=s.progress)
+    log.info("embeddings: %d computed, %d from cache (%s)", emb.embedded, emb.cached, emb.model_name)
+    s.vectors, s.embedded, s.cached = emb.vectors, emb.embedded, emb.cached
+    s.columns["embedding_model"] = emb.model_name
+
+
+def _sentiment(s: StepState) -> None:
+    weak: list[tuple[str, str]] = []
+    if s.config.get("sentiment_weak_labels") and s.ratings is not None:
+        for t, rating in zip(s.texts, s.ratings, strict=True):
+            label = weak_label(*rating)
+            if label and t.strip():
+                weak.append((t, label))
+        weak = sorted(set(weak))
+        if len(weak) < int(s.config.get("sentiment_min_weak_labels", 200)):
+            weak = []
+    model = sentiment_model_for(s.backend, s.config, weak)
+    sentiments = model.predict(s.vectors, s.texts, s.columns["language"])
+    s.columns.update(
+        sentiment_label=[x.label for x in sentiments],
+        sentiment_score=[x.score for x in sentiments],
+        sentiment_model=f"{model.name}+{s.columns['embedding_model']}" + (f"+weak{len(weak)}" if weak else ""),
+    )
+
+
+def _categories(s: StepState) -> None:
+    cats, classifier_name = categorise(
+        s.texts, s.vectors, config=s.config,
+        embed=lambda xs: embed_texts(xs, backend=s.backend, config=s.config).vectors,
+    )
+    s.columns.update(category=[c.category for c in cats], categories=[c.categories for c in cats],
+                     department=[c.department for c in cats], classifier_model=classifier_name)
+
+
+def _feedback_type(s: StepState) -> None:
+    s.columns["feedback_type"] = [feedback_type(t, label) for t, label in zip(s.texts, s.columns["sentiment_label"], strict=True)]
+
+
+STEPS: tuple[Step, ...] = (
+    Step("redaction", (
+        Column("text_redacted", "text", compared=False),
+        Column("text_hash", "text"),
+        Column("pii_types", "text[]", "NOT NULL DEFAULT '{}'"),
+    ), _redact),
+    Step("language", (Column("language", "text"), Column("language_model", "text", per_batch=True)), _language),
+    Step("embedding", (Column("embedding_model", "text", per_batch=True),), _embed),
+    Step("sentiment", (
+        Column("sentiment_label", "text", "NOT NULL CHECK (sentiment_label IN ('positive', 'neutral', 'negative'))",
+               in_marts=True),
+        Column("sentiment_score", "double precision", "NOT NULL CHECK (sentiment_score BETWEEN -1 AND 1)", in_marts=True),
+        Column("sentiment_model", "text", per_batch=True),
+    ), _sentiment),
+    Step("categories", (
+        Column("category", "text", in_marts=True),
+        Column("categories", "text[]", in_marts=True),
+        Column("department", "text", in_marts=True),
+        Column("classifier_model", "text", per_batch=True),
+    ), _categories),
+    Step("feedback_type", (
+        Column("feedback_type", "text",
+               "NOT NULL CHECK (feedback_type IN ('complaint', 'suggestion', 'praise', 'question', 'other'))", in_marts=True),
+    ), _feedback_type),
+)
+
+
+def enrichment_columns() -> list[Column]:
+    """Every step's columns, in step order."""
+    return [c for step in STEPS for c in step.columns]
+
+
 @dataclass
 class EnrichedBatch:
-    """Column-wise enrichment results aligned with the input texts."""
+    """Column-wise enrichment results aligned with the input texts (`batch.<column>`, `batch.vectors`)."""
 
-    text_redacted: list[str]
-    text_hash: list[str]
-    pii_types: list[list[str]]
-    language: list[str]
+    columns: dict[str, Any]
     vectors: np.ndarray
-    sentiment_label: list[str]
-    sentiment_score: list[float]
-    category: list[str]
-    categories: list[list[str]]
-    department: list[str]
-    feedback_type: list[str]
-    embedding_model: str
-    sentiment_model: str
-    classifier_model: str
-    language_model: str
     embedded: int
     cached: int
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["columns"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def value(self, column: Column, k: int) -> Any:
+        """Column `column` of item `k` (per-batch values are the same for every item)."""
+        v = self.columns[column.name]
+        return v if column.per_batch else v[k]
 
 
 def sentiment_model_for(
@@ -71,55 +196,22 @@ def enrich_texts(
     cache: EmbeddingCache | None = None,
     progress: bool = False,
 ) -> EnrichedBatch:
-    """Run the text stages on raw texts (PII is redacted first; nothing downstream sees raw text).
+    """Run the STEPS on raw texts (PII is redacted first; nothing downstream sees raw text).
 
     `ratings` (rating_type, value, scale_min, scale_max) per text are used as weak sentiment
     labels only when `nlp.sentiment_weak_labels` is true.
     """
-    cfg = nlp_config(config)
-    red = [redact(t or "") for t in texts]
-    clean = [r.text for r in red]
-    declared = list(declared_languages) if declared_languages is not None else [None] * len(clean)
-    langs = [detect_language(t, d, cfg["languages"]) for t, d in zip(clean, declared, strict=True)]
-    log.info(
-        "redacted %d texts (%d with PII); languages detected", len(clean), sum(bool(r.found) for r in red)
+    state = StepState(
+        texts=list(texts),
+        declared_languages=list(declared_languages) if declared_languages is not None else [None] * len(texts),
+        ratings=ratings,
+        config=nlp_config(config),
+        cache=cache,
+        progress=progress,
     )
-
-    backend = load_backend(cfg)
-    emb = embed_texts(clean, config=cfg, cache=cache, backend=backend, progress=progress)
-    log.info("embeddings: %d computed, %d from cache (%s)", emb.embedded, emb.cached, emb.model_name)
-
-    weak: list[tuple[str, str]] = []
-    if cfg.get("sentiment_weak_labels") and ratings is not None:
-        for t, rating in zip(clean, ratings, strict=True):
-            label = weak_label(*rating)
-            if label and t.strip():
-                weak.append((t, label))
-        weak = sorted(set(weak))
-        if len(weak) < int(cfg.get("sentiment_min_weak_labels", 200)):
-            weak = []
-    model = sentiment_model_for(backend, cfg, weak)
-    sentiments = model.predict(emb.vectors, clean, langs)
-    cats, classifier_name = categorise(
-        clean, emb.vectors, config=cfg, embed=lambda xs: embed_texts(xs, backend=backend, config=cfg).vectors
-    )
-    types = [feedback_type(t, s.label) for t, s in zip(clean, sentiments, strict=True)]
-    return EnrichedBatch(
-        text_redacted=clean,
-        text_hash=[text_hash(t) for t in clean],
-        pii_types=[r.pii_types for r in red],
-        language=langs,
-        vectors=emb.vectors,
-        sentiment_label=[s.label for s in sentiments],
-        sentiment_score=[s.score for s in sentiments],
-        category=[c.category for c in cats],
-        categories=[c.categories for c in cats],
-        department=[c.department for c in cats],
-        feedback_type=types,
-        embedding_model=emb.model_name,
-        sentiment_model=f"{model.name}+{emb.model_name}" + (f"+weak{len(weak)}" if weak else ""),
-        classifier_model=classifier_name,
-        language_model=LANGUAGE_MODEL,
-        embedded=emb.embedded,
-        cached=emb.cached,
-    )
+    for step in STEPS:
+        step.run(state)
+        missing = [c.name for c in step.columns if c.name not in state.columns]
+        if missing:
+            raise RuntimeError(f"enrichment step {step.name} did not set its column(s) {', '.join(missing)}")
+    return EnrichedBatch(columns=state.columns, vectors=state.vectors, embedded=state.embedded, cached=state.cached)

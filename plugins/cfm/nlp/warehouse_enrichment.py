@@ -11,40 +11,34 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from cfm.nlp.embedding_cache import PostgresEmbeddingCache
 from cfm.nlp.ml_schema import ensure_ml_schema
 from cfm.nlp.settings import nlp_config
-from cfm.nlp.steps import enrich_texts
+from cfm.nlp.steps import enrich_texts, enrichment_columns
 from cfm.nlp.topics.store import update_topics
 
 log = logging.getLogger(__name__)
 
 REQUIRED_KEYS = ("feedback_id", "text")
 
-_UPSERT = """
-INSERT INTO ml.feedback_enrichment AS f (
-    feedback_id, text_hash, text_redacted, pii_types, language, language_model, sentiment_label,
-    sentiment_score, sentiment_model, category, categories, department, feedback_type,
-    classifier_model, embedding_model, submitted_at, run_id
-) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (feedback_id) DO UPDATE SET
-    text_hash = excluded.text_hash, text_redacted = excluded.text_redacted, pii_types = excluded.pii_types,
-    language = excluded.language, language_model = excluded.language_model,
-    sentiment_label = excluded.sentiment_label, sentiment_score = excluded.sentiment_score,
-    sentiment_model = excluded.sentiment_model, category = excluded.category,
-    categories = excluded.categories, department = excluded.department,
-    feedback_type = excluded.feedback_type, classifier_model = excluded.classifier_model,
-    embedding_model = excluded.embedding_model, submitted_at = excluded.submitted_at,
-    run_id = excluded.run_id, enriched_at = now()
-WHERE (f.text_hash, f.pii_types, f.language, f.language_model, f.sentiment_label, f.sentiment_score,
-       f.sentiment_model, f.category, f.categories, f.department, f.feedback_type, f.classifier_model,
-       f.embedding_model, f.submitted_at)
-    IS DISTINCT FROM
-      (excluded.text_hash, excluded.pii_types, excluded.language, excluded.language_model,
-       excluded.sentiment_label, excluded.sentiment_score, excluded.sentiment_model, excluded.category,
-       excluded.categories, excluded.department, excluded.feedback_type, excluded.classifier_model,
-       excluded.embedding_model, excluded.submitted_at)
-"""
+def _upsert_sql() -> str:
+    """Upsert one ml.feedback_enrichment row per item; a row is only rewritten when a compared value changed."""
+    cols = [c.name for c in enrichment_columns()] + ["submitted_at", "run_id"]
+    compared = [c.name for c in enrichment_columns() if c.compared] + ["submitted_at"]
+    return (
+        f"INSERT INTO ml.feedback_enrichment AS f (feedback_id, {', '.join(cols)})\n"
+        f"VALUES ({', '.join(['%s'] * (len(cols) + 1))})\n"
+        "ON CONFLICT (feedback_id) DO UPDATE SET\n    "
+        + ", ".join(f"{c} = excluded.{c}" for c in cols) + ", enriched_at = now()\n"
+        f"WHERE ({', '.join('f.' + c for c in compared)})\n    IS DISTINCT FROM\n"
+        f"      ({', '.join('excluded.' + c for c in compared)})"
+    )
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _validate(items: Sequence[Mapping[str, Any]]) -> None:
@@ -110,26 +104,9 @@ def enrich_feedback(
         progress=progress,
     )
     model = batch.embedding_model
+    columns = enrichment_columns()
     rows = [
-        (
-            fid,
-            batch.text_hash[k],
-            batch.text_redacted[k],
-            batch.pii_types[k],
-            batch.language[k],
-            batch.language_model,
-            batch.sentiment_label[k],
-            float(batch.sentiment_score[k]),
-            batch.sentiment_model,
-            batch.category[k],
-            batch.categories[k],
-            batch.department[k],
-            batch.feedback_type[k],
-            batch.classifier_model,
-            model,
-            items[k].get("submitted_at"),
-            run_id,
-        )
+        (fid, *(_plain(batch.value(c, k)) for c in columns), items[k].get("submitted_at"), run_id)
         for k, fid in enumerate(ids)
     ]
     with conn.cursor() as cur:
@@ -143,7 +120,7 @@ def enrich_feedback(
             (ids, model),
         )
         before = {fid: (h, has_topic) for fid, h, has_topic in cur.fetchall()}
-        cur.executemany(_UPSERT, rows)
+        cur.executemany(_upsert_sql(), rows)
     # Items never assigned, or whose redacted text changed, need a topic; the rest keep theirs.
     pending = {
         fid
