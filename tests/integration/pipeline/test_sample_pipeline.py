@@ -146,3 +146,15 @@ def test_enrichment_is_stored_with_its_models(pipeline) -> None:
     assert bare_ratings_with_topic == 0 and unlabelled == 0
     assert {"en", "ar", "zh"} <= langs
     assert pipeline["first"].enrichment["items"] == row[0]
+
+
+def test_the_enrichment_step_columns_reach_fct_feedback(pipeline) -> None:
+    from cfm.nlp.steps import enrichment_columns
+
+    with psycopg.connect(pipeline["url"]) as conn:
+        cols = [r[0] for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts' and table_name = 'fct_feedback' "
+            "order by ordinal_position")]
+    wanted = [c.name for c in enrichment_columns() if c.in_marts]
+    assert [c for c in cols if c in wanted] == wanted
+    assert not {c.name for c in enrichment_columns() if not c.in_marts} & set(cols) - {"language", "text_redacted"}
