@@ -57,6 +57,7 @@ def write_demo_config(overlays: dict[str, Any]) -> Path:
         base = yaml.safe_load(fh) or {}
     base.setdefault("sources", {}).update(overlays)
     path = PROJECT_ROOT / ".cfm" / "demo.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)  # absent when CFM_WAREHOUSE_URL replaces the embedded server
     path.write_text("# written by cfm demo: cfm.yml plus the local fake API servers\n" + yaml.safe_dump(base, sort_keys=False),
                     encoding="utf-8")
     return path
