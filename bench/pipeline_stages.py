@@ -56,7 +56,7 @@ def main() -> None:
     from cfm.pipeline.enrich import enrich_new_records
     from cfm.pipeline.ingest import sync_source
     from cfm.pipeline.prepare import prepare_warehouse
-    from cfm.pipeline.staging import build_staging_views as build_staging
+    from cfm.pipeline.staging_views import build_staging_views as build_staging
     from cfm.pipeline.transform import run_dbt
     from cfm.quality.validation import validate_new_records
     from cfm.sources.file_drop import FileDropSource

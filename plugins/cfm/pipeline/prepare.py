@@ -28,9 +28,9 @@ def run(ctx: StageContext) -> dict[str, Any]:
 
 def init_warehouse(ctx: StageContext) -> None:
     """`cfm init` and the demo: prepare, build the staging views, and parse dbt (the manifest Cosmos renders)."""
-    from cfm.pipeline import staging
+    from cfm.pipeline import staging_views
     from cfm.pipeline.transform import run_dbt
 
     run(ctx)
-    staging.run(ctx)
+    staging_views.run(ctx)
     run_dbt(ctx.url, ["parse"])

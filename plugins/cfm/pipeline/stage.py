@@ -43,7 +43,7 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("prepare", "prepare"),
     Stage("ingest", "ingest"),
-    Stage("staging", "staging"),
+    Stage("staging", "staging_views"),
     Stage("validate", "validate"),
     Stage("enrich", "enrich"),
     Stage("transform", "transform"),

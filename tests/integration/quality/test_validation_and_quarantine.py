@@ -9,7 +9,7 @@ import pytest
 
 from cfm.pipeline.ingest import sync_source
 from cfm.pipeline.replay import replay
-from cfm.pipeline.staging import build_staging_views as build_staging
+from cfm.pipeline.staging_views import build_staging_views as build_staging
 from cfm.quality.validation import validate_new_records
 from cfm.sources.file_drop import FileDropSource
 from cfm.warehouse import quarantine

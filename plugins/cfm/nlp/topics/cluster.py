@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cfm.nlp.topics.base import ClusteringStage
+from cfm.nlp.topics.interfaces import ClusteringStage
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

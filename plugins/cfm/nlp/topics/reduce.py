@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cfm.nlp.topics.base import ReductionStage
+from cfm.nlp.topics.interfaces import ReductionStage
 
 
 class NoReduction(ReductionStage):
