@@ -29,21 +29,25 @@ from typing import Any
 from cfm.sources.base import FeedbackSource, SourceError
 from cfm.sources.credentials import credential
 from cfm.sources.http import RETRYABLE_STATUS, RetryPolicy, backoff_delay, retry_after_seconds
-from cfm.sources.timestamps import parse_utc as parse_rfc3339
+from cfm.sources.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
 
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 
 
-def google_credentials(source: str, scopes: Sequence[str]) -> Any:
-    """Build google-auth credentials for `source` from the configured secrets (never logged)."""
+def google_credentials(source: str, scopes: Sequence[str], *, subject: str | None = None) -> Any:
+    """Build google-auth credentials for `source` from the configured secrets (never logged).
+
+    `subject`: the user a service account acts as (domain-wide delegation, e.g. an inbox).
+    """
     sa = credential(source, "service_account_json", required=False)
     if sa:
         from google.oauth2 import service_account
 
         info = json.loads(sa) if sa.lstrip().startswith("{") else _read_json_file(source, sa)
-        return service_account.Credentials.from_service_account_info(info, scopes=list(scopes))
+        creds = service_account.Credentials.from_service_account_info(info, scopes=list(scopes))
+        return creds.with_subject(subject) if subject else creds
     refresh_token = credential(source, "refresh_token", required=False)
     from google.oauth2.credentials import Credentials
 
@@ -147,8 +151,6 @@ def _error_text(exc: Any) -> str:
         return "no detail"
 
 
-
-
 def format_rfc3339(value: datetime) -> str:
     """UTC RFC 3339 with microseconds and a Z, the form Google filters accept."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -160,8 +162,8 @@ def overlap(config: dict[str, Any], default_minutes: float) -> timedelta:
 
 def later_timestamp(current: str | None, candidate: datetime | str | None) -> str | None:
     """The later of two timestamps as RFC 3339 text (what cursors store); None-tolerant."""
-    cand = parse_rfc3339(candidate) if isinstance(candidate, str) else candidate
-    cur = parse_rfc3339(current)
+    cand = parse_utc(candidate) if isinstance(candidate, str) else candidate
+    cur = parse_utc(current)
     if cand is None:
         return current
     if cur is None or cand > cur:
@@ -190,7 +192,7 @@ class GoogleSource(FeedbackSource):
         sleep: Callable[[float], None] = time.sleep,
     ):
         super().__init__(config)
-        self.policy = policy or RetryPolicy(timeout=float(self.config.get("timeout_seconds", 30)))
+        self.policy = policy or RetryPolicy.from_config(self.config)
         self._credentials = credentials
         self._sleep = sleep
         self._service: Any = None
@@ -209,5 +211,5 @@ class GoogleSource(FeedbackSource):
         """Where a newest-first listing may stop: the backfill date, else the watermark less the overlap."""
         if since is not None:
             return format_rfc3339(since)
-        start = parse_rfc3339(watermark)
+        start = parse_utc(watermark)
         return format_rfc3339(start - overlap(self.config, 60)) if start else None
