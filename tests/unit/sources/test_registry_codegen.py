@@ -12,7 +12,14 @@ import yaml
 from cfm.config import PROJECT_ROOT
 from cfm.sources import codegen
 from cfm.sources.base import DEFAULT_SCALES, RATING_TYPES
-from cfm.sources.registry import SOURCES, SourceSpec, build_source, enabled_sources, source_class, source_names
+from cfm.sources.registry import (
+    SOURCES,
+    SourceSpec,
+    build_source,
+    enabled_sources,
+    source_class,
+    source_names,
+)
 
 
 def test_committed_files_match_the_registry() -> None:
