@@ -35,14 +35,13 @@ from typing import Any
 
 from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
 from cfm.sources.gmail_mime import decode_base64url, parse_mail
-from cfm.sources.google_api import build_service, google_credentials
-from cfm.sources.http import RETRYABLE_STATUS, RetryPolicy, backoff_delay, retry_after_seconds
+from cfm.sources.google_api import build_service, error_reasons, google_credentials, is_retryable
+from cfm.sources.http import RetryPolicy, backoff_delay, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://gmail.googleapis.com/"
 SCOPES = ["https://www.googleapis.com/auth/gmail.readonly"]
-RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 # Mail that never was received customer mail: not stored at all.
 SKIPPED_LABELS = frozenset({"DRAFT", "SPAM", "TRASH", "CHAT"})
 DEFAULT_QUERY = "-in:chats -in:drafts"
@@ -145,7 +144,7 @@ class GmailSource(FeedbackSource):
                 status = exc.status_code
                 if status == 401:
                     raise SourceError(self.name, f"{what}: HTTP 401, credentials rejected (token expired or revoked)") from None
-                retryable = _is_retryable(exc)
+                retryable = is_retryable(exc)
                 if not retryable and status in handles:
                     raise
                 if not retryable:
@@ -365,7 +364,7 @@ class GmailSource(FeedbackSource):
                 return out
             first = next(iter(failed.values()))
             status = getattr(first, "status_code", None)
-            fatal = [e for e in failed.values() if not _is_retryable(e)]
+            fatal = [e for e in failed.values() if not is_retryable(e)]
             if fatal:
                 raise SourceError(self.name, f"users.messages.get (batched): HTTP {fatal[0].status_code}: "
                                              f"{_short_reason(fatal[0])}")
@@ -456,21 +455,12 @@ class _BatchCall:
         return {}
 
 
-def _is_retryable(exc: Any) -> bool:
-    """429, 5xx and the rate-limit flavours of 403 are worth another try."""
-    status = getattr(exc, "status_code", None)
-    return status in RETRYABLE_STATUS or (status == 403 and bool(_reasons(exc) & RATE_LIMIT_REASONS))
-
-
 def _short_reason(exc: Any) -> str:
-    reasons = ", ".join(sorted(_reasons(exc)))
+    reasons = ", ".join(sorted(error_reasons(exc)))
     text = str(getattr(exc, "reason", "") or "").strip().replace("\n", " ")[:200]
     return f"{text} ({reasons})" if reasons else text or "no detail"
 
 
-def _reasons(exc: Any) -> set[str]:
-    details = getattr(exc, "error_details", None) or []
-    return {str(d.get("reason")) for d in details if isinstance(d, dict) and d.get("reason")}
 
 
 def _history_message_ids(entries: list[Mapping[str, Any]], with_label_changes: bool) -> list[str]:

@@ -34,6 +34,7 @@ from cfm.sources.timestamps import parse_utc
 log = logging.getLogger(__name__)
 
 TOKEN_URI = "https://oauth2.googleapis.com/token"
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 
 
 def google_credentials(source: str, scopes: Sequence[str], *, subject: str | None = None) -> Any:
@@ -115,7 +116,7 @@ def execute(
             return request.execute(num_retries=0)
         except HttpError as exc:
             status = exc.resp.status
-            retryable = status in RETRYABLE_STATUS or (status == 403 and _rate_limited(exc))
+            retryable = is_retryable(exc)
             if not retryable or attempt == policy.max_attempts:
                 raise GoogleRequestFailed(source, what, status, _error_text(exc)) from exc
             delay = retry_after_seconds(exc.resp.get("retry-after"))
@@ -134,14 +135,21 @@ def execute(
     raise AssertionError("unreachable")
 
 
-def _rate_limited(exc: Any) -> bool:
-    """Google also signals quota with 403 and reason rateLimitExceeded/userRateLimitExceeded."""
+def is_retryable(exc: Any) -> bool:
+    """429, 5xx, and 403 with reason rateLimitExceeded/userRateLimitExceeded (Google's quota signal)."""
+    status = getattr(exc, "status_code", None)
+    return status in RETRYABLE_STATUS or (status == 403 and bool(error_reasons(exc) & RATE_LIMIT_REASONS))
+
+
+def error_reasons(exc: Any) -> set[str]:
+    """The `reason` of each error detail of a googleapiclient HttpError."""
     try:
         details = exc.error_details or []
-    except Exception:  # noqa: BLE001 - an unparseable body is simply not a rate limit
-        return False
-    reasons = {d.get("reason") for d in details if isinstance(d, dict)} if isinstance(details, list) else set()
-    return bool(reasons & {"rateLimitExceeded", "userRateLimitExceeded"})
+    except Exception:  # noqa: BLE001 - an unparseable body simply has no reasons
+        return set()
+    if not isinstance(details, list):
+        return set()
+    return {str(d.get("reason")) for d in details if isinstance(d, dict) and d.get("reason")}
 
 
 def _error_text(exc: Any) -> str:
