@@ -2,8 +2,8 @@
 FROM apache/airflow:3.3.2-python3.11
 
 USER airflow
-COPY --chown=airflow:root requirements.txt pyproject.toml README.md /opt/cfm/
+COPY --chown=airflow:root requirements.lock pyproject.toml README.md /opt/cfm/
 COPY --chown=airflow:root plugins /opt/cfm/plugins
-# torch: the CPU build (pip install torch==2.13.0 from PyTorch's CPU index in a networked build).
-RUN pip install --no-cache-dir -r /opt/cfm/requirements.txt \
+# torch: requirements.lock pins the CPU build (torch==2.13.0+cpu), served by PyTorch's CPU index.
+RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -r /opt/cfm/requirements.lock \
  && pip install --no-cache-dir --no-deps -e /opt/cfm

@@ -12,16 +12,34 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install demo run test test-fast lint sample-data compose-check airflow-ui clean stop-db
+.PHONY: install lock generate demo run test test-fast lint sample-data compose-check airflow-ui clean stop-db
 
-$(BIN)/.installed: requirements.txt pyproject.toml
+## The locked set (requirements.lock: every package, exact versions, dev tools included), then the
+## project itself without letting pip re-resolve anything.
+$(BIN)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
 	@touch $@
 
 install: $(BIN)/.installed
+
+## Re-resolve requirements.lock from the direct dependencies in pyproject.toml (runtime + the dev
+## extra). Existing pins are kept unless pyproject.toml needs otherwise; UPGRADE=1 takes the newest
+## versions allowed. torch resolves to the CPU build (torch==2.13.0+cpu, no CUDA packages) from
+## TORCH_WHEELS: the wheels on disk (PIP_FIND_LINKS) here, PyTorch's CPU wheel page elsewhere.
+TORCH_WHEELS ?= $(or $(PIP_FIND_LINKS),https://download.pytorch.org/whl/cpu/torch/)
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+		--find-links $(TORCH_WHEELS) $(if $(UPGRADE),--upgrade) \
+		--custom-compile-command "make lock" --quiet -o requirements.lock
+	@! grep -q '^nvidia-' requirements.lock || { echo "requirements.lock pulled CUDA packages: torch must be the +cpu build" >&2; exit 1; }
+
+## Rewrite what dbt and Airflow must know about the sources (dbt vars, raw tables, pools)
+## from cfm.sources.registry; tests/unit/sources/test_registry_codegen.py fails when they drift.
+generate: install
+	$(BIN)/python -m cfm.sources.codegen
 
 ## The main job on the bundled sample data, through Airflow, on the embedded PostgreSQL
 ## (or CFM_WAREHOUSE_URL). A second run is quick and changes nothing.

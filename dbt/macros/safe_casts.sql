@@ -16,13 +16,14 @@
     end
 {%- endmacro %}
 
-{#- Default scales by rating type (design.md): nps 0-10, csat 1-5, ces 1-7, star 1-5. -#}
+{#- Default scales by rating type, from var('default_rating_scales'): generated from
+    cfm.sources.base.DEFAULT_SCALES by `python -m cfm.sources.codegen`. -#}
 {% macro default_scale_min(rating_type) -%}
-    case {{ rating_type }} when 'nps' then 0 when 'csat' then 1 when 'ces' then 1 when 'star' then 1 end
+    case {{ rating_type }}{% for kind, scale in var('default_rating_scales').items() %} when '{{ kind }}' then {{ scale[0] }}{% endfor %} end
 {%- endmacro %}
 
 {% macro default_scale_max(rating_type) -%}
-    case {{ rating_type }} when 'nps' then 10 when 'csat' then 5 when 'ces' then 7 when 'star' then 5 end
+    case {{ rating_type }}{% for kind, scale in var('default_rating_scales').items() %} when '{{ kind }}' then {{ scale[1] }}{% endfor %} end
 {%- endmacro %}
 
 {#- Installs the function behind safe_timestamptz. Called from on-run-start. -#}

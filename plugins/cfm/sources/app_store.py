@@ -28,10 +28,12 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from cfm.sources.app_store_auth import AppStoreToken
-from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
+from cfm.sources.base import ExtractBatch, RawRecord, RejectedRecord, SourceError
 from cfm.sources.credentials import credential
-from cfm.sources.http import ApiClient, RetryPolicy, SourceHTTPError
-from cfm.sources.trustpilot import ScanState, iso, parse_timestamp
+from cfm.sources.http import RetryPolicy, SourceHTTPError
+from cfm.sources.rest_api import RestApiSource
+from cfm.sources.timestamps import parse_utc, utc_z
+from cfm.sources.trustpilot import ScanState
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ def parse_reviews_document(
         if not review_id:
             rejects.append(RejectedRecord(source, account, ref, "id", "required field 'id' is missing or empty", payload))
             continue
-        created_at = parse_timestamp(attributes.get("createdDate"))
+        created_at = parse_utc(attributes.get("createdDate"))
         if created_at is None:
             raw = attributes.get("createdDate")
             reason = "required field 'attributes.createdDate' is missing" if raw is None else \
@@ -83,7 +85,7 @@ def parse_reviews_document(
             continue
         updated = [created_at]
         if response:
-            modified = parse_timestamp((response.get("attributes") or {}).get("lastModifiedDate"))
+            modified = parse_utc((response.get("attributes") or {}).get("lastModifiedDate"))
             if modified:
                 updated.append(modified)
         records.append(RawRecord(source, account, review_id, payload, max(updated)))
@@ -117,11 +119,11 @@ def next_link(document: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-class AppStoreSource(FeedbackSource):
+class AppStoreSource(RestApiSource):
     """Customer reviews of the configured apps (see docs/sources/app_store.md)."""
 
     name = "app_store"
-    pool = "cfm_api_app_store"
+    default_base_url = DEFAULT_BASE_URL
 
     def __init__(
         self,
@@ -132,12 +134,9 @@ class AppStoreSource(FeedbackSource):
         now: Callable[[], datetime] | None = None,
         clock: Callable[[], float] = time.time,
     ):
-        super().__init__(config)
-        self._sleep = sleep
-        self._policy = policy
+        super().__init__(config, sleep=sleep, policy=policy)
         self._now = now or (lambda: datetime.now(UTC))
         self._clock = clock
-        self._api: ApiClient | None = None
         self._token: AppStoreToken | None = None
         #: The last `X-Rate-Limit` header seen, parsed (logged when under 10% is left).
         self.rate_limit: dict[str, int] = {}
@@ -165,16 +164,9 @@ class AppStoreSource(FeedbackSource):
             )
         return self._token
 
-    def api(self) -> ApiClient:
-        if self._api is None:
-            policy = self._policy or RetryPolicy(
-                timeout=float(self.config.get("timeout_seconds", 30)),
-                max_attempts=int(self.config.get("max_attempts", 6)),
-            )
-            base_url = self.config.get("base_url") or credential(self.name, "base_url", required=False) or DEFAULT_BASE_URL
-            self._api = ApiClient(self.name, base_url, policy=policy, sleep=self._sleep,
-                                  auth_refresh=self.token.refreshed_header)
-        return self._api
+    def auth_refresher(self) -> Callable[[], Mapping[str, str]]:
+        # The bearer token is set before each call (`_get`); a 401 mints a new one.
+        return self.token.refreshed_header
 
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
         api = self.api()
@@ -239,7 +231,7 @@ class AppStoreSource(FeedbackSource):
             if more:
                 parts = urlsplit(link)
                 saved = urlunsplit(("", "", parts.path, parts.query, ""))
-                next_cursor = state.as_cursor(resume={"at": saved, "high": iso(high), "stop_at": iso(stop_at), "full": full})
+                next_cursor = state.as_cursor(resume={"at": saved, "high": utc_z(high), "stop_at": utc_z(stop_at), "full": full})
             else:
                 next_cursor = state.finished(high, now if full else None)
             yield ExtractBatch(records=records, rejects=rejects, cursor=next_cursor)

@@ -33,9 +33,9 @@ def _from_airflow(source: str, key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def credential(source: str, key: str, *, required: bool = True, default: str | None = None) -> str | None:
+def credential(source: str, key: str, *, required: bool = True) -> str | None:
     env_name = f"CFM_{source.upper()}_{key.upper()}"
-    value = os.environ.get(env_name) or _from_airflow(source, key) or default
+    value = os.environ.get(env_name) or _from_airflow(source, key)
     if value is None and required:
         raise SourceError(source, f"missing credential {key!r}: set {env_name} or the Airflow connection cfm_{source}")
     return value

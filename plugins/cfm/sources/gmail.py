@@ -34,15 +34,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
-from cfm.sources.credentials import credential
 from cfm.sources.gmail_mime import decode_base64url, parse_mail
-from cfm.sources.http import RETRYABLE_STATUS, RetryPolicy, backoff_delay, retry_after_seconds
+from cfm.sources.google_api import build_service, error_reasons, google_credentials, is_retryable
+from cfm.sources.http import RetryPolicy, backoff_delay, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://gmail.googleapis.com/"
 SCOPES = ["https://www.googleapis.com/auth/gmail.readonly"]
-RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 # Mail that never was received customer mail: not stored at all.
 SKIPPED_LABELS = frozenset({"DRAFT", "SPAM", "TRASH", "CHAT"})
 DEFAULT_QUERY = "-in:chats -in:drafts"
@@ -65,7 +64,6 @@ class GmailSource(FeedbackSource):
     """Reads support inboxes through google-api-python-client (static discovery, offline-safe)."""
 
     name = "gmail"
-    pool = "cfm_api_gmail"
 
     def __init__(
         self,
@@ -79,12 +77,7 @@ class GmailSource(FeedbackSource):
         self._now = now or (lambda: datetime.now(UTC))
         cfg = self.config
         self.base_url = str(cfg.get("base_url") or DEFAULT_BASE_URL).rstrip("/") + "/"
-        self.policy = RetryPolicy(
-            max_attempts=int(cfg.get("max_attempts", 6)),
-            base_delay=float(cfg.get("backoff_base_seconds", 1.0)),
-            max_delay=float(cfg.get("backoff_max_seconds", 60.0)),
-            timeout=float(cfg.get("timeout_seconds", 30.0)),
-        )
+        self.policy = RetryPolicy.from_config(cfg)
         self.page_size = max(1, min(500, int(cfg.get("page_size", 100))))
         # Gmail accepts at most 100 calls per batch and recommends 50; 1 = one HTTP call per message.
         self.fetch_batch_size = max(1, min(100, int(cfg.get("fetch_batch_size", 50))))
@@ -123,53 +116,12 @@ class GmailSource(FeedbackSource):
 
     # -- the Gmail client ------------------------------------------------------------------
 
-    def _credentials(self, address: str) -> Any:
-        """Service account with domain-wide delegation, refreshable OAuth user credentials, or a bearer token."""
-        sa_json = credential(self.name, "service_account_json", required=False)
-        if sa_json:
-            import json
-            from pathlib import Path
-
-            from google.oauth2 import service_account
-
-            text = sa_json if sa_json.lstrip().startswith("{") else Path(sa_json).read_text(encoding="utf-8")
-            info = json.loads(text)
-            return service_account.Credentials.from_service_account_info(info, scopes=SCOPES).with_subject(address)
-        from google.oauth2.credentials import Credentials
-
-        refresh_token = credential(self.name, "refresh_token", required=False)
-        if refresh_token:
-            return Credentials(
-                token=None,
-                refresh_token=refresh_token,
-                client_id=credential(self.name, "client_id"),
-                client_secret=credential(self.name, "client_secret"),
-                token_uri=credential(self.name, "token_uri", required=False, default="https://oauth2.googleapis.com/token"),
-                scopes=SCOPES,
-            )
-        token = credential(self.name, "token", required=False)
-        if not token:
-            raise SourceError(
-                self.name,
-                "missing credentials: set CFM_GMAIL_SERVICE_ACCOUNT_JSON, CFM_GMAIL_REFRESH_TOKEN "
-                "(+ CLIENT_ID, CLIENT_SECRET) or CFM_GMAIL_TOKEN, or the Airflow connection cfm_gmail",
-            )
-        return Credentials(token=token)
-
     def service(self, address: str) -> Any:
-        """A Gmail v1 service for one inbox, built from the bundled discovery document."""
+        """A Gmail v1 service for one inbox (a service account acts as that inbox), from the bundled discovery document."""
         if address not in self._services:
-            import google_auth_httplib2
-            import httplib2
-            from googleapiclient.discovery import build
-
-            http = google_auth_httplib2.AuthorizedHttp(
-                self._credentials(address), http=httplib2.Http(timeout=self.policy.timeout)
-            )
-            self._services[address] = build(
-                "gmail", "v1", http=http, static_discovery=True, cache_discovery=False,
-                client_options={"api_endpoint": self.base_url},
-            )
+            credentials = google_credentials(self.name, SCOPES, subject=address)
+            self._services[address] = build_service("gmail", "v1", credentials=credentials, api_endpoint=self.base_url,
+                                                    timeout=self.policy.timeout)
         return self._services[address]
 
     def execute(self, request: Any, what: str, handles: tuple[int, ...] = ()) -> dict[str, Any]:
@@ -192,7 +144,7 @@ class GmailSource(FeedbackSource):
                 status = exc.status_code
                 if status == 401:
                     raise SourceError(self.name, f"{what}: HTTP 401, credentials rejected (token expired or revoked)") from None
-                retryable = _is_retryable(exc)
+                retryable = is_retryable(exc)
                 if not retryable and status in handles:
                     raise
                 if not retryable:
@@ -412,7 +364,7 @@ class GmailSource(FeedbackSource):
                 return out
             first = next(iter(failed.values()))
             status = getattr(first, "status_code", None)
-            fatal = [e for e in failed.values() if not _is_retryable(e)]
+            fatal = [e for e in failed.values() if not is_retryable(e)]
             if fatal:
                 raise SourceError(self.name, f"users.messages.get (batched): HTTP {fatal[0].status_code}: "
                                              f"{_short_reason(fatal[0])}")
@@ -503,21 +455,12 @@ class _BatchCall:
         return {}
 
 
-def _is_retryable(exc: Any) -> bool:
-    """429, 5xx and the rate-limit flavours of 403 are worth another try."""
-    status = getattr(exc, "status_code", None)
-    return status in RETRYABLE_STATUS or (status == 403 and bool(_reasons(exc) & RATE_LIMIT_REASONS))
-
-
 def _short_reason(exc: Any) -> str:
-    reasons = ", ".join(sorted(_reasons(exc)))
+    reasons = ", ".join(sorted(error_reasons(exc)))
     text = str(getattr(exc, "reason", "") or "").strip().replace("\n", " ")[:200]
     return f"{text} ({reasons})" if reasons else text or "no detail"
 
 
-def _reasons(exc: Any) -> set[str]:
-    details = getattr(exc, "error_details", None) or []
-    return {str(d.get("reason")) for d in details if isinstance(d, dict) and d.get("reason")}
 
 
 def _history_message_ids(entries: list[Mapping[str, Any]], with_label_changes: bool) -> list[str]:

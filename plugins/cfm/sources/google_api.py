@@ -29,21 +29,26 @@ from typing import Any
 from cfm.sources.base import FeedbackSource, SourceError
 from cfm.sources.credentials import credential
 from cfm.sources.http import RETRYABLE_STATUS, RetryPolicy, backoff_delay, retry_after_seconds
-from cfm.sources.timestamps import parse_utc as parse_rfc3339
+from cfm.sources.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
 
 TOKEN_URI = "https://oauth2.googleapis.com/token"
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 
 
-def google_credentials(source: str, scopes: Sequence[str]) -> Any:
-    """Build google-auth credentials for `source` from the configured secrets (never logged)."""
+def google_credentials(source: str, scopes: Sequence[str], *, subject: str | None = None) -> Any:
+    """Build google-auth credentials for `source` from the configured secrets (never logged).
+
+    `subject`: the user a service account acts as (domain-wide delegation, e.g. an inbox).
+    """
     sa = credential(source, "service_account_json", required=False)
     if sa:
         from google.oauth2 import service_account
 
         info = json.loads(sa) if sa.lstrip().startswith("{") else _read_json_file(source, sa)
-        return service_account.Credentials.from_service_account_info(info, scopes=list(scopes))
+        creds = service_account.Credentials.from_service_account_info(info, scopes=list(scopes))
+        return creds.with_subject(subject) if subject else creds
     refresh_token = credential(source, "refresh_token", required=False)
     from google.oauth2.credentials import Credentials
 
@@ -111,7 +116,7 @@ def execute(
             return request.execute(num_retries=0)
         except HttpError as exc:
             status = exc.resp.status
-            retryable = status in RETRYABLE_STATUS or (status == 403 and _rate_limited(exc))
+            retryable = is_retryable(exc)
             if not retryable or attempt == policy.max_attempts:
                 raise GoogleRequestFailed(source, what, status, _error_text(exc)) from exc
             delay = retry_after_seconds(exc.resp.get("retry-after"))
@@ -130,14 +135,21 @@ def execute(
     raise AssertionError("unreachable")
 
 
-def _rate_limited(exc: Any) -> bool:
-    """Google also signals quota with 403 and reason rateLimitExceeded/userRateLimitExceeded."""
+def is_retryable(exc: Any) -> bool:
+    """429, 5xx, and 403 with reason rateLimitExceeded/userRateLimitExceeded (Google's quota signal)."""
+    status = getattr(exc, "status_code", None)
+    return status in RETRYABLE_STATUS or (status == 403 and bool(error_reasons(exc) & RATE_LIMIT_REASONS))
+
+
+def error_reasons(exc: Any) -> set[str]:
+    """The `reason` of each error detail of a googleapiclient HttpError."""
     try:
         details = exc.error_details or []
-    except Exception:  # noqa: BLE001 - an unparseable body is simply not a rate limit
-        return False
-    reasons = {d.get("reason") for d in details if isinstance(d, dict)} if isinstance(details, list) else set()
-    return bool(reasons & {"rateLimitExceeded", "userRateLimitExceeded"})
+    except Exception:  # noqa: BLE001 - an unparseable body simply has no reasons
+        return set()
+    if not isinstance(details, list):
+        return set()
+    return {str(d.get("reason")) for d in details if isinstance(d, dict) and d.get("reason")}
 
 
 def _error_text(exc: Any) -> str:
@@ -145,8 +157,6 @@ def _error_text(exc: Any) -> str:
         return str(exc.reason)[:300]
     except Exception:  # noqa: BLE001 - never let error formatting hide the error
         return "no detail"
-
-
 
 
 def format_rfc3339(value: datetime) -> str:
@@ -160,8 +170,8 @@ def overlap(config: dict[str, Any], default_minutes: float) -> timedelta:
 
 def later_timestamp(current: str | None, candidate: datetime | str | None) -> str | None:
     """The later of two timestamps as RFC 3339 text (what cursors store); None-tolerant."""
-    cand = parse_rfc3339(candidate) if isinstance(candidate, str) else candidate
-    cur = parse_rfc3339(current)
+    cand = parse_utc(candidate) if isinstance(candidate, str) else candidate
+    cur = parse_utc(current)
     if cand is None:
         return current
     if cur is None or cand > cur:
@@ -190,7 +200,7 @@ class GoogleSource(FeedbackSource):
         sleep: Callable[[float], None] = time.sleep,
     ):
         super().__init__(config)
-        self.policy = policy or RetryPolicy(timeout=float(self.config.get("timeout_seconds", 30)))
+        self.policy = policy or RetryPolicy.from_config(self.config)
         self._credentials = credentials
         self._sleep = sleep
         self._service: Any = None
@@ -209,5 +219,5 @@ class GoogleSource(FeedbackSource):
         """Where a newest-first listing may stop: the backfill date, else the watermark less the overlap."""
         if since is not None:
             return format_rfc3339(since)
-        start = parse_rfc3339(watermark)
+        start = parse_utc(watermark)
         return format_rfc3339(start - overlap(self.config, 60)) if start else None

@@ -25,9 +25,9 @@ from cfm.sources.google_api import (
     GoogleSource,
     google_credentials,
     later_timestamp,
-    parse_rfc3339,
 )
 from cfm.sources.http import ApiClient, SourceHTTPError
+from cfm.sources.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,6 @@ class GoogleBusinessSource(GoogleSource):
     """Reviews of the configured locations (`accounts/{a}/locations/{l}`), each its own account and cursor."""
 
     name = "google_business"
-    pool = "cfm_api_google_business"
     scopes = SCOPES  # REST through ApiClient: v4 has no bundled discovery document
 
     _client: ApiClient | None = None
@@ -73,7 +72,7 @@ class GoogleBusinessSource(GoogleSource):
             page_token, newest, cutoff_text = listing.get("page_token"), listing.get("max_seen"), listing.get("cutoff")
         else:
             page_token, newest, cutoff_text = None, watermark, self._cutoff(watermark, since)
-        cutoff = parse_rfc3339(cutoff_text)
+        cutoff = parse_utc(cutoff_text)
         path = "/".join(quote(part, safe="") for part in account.split("/")) + "/reviews"
         page_size = min(int(self.config.get("page_size", MAX_PAGE_SIZE)), MAX_PAGE_SIZE)
         restarted = False
@@ -138,7 +137,7 @@ def parse_reviews(account: str, reviews: list[Any]) -> tuple[list[RawRecord], li
             rejects.append(RejectedRecord("google_business", account, f"position {position}", "reviewId",
                                           "required field 'reviewId' (or 'name') is missing or empty", review))
             continue
-        updated = parse_rfc3339(review.get("updateTime")) or parse_rfc3339(review.get("createTime"))
+        updated = parse_utc(review.get("updateTime")) or parse_utc(review.get("createTime"))
         if updated is None:
             rejects.append(RejectedRecord("google_business", account, review_id, "updateTime",
                                           "required field 'updateTime' is missing or not RFC 3339", review))

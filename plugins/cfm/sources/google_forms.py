@@ -35,8 +35,8 @@ from cfm.sources.google_api import (
     format_rfc3339,
     later_timestamp,
     overlap,
-    parse_rfc3339,
 )
+from cfm.sources.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,6 @@ class GoogleFormsSource(GoogleSource):
     """Responses of the configured forms; each form id is an account with its own cursor."""
 
     name = "google_forms"
-    pool = "cfm_api_google_forms"
     api = "forms"
     api_version = "v1"
     scopes = SCOPES
@@ -128,7 +127,7 @@ class GoogleFormsSource(GoogleSource):
     def _filter(self, watermark: str | None, since: datetime | None) -> str | None:
         if since is not None:
             return f"timestamp >= {format_rfc3339(since)}"
-        start = parse_rfc3339(watermark)
+        start = parse_utc(watermark)
         if start is None:
             return None
         return f"timestamp >= {format_rfc3339(start - overlap(self.config, 60))}"
@@ -150,7 +149,7 @@ class GoogleFormsSource(GoogleSource):
                 rejects.append(RejectedRecord(self.name, account, f"position {position}", "responseId",
                                               "required field 'responseId' is missing or empty", payload))
                 continue
-            submitted = parse_rfc3339(response.get("lastSubmittedTime")) or parse_rfc3339(response.get("createTime"))
+            submitted = parse_utc(response.get("lastSubmittedTime")) or parse_utc(response.get("createTime"))
             if submitted is None:
                 rejects.append(RejectedRecord(self.name, account, response_id, "lastSubmittedTime",
                                               "required field 'lastSubmittedTime' is missing or not RFC 3339", payload))

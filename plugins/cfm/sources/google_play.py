@@ -26,8 +26,8 @@ from cfm.sources.google_api import (
     GoogleSource,
     execute,
     later_timestamp,
-    parse_rfc3339,
 )
+from cfm.sources.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,6 @@ class GooglePlaySource(GoogleSource):
     """Reviews of the configured apps; each package name is an account with its own cursor."""
 
     name = "google_play"
-    pool = "cfm_api_google_play"
     api = "androidpublisher"
     api_version = "v3"
     scopes = SCOPES
@@ -62,7 +61,7 @@ class GooglePlaySource(GoogleSource):
             page_token, newest, cutoff_text = listing.get("page_token"), listing.get("max_seen"), listing.get("cutoff")
         else:
             page_token, newest, cutoff_text = None, watermark, self._cutoff(watermark, since)
-        cutoff = parse_rfc3339(cutoff_text)
+        cutoff = parse_utc(cutoff_text)
         restarted = False
         while True:
             args: dict[str, Any] = {"packageName": account, "maxResults": int(self.config.get("page_size", 100))}

@@ -41,6 +41,17 @@ class RetryPolicy:
     max_delay: float = 60.0
     timeout: float = 30.0
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], *, default_timeout: float = 30.0) -> RetryPolicy:
+        """The policy a source's config asks for: `timeout_seconds`, `max_attempts`,
+        `backoff_base_seconds` and `backoff_max_seconds`, each defaulting to the class default."""
+        return cls(
+            max_attempts=int(config.get("max_attempts", cls.max_attempts)),
+            base_delay=float(config.get("backoff_base_seconds", cls.base_delay)),
+            max_delay=float(config.get("backoff_max_seconds", cls.max_delay)),
+            timeout=float(config.get("timeout_seconds", default_timeout)),
+        )
+
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
     """Parse a Retry-After header: delta-seconds or an HTTP date."""

@@ -30,11 +30,11 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
+from cfm.sources.base import DEFAULT_SCALES, ExtractBatch, RawRecord, RejectedRecord, SourceError
 from cfm.sources.credentials import credential
 from cfm.sources.http import ApiClient, RetryPolicy, SourceHTTPError
-from cfm.sources.timestamps import parse_utc as parse_time
-from cfm.sources.timestamps import primary_language as _language
+from cfm.sources.rest_api import RestApiSource
+from cfm.sources.timestamps import parse_utc, primary_language
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ def map_response(response: Mapping[str, Any], questions: Mapping[str, Mapping[st
         "text_question_id": None, "text": None,
         "customer_email": values.get("recipientEmail") or None,
         "customer_external_id": values.get("externalDataReference") or None,
-        "language": _language(values.get("userLanguage")),
+        "language": primary_language(values.get("userLanguage")),
         "finished": as_number(values.get("finished")) == 1 if values.get("finished") is not None else None,
         "answers": answers,
     }
@@ -193,24 +193,23 @@ def map_response(response: Mapping[str, Any], questions: Mapping[str, Mapping[st
 
 def _scale(rating_type: str, question: Mapping[str, Any]) -> tuple[float, float]:
     if rating_type == "nps":
-        return 0, 10
+        return DEFAULT_SCALES["nps"]
     recodes = [n for n in (as_number(k) for k in (question.get("choices") or {})) if n is not None]
     if recodes:
         return min(recodes), max(recodes)
-    return {"csat": (1, 5), "ces": (1, 7), "star": (1, 5)}.get(rating_type, (1, 5))
+    return DEFAULT_SCALES[rating_type]
 
 
-class QualtricsSource(FeedbackSource):
+class QualtricsSource(RestApiSource):
     """Qualtrics survey responses, one account per configured survey."""
 
     name = "qualtrics"
-    pool = "cfm_api_qualtrics"
+    # Export downloads can be large: a longer timeout than the other APIs.
+    default_timeout = 60.0
 
-    def __init__(self, config: Mapping[str, Any] | None = None, *, sleep: Callable[[float], None] | None = None,
+    def __init__(self, config: Mapping[str, Any] | None = None, *, sleep: Callable[[float], None] = time.sleep,
                  policy: RetryPolicy | None = None):
-        super().__init__(config)
-        self._sleep = sleep
-        self._policy = policy
+        super().__init__(config, sleep=sleep, policy=policy)
         self._surveys: dict[str, dict[str, Any]] = {}
         for item in self.config.get("surveys") or []:
             cfg = {"id": item} if isinstance(item, str) else dict(item)
@@ -232,18 +231,15 @@ class QualtricsSource(FeedbackSource):
             raise SourceError(self.name, "set sources.qualtrics.datacenter (e.g. iad1, fra1) or base_url")
         return f"https://{datacenter}.qualtrics.com/API/v3"
 
-    def client(self) -> ApiClient:
-        token = credential(self.name, "token")
-        policy = self._policy or RetryPolicy(timeout=float(self.config.get("timeout_seconds", 60)))
-        kwargs: dict[str, Any] = {"sleep": self._sleep} if self._sleep else {}
-        return ApiClient(self.name, self.base_url(), headers={"X-API-TOKEN": token}, policy=policy, **kwargs)
+    def auth_headers(self) -> dict[str, str]:
+        return {"X-API-TOKEN": credential(self.name, "token")}
 
     def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
         survey_cfg = self._surveys.get(account) or {"id": account}
-        client = self.client()
+        client = self.api()
         questions, survey_name = self._definition(client, account)
         cursor = dict(cursor or {})
-        watermark = parse_time(cursor.get("watermark"))
+        watermark = parse_utc(cursor.get("watermark"))
         overlap = timedelta(minutes=float(self.config.get("overlap_minutes", 60)))
         token = cursor.get("continuation_token") if since is None else None
 
@@ -257,7 +253,7 @@ class QualtricsSource(FeedbackSource):
                 log.warning("[qualtrics/%s] saved continuation token rejected (HTTP 400); exporting from the watermark",
                             account)
         if content is None:
-            start = since or (watermark - overlap if watermark else parse_time(str(self.config.get("start_date") or "")))
+            start = since or (watermark - overlap if watermark else parse_utc(str(self.config.get("start_date") or "")))
             content, new_token = self._export(client, account, {"startDate": api_time(start)} if start else {})
 
         try:
@@ -311,7 +307,6 @@ class QualtricsSource(FeedbackSource):
         interval = float(self.config.get("poll_interval_seconds", 3))
         deadline = float(self.config.get("max_wait_seconds", 900))
         waited = 0.0
-        sleep = self._sleep or time.sleep
         while True:
             try:
                 body = client.get_json(f"/surveys/{survey_id}/export-responses/{progress_id}")
@@ -327,7 +322,7 @@ class QualtricsSource(FeedbackSource):
                 return None
             if waited >= deadline:
                 raise SourceError(self.name, f"survey {survey_id}: export {progress_id} not complete after {deadline:.0f}s")
-            sleep(interval)
+            self._sleep(interval)
             waited += interval
 
     def parse_responses(self, account: str, responses: list[Any], questions: Mapping[str, Any],
@@ -346,7 +341,7 @@ class QualtricsSource(FeedbackSource):
                 rejects.append(RejectedRecord(self.name, account, f"item#{pos}", "responseId",
                                               "required field 'responseId' is missing", {"response": item}))
                 continue
-            recorded = parse_time(values.get("recordedDate"))
+            recorded = parse_utc(values.get("recordedDate"))
             if recorded is None:
                 rejects.append(RejectedRecord(self.name, account, str(rid), "values.recordedDate",
                                               f"required field 'values.recordedDate' is missing or unparseable: "

@@ -1,5 +1,10 @@
 """Which sources exist, and how to build the enabled ones from config.
 
+`SOURCES` is the one list of sources. The dbt vars (`feedback_sources`, `answer_sources`),
+the raw tables in `dbt/models/staging/_sources.yml` and `airflow/pools.json` are generated
+from it by `python -m cfm.sources.codegen` (a test fails when they drift). Adding a source:
+its module, one `SourceSpec` here, its staging model(s) under dbt/models/staging/<name>/.
+
 Classes are imported lazily so that listing sources (the ingest DAG does it while
 parsing) never imports API client libraries.
 """
@@ -8,34 +13,60 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from cfm.sources.base import FeedbackSource
 
-SOURCE_CLASSES: dict[str, str] = {
-    "file_drop": "cfm.sources.file_drop:FileDropSource",
-    "gmail": "cfm.sources.gmail:GmailSource",
-    "google_forms": "cfm.sources.google_forms:GoogleFormsSource",
-    "google_play": "cfm.sources.google_play:GooglePlaySource",
-    "google_business": "cfm.sources.google_business:GoogleBusinessSource",
-    "typeform": "cfm.sources.typeform:TypeformSource",
-    "surveymonkey": "cfm.sources.surveymonkey:SurveyMonkeySource",
-    "qualtrics": "cfm.sources.qualtrics:QualtricsSource",
-    "trustpilot": "cfm.sources.trustpilot:TrustpilotSource",
-    "app_store": "cfm.sources.app_store:AppStoreSource",
-}
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One source: its name (cfm.yml key, raw table, staging folder) and how it is built and run."""
+
+    name: str
+    #: "module:Class" of the FeedbackSource, imported only when the source is built.
+    target: str
+    #: True when it also has stg_<name>__answers (multi-question surveys).
+    answers: bool = False
+    #: Concurrent syncs allowed against the API (slots of its Airflow pool).
+    pool_slots: int = 1
+
+    @property
+    def pool(self) -> str:
+        """The Airflow pool that caps concurrent calls to this source's API."""
+        return f"cfm_api_{self.name}"
+
+
+# Append new sources at the end: the demo's fake API ports follow this order.
+SOURCES: tuple[SourceSpec, ...] = (
+    SourceSpec("file_drop", "cfm.sources.file_drop:FileDropSource", pool_slots=2),
+    SourceSpec("gmail", "cfm.sources.gmail:GmailSource"),
+    SourceSpec("google_forms", "cfm.sources.google_forms:GoogleFormsSource", answers=True),
+    SourceSpec("google_play", "cfm.sources.google_play:GooglePlaySource"),
+    SourceSpec("google_business", "cfm.sources.google_business:GoogleBusinessSource"),
+    SourceSpec("typeform", "cfm.sources.typeform:TypeformSource", answers=True),
+    SourceSpec("surveymonkey", "cfm.sources.surveymonkey:SurveyMonkeySource", answers=True),
+    SourceSpec("qualtrics", "cfm.sources.qualtrics:QualtricsSource", answers=True),
+    SourceSpec("trustpilot", "cfm.sources.trustpilot:TrustpilotSource"),
+    SourceSpec("app_store", "cfm.sources.app_store:AppStoreSource"),
+)
+
+SOURCE_CLASSES: dict[str, str] = {spec.name: spec.target for spec in SOURCES}
 
 
 def source_names() -> list[str]:
     return list(SOURCE_CLASSES)
 
 
+def source_spec(name: str) -> SourceSpec:
+    for spec in SOURCES:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"unknown source {name!r}; known sources: {', '.join(SOURCE_CLASSES)}")
+
+
 def source_class(name: str) -> type[FeedbackSource]:
-    try:
-        target = SOURCE_CLASSES[name]
-    except KeyError:
-        raise KeyError(f"unknown source {name!r}; known sources: {', '.join(SOURCE_CLASSES)}") from None
-    module_name, _, attr = target.partition(":")
+    module_name, _, attr = source_spec(name).target.partition(":")
     return getattr(importlib.import_module(module_name), attr)
 
 

@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
+from cfm.sources.base import DEFAULT_SCALES, ExtractBatch, RawRecord, RejectedRecord, SourceError
 from cfm.sources.credentials import credential
-from cfm.sources.http import ApiClient, RetryPolicy
-from cfm.sources.timestamps import parse_utc as parse_time
-from cfm.sources.timestamps import primary_language
+from cfm.sources.http import RetryPolicy
+from cfm.sources.rest_api import RestApiSource
+from cfm.sources.timestamps import parse_utc, primary_language
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,6 @@ DEFAULT_BASE_URL = "https://api.surveymonkey.com/v3"
 ROLE_KEYS = (("nps_question", "nps"), ("csat_question", "csat"), ("ces_question", "ces"), ("star_question", "star"))
 _TAG = re.compile(r"<[^>]+>")
 _LEADING_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)")
-
-
-
-
 
 
 def api_time(value: datetime) -> str:
@@ -100,12 +96,12 @@ def choice_score(choice: Mapping[str, Any], rating_type: str, reverse: bool = Fa
 
 def _rating_scale(rating_type: str, question: Mapping[str, Any], reverse: bool) -> tuple[float, float]:
     if rating_type == "nps":
-        return 0, 10
+        return DEFAULT_SCALES["nps"]
     scores = [choice_score(c, rating_type, reverse, len(question["choices"])) for c in question["choices"].values()]
     scores = [s for s in scores if s is not None]
     if scores:
         return min(scores), max(scores)
-    return {"csat": (1, 5), "ces": (1, 7), "star": (1, 5)}.get(rating_type, (1, 5))
+    return DEFAULT_SCALES[rating_type]
 
 
 def map_response(response: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]],
@@ -189,17 +185,15 @@ def map_response(response: Mapping[str, Any], questions: Mapping[str, Mapping[st
     return mapping
 
 
-class SurveyMonkeySource(FeedbackSource):
+class SurveyMonkeySource(RestApiSource):
     """SurveyMonkey responses, one account per configured survey."""
 
     name = "surveymonkey"
-    pool = "cfm_api_surveymonkey"
+    default_base_url = DEFAULT_BASE_URL
 
-    def __init__(self, config: Mapping[str, Any] | None = None, *, sleep: Callable[[float], None] | None = None,
+    def __init__(self, config: Mapping[str, Any] | None = None, *, sleep: Callable[[float], None] = time.sleep,
                  policy: RetryPolicy | None = None):
-        super().__init__(config)
-        self._sleep = sleep
-        self._policy = policy
+        super().__init__(config, sleep=sleep, policy=policy)
         self._surveys: dict[str, dict[str, Any]] = {}
         for item in self.config.get("surveys") or []:
             cfg = {"id": item} if isinstance(item, str | int) else dict(item)
@@ -212,12 +206,8 @@ class SurveyMonkeySource(FeedbackSource):
             raise SourceError(self.name, "no surveys configured: set sources.surveymonkey.surveys")
         return list(self._surveys)
 
-    def client(self) -> ApiClient:
-        token = credential(self.name, "token")
-        base_url = self.config.get("base_url") or credential(self.name, "base_url", required=False) or DEFAULT_BASE_URL
-        policy = self._policy or RetryPolicy(timeout=float(self.config.get("timeout_seconds", 30)))
-        kwargs: dict[str, Any] = {"sleep": self._sleep} if self._sleep else {}
-        return ApiClient(self.name, base_url, headers={"Authorization": f"Bearer {token}"}, policy=policy, **kwargs)
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {credential(self.name, 'token')}"}
 
     def _respect_minute_quota(self, headers: Mapping[str, str]) -> None:
         """Pause before the next call when the per-minute quota is spent, instead of collecting a 429."""
@@ -228,11 +218,11 @@ class SurveyMonkeySource(FeedbackSource):
             except ValueError:
                 wait = 60.0
             log.warning("[surveymonkey] minute quota spent; waiting %.0fs", wait)
-            (self._sleep or time.sleep)(wait)
+            self._sleep(wait)
 
     def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
         survey_cfg = self._surveys.get(account) or {"id": account}
-        client = self.client()
+        client = self.api()
         details_resp = client.request("GET", f"/surveys/{account}/details")
         self._respect_minute_quota(details_resp.headers)
         details = details_resp.json()
@@ -242,10 +232,10 @@ class SurveyMonkeySource(FeedbackSource):
         overlap = timedelta(minutes=float(self.config.get("overlap_minutes", 60)))
 
         saved = (cursor or {}).get("watermark")
-        watermark = parse_time(saved)
+        watermark = parse_utc(saved)
         if saved and watermark is None:
             log.warning("[surveymonkey/%s] saved watermark %r is unreadable; re-reading from start_date", account, saved)
-        start = since or (watermark - overlap if watermark else parse_time(str(self.config.get("start_date") or "")))
+        start = since or (watermark - overlap if watermark else parse_utc(str(self.config.get("start_date") or "")))
         params: dict[str, Any] | None = {"per_page": int(self.config.get("per_page", 100)), "sort_by": "date_modified",
                                          "sort_order": "ASC"}
         if start:
@@ -285,7 +275,7 @@ class SurveyMonkeySource(FeedbackSource):
                 rejects.append(RejectedRecord(self.name, account, f"item#{pos}", "id", "required field 'id' is missing",
                                               {"response": item}))
                 continue
-            modified = parse_time(item.get("date_modified")) or parse_time(item.get("date_created"))
+            modified = parse_utc(item.get("date_modified")) or parse_utc(item.get("date_created"))
             if modified is None:
                 rejects.append(RejectedRecord(self.name, account, str(rid), "date_modified",
                                               f"required field 'date_modified' is missing or not ISO 8601: "

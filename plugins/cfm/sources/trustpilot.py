@@ -26,11 +26,11 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
+from cfm.sources.base import ExtractBatch, RawRecord, RejectedRecord, SourceError
 from cfm.sources.credentials import credential
-from cfm.sources.http import ApiClient, RetryPolicy, SourceHTTPError
-from cfm.sources.timestamps import parse_utc as parse_timestamp
-from cfm.sources.timestamps import utc_z as iso
+from cfm.sources.http import RetryPolicy, SourceHTTPError
+from cfm.sources.rest_api import RestApiSource
+from cfm.sources.timestamps import parse_utc, utc_z
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +38,11 @@ DEFAULT_BASE_URL = "https://api.trustpilot.com/v1"
 MAX_PER_PAGE = 100
 
 
-
-
-
-
 def review_updated_at(review: Mapping[str, Any]) -> datetime | None:
     """The latest change to a review: its own edit, or the company reply's creation or edit."""
     reply = review.get("companyReply") if isinstance(review.get("companyReply"), Mapping) else {}
-    stamps = [parse_timestamp(review.get("createdAt")), parse_timestamp(review.get("updatedAt")),
-              parse_timestamp(reply.get("createdAt")), parse_timestamp(reply.get("updatedAt"))]
+    stamps = [parse_utc(review.get("createdAt")), parse_utc(review.get("updatedAt")),
+              parse_utc(reply.get("createdAt")), parse_utc(reply.get("updatedAt"))]
     known = [s for s in stamps if s is not None]
     return max(known) if known else None
 
@@ -71,7 +67,7 @@ def parse_reviews_page(
         if not review_id:
             rejects.append(RejectedRecord(source, account, ref, "id", "required field 'id' is missing or empty", dict(review)))
             continue
-        created_at = parse_timestamp(review.get("createdAt"))
+        created_at = parse_utc(review.get("createdAt"))
         if created_at is None:
             reason = "required field 'createdAt' is missing" if review.get("createdAt") is None else \
                 f"field 'createdAt' is not an ISO 8601 timestamp: {str(review.get('createdAt'))[:40]!r}"
@@ -85,11 +81,11 @@ def parse_reviews_page(
     return records, rejects, created
 
 
-class TrustpilotSource(FeedbackSource):
+class TrustpilotSource(RestApiSource):
     """Reviews of the configured business units (see docs/sources/trustpilot.md)."""
 
     name = "trustpilot"
-    pool = "cfm_api_trustpilot"
+    default_base_url = DEFAULT_BASE_URL
 
     def __init__(
         self,
@@ -99,11 +95,8 @@ class TrustpilotSource(FeedbackSource):
         policy: RetryPolicy | None = None,
         now: Callable[[], datetime] | None = None,
     ):
-        super().__init__(config)
-        self._sleep = sleep
-        self._policy = policy
+        super().__init__(config, sleep=sleep, policy=policy)
         self._now = now or (lambda: datetime.now(UTC))
-        self._api: ApiClient | None = None
 
     # -- config ---------------------------------------------------------------------------
 
@@ -121,18 +114,11 @@ class TrustpilotSource(FeedbackSource):
     def private(self) -> bool:
         return bool(self.config.get("private", False))
 
-    def api(self) -> ApiClient:
-        if self._api is None:
-            headers = {"apikey": credential(self.name, "api_key")}
-            if self.private:
-                headers["Authorization"] = f"Bearer {credential(self.name, 'access_token')}"
-            policy = self._policy or RetryPolicy(
-                timeout=float(self.config.get("timeout_seconds", 30)),
-                max_attempts=int(self.config.get("max_attempts", 6)),
-            )
-            base_url = self.config.get("base_url") or credential(self.name, "base_url", required=False) or DEFAULT_BASE_URL
-            self._api = ApiClient(self.name, base_url, headers=headers, policy=policy, sleep=self._sleep)
-        return self._api
+    def auth_headers(self) -> dict[str, str]:
+        headers = {"apikey": credential(self.name, "api_key")}
+        if self.private:
+            headers["Authorization"] = f"Bearer {credential(self.name, 'access_token')}"
+        return headers
 
     # -- the scan -------------------------------------------------------------------------
 
@@ -182,8 +168,8 @@ class TrustpilotSource(FeedbackSource):
             reached_stop = stop_at is not None and bool(created) and min(created) < stop_at
             more = len(reviews) >= self.per_page and not reached_stop
             if more:
-                next_cursor = state.as_cursor(resume={"at": page + 1, "per_page": self.per_page, "high": iso(high),
-                                                     "stop_at": iso(stop_at), "full": full})
+                next_cursor = state.as_cursor(resume={"at": page + 1, "per_page": self.per_page, "high": utc_z(high),
+                                                     "stop_at": utc_z(stop_at), "full": full})
             else:
                 next_cursor = state.finished(high, now if full else None)
             yield ExtractBatch(records=records, rejects=rejects, cursor=next_cursor)
@@ -209,7 +195,7 @@ class ScanState:
         """Read a saved cursor; an unreadable one means a full re-scan (logged), never a failed sync."""
         if not cursor:
             return cls(None, None, None)
-        watermark = parse_timestamp(cursor.get("watermark"))
+        watermark = parse_utc(cursor.get("watermark"))
         if cursor.get("watermark") is not None and watermark is None:
             log.warning("[%s/%s] saved cursor has an unreadable watermark; scanning every review again", source, account)
             return cls(None, None, None)
@@ -220,12 +206,12 @@ class ScanState:
                 at = resume["at"]
                 if not isinstance(at, (int, str)) or isinstance(at, bool) or at in ("", 0):
                     raise ValueError
-                parsed_resume = {"at": at, "per_page": resume.get("per_page"), "high": parse_timestamp(resume.get("high")),
-                                 "stop_at": parse_timestamp(resume.get("stop_at")), "full": bool(resume.get("full"))}
+                parsed_resume = {"at": at, "per_page": resume.get("per_page"), "high": parse_utc(resume.get("high")),
+                                 "stop_at": parse_utc(resume.get("stop_at")), "full": bool(resume.get("full"))}
             except (KeyError, TypeError, ValueError):
                 log.warning("[%s/%s] saved resume point is unreadable; starting the scan from page 1", source, account)
                 parsed_resume = None
-        return cls(watermark, parse_timestamp(cursor.get("last_full_scan_at")), parsed_resume)
+        return cls(watermark, parse_utc(cursor.get("last_full_scan_at")), parsed_resume)
 
     def stop_point(
         self, config: Mapping[str, Any], now: datetime, since: datetime | None, *, default_rescan_days: int, default_full_days: int
@@ -243,7 +229,7 @@ class ScanState:
         return min(self.watermark - overlap, now - rescan), False
 
     def as_cursor(self, *, resume: dict[str, Any] | None = None) -> dict[str, Any]:
-        cursor: dict[str, Any] = {"watermark": iso(self.watermark), "last_full_scan_at": iso(self.last_full_scan_at)}
+        cursor: dict[str, Any] = {"watermark": utc_z(self.watermark), "last_full_scan_at": utc_z(self.last_full_scan_at)}
         if resume:
             cursor["resume"] = resume
         return cursor
@@ -251,4 +237,4 @@ class ScanState:
     def finished(self, high: datetime | None, full_scan_at: datetime | None) -> dict[str, Any]:
         """The cursor once a scan has reached its stop point: the watermark moves, the resume point goes."""
         watermark = max(w for w in (self.watermark, high) if w) if (self.watermark or high) else None
-        return {"watermark": iso(watermark), "last_full_scan_at": iso(full_scan_at or self.last_full_scan_at)}
+        return {"watermark": utc_z(watermark), "last_full_scan_at": utc_z(full_scan_at or self.last_full_scan_at)}

@@ -21,15 +21,16 @@ answered fields and `mapping` is the rating/text/answers reading that staging us
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
+from cfm.sources.base import DEFAULT_SCALES, ExtractBatch, RawRecord, RejectedRecord, SourceError
 from cfm.sources.credentials import credential
-from cfm.sources.http import ApiClient, RetryPolicy, SourceHTTPError
-from cfm.sources.timestamps import parse_utc as parse_time
-from cfm.sources.timestamps import primary_language
+from cfm.sources.http import RetryPolicy, SourceHTTPError
+from cfm.sources.rest_api import RestApiSource
+from cfm.sources.timestamps import parse_utc, primary_language
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,6 @@ DEFAULT_BASE_URL = "https://api.typeform.com"
 ROLE_KEYS = (("nps_field", "nps"), ("csat_field", "csat"), ("ces_field", "ces"), ("star_field", "star"))
 # Field types whose answer alone says what kind of rating it is; opinion_scale needs config.
 AUTO_RATING_TYPES = {"nps": "nps", "rating": "star"}
-
-
-
-
 
 
 def api_time(value: datetime) -> str:
@@ -89,14 +86,14 @@ def answer_value(answer: Mapping[str, Any]) -> tuple[str | None, float | None]:
 
 def _scale(field_type: str | None, props: Mapping[str, Any], rating_type: str) -> tuple[int, int]:
     if field_type == "nps" or (rating_type == "nps" and field_type != "opinion_scale"):
-        return 0, 10
+        return DEFAULT_SCALES["nps"]
     if field_type == "opinion_scale":
         low = 1 if props.get("start_at_one") else 0
         steps = int(props.get("steps") or 11)
         return low, low + steps - 1
     if field_type == "rating":
         return 1, int(props.get("steps") or 5)
-    return {"csat": (1, 5), "ces": (1, 7), "star": (1, 5)}.get(rating_type, (0, 10))
+    return DEFAULT_SCALES[rating_type]
 
 
 def map_response(response: Mapping[str, Any], fields: Mapping[str, Mapping[str, Any]],
@@ -171,17 +168,15 @@ def map_response(response: Mapping[str, Any], fields: Mapping[str, Mapping[str, 
     return mapping
 
 
-class TypeformSource(FeedbackSource):
+class TypeformSource(RestApiSource):
     """Typeform responses, one account per configured form."""
 
     name = "typeform"
-    pool = "cfm_api_typeform"
+    default_base_url = DEFAULT_BASE_URL
 
-    def __init__(self, config: Mapping[str, Any] | None = None, *, sleep: Callable[[float], None] | None = None,
+    def __init__(self, config: Mapping[str, Any] | None = None, *, sleep: Callable[[float], None] = time.sleep,
                  policy: RetryPolicy | None = None, clock: Callable[[], datetime] | None = None):
-        super().__init__(config)
-        self._sleep = sleep
-        self._policy = policy
+        super().__init__(config, sleep=sleep, policy=policy)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._forms = {str(f["id"]): f for f in self._form_configs()}
 
@@ -199,16 +194,12 @@ class TypeformSource(FeedbackSource):
             raise SourceError(self.name, "no forms configured: set sources.typeform.forms")
         return list(self._forms)
 
-    def client(self) -> ApiClient:
-        token = credential(self.name, "token")
-        base_url = self.config.get("base_url") or credential(self.name, "base_url", required=False) or DEFAULT_BASE_URL
-        policy = self._policy or RetryPolicy(timeout=float(self.config.get("timeout_seconds", 30)))
-        kwargs: dict[str, Any] = {"sleep": self._sleep} if self._sleep else {}
-        return ApiClient(self.name, base_url, headers={"Authorization": f"Bearer {token}"}, policy=policy, **kwargs)
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {credential(self.name, 'token')}"}
 
     def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
         form_cfg = self._forms.get(account) or {"id": account}
-        client = self.client()
+        client = self.api()
         definition = client.get_json(f"/forms/{account}")
         fields = form_fields(definition)
         form_info = {"id": definition.get("id") or account, "title": definition.get("title"),
@@ -219,14 +210,14 @@ class TypeformSource(FeedbackSource):
         page_size = max(1, min(int(self.config.get("page_size", 1000)), 1000))
 
         cursor = dict(cursor or {})
-        watermark = parse_time(cursor.get("watermark"))
+        watermark = parse_utc(cursor.get("watermark"))
         window = cursor.get("window") or {}
         resume_after = cursor.get("resume_after") if since is None else None
-        if resume_after and parse_time(window.get("until")):
-            window_since, until = parse_time(window.get("since")), parse_time(window["until"])
+        if resume_after and parse_utc(window.get("until")):
+            window_since, until = parse_utc(window.get("since")), parse_utc(window["until"])
         else:
             resume_after = None
-            start = since or watermark or parse_time(str(self.config.get("start_date") or "")) or None
+            start = since or watermark or parse_utc(str(self.config.get("start_date") or "")) or None
             window_since = (start - overlap) if (start and since is None and watermark) else start
             until = self._clock() - lag
 
@@ -283,7 +274,7 @@ class TypeformSource(FeedbackSource):
                 rejects.append(RejectedRecord(self.name, account, f"item#{pos}", "response_id",
                                               "required field 'response_id' (or 'token') is missing", {"response": item}))
                 continue
-            submitted = parse_time(item.get("submitted_at"))
+            submitted = parse_utc(item.get("submitted_at"))
             if submitted is None:
                 rejects.append(RejectedRecord(self.name, account, str(rid), "submitted_at",
                                               f"required field 'submitted_at' is missing or not ISO 8601: {item.get('submitted_at')!r}",

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from cfm.pipeline.ingest import sync_source
+from cfm.sources.base import DEFAULT_SCALES
 from cfm.sources.app_store import AppStoreSource
 from cfm.sources.trustpilot import TrustpilotSource
 from cfm.testing.fake_apis import app_store as fake_app_store
@@ -56,6 +57,10 @@ def test_staging_views_map_sample_reviews_to_the_contract(
             "count(*) filter (where attributes ? 'response_body'), count(language_declared) "
             "from staging.stg_app_store__feedback"
         ).fetchone()
+        scales = conn.execute(
+            "select distinct rating_scale_min, rating_scale_max from staging.stg_trustpilot__feedback "
+            "union select distinct rating_scale_min, rating_scale_max from staging.stg_app_store__feedback"
+        ).fetchall()
         utc = conn.execute(
             "select submitted_at_raw, to_char(submitted_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
             "from staging.stg_app_store__feedback where submitted_at_raw like '%-07:00' order by submitted_at limit 1"
@@ -65,6 +70,7 @@ def test_staging_views_map_sample_reviews_to_the_contract(
     assert trustpilot[4] == ["ar", "en", "zh"] and trustpilot[5] and trustpilot[6]
     assert 0 < trustpilot[7] < 120 and 0 < trustpilot[8] < 120
     assert app_store[:3] == (105, 105, True) and app_store[3] > 0 and app_store[4] == 0
+    assert scales == [DEFAULT_SCALES["star"]]  # dbt's default_rating_scales var, generated from Python
     raw, as_utc = utc
     hours = int(raw[11:13]) + 7
     assert as_utc[11:13] == f"{hours % 24:02d}"  # -07:00 shifted to UTC

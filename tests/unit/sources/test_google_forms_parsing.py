@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cfm.sources.google_api import format_rfc3339, later_timestamp, parse_rfc3339
+from cfm.sources.google_api import format_rfc3339, later_timestamp
 from cfm.sources.google_forms import GoogleFormsSource, form_summary, question_kind, response_mapping
+from cfm.sources.timestamps import parse_utc
 
 
 def test_rfc3339_with_nine_fraction_digits_z_and_offsets() -> None:
-    assert parse_rfc3339("2026-05-01T10:00:00.123456789Z") == datetime(2026, 5, 1, 10, 0, 0, 123456, tzinfo=UTC)
-    assert parse_rfc3339("2026-05-01T12:00:00+02:00") == datetime(2026, 5, 1, 10, tzinfo=UTC)
-    assert parse_rfc3339("2026-05-01T10:00:00.5Z") == datetime(2026, 5, 1, 10, 0, 0, 500000, tzinfo=UTC)
-    assert parse_rfc3339("not a date") is None and parse_rfc3339(None) is None
+    assert parse_utc("2026-05-01T10:00:00.123456789Z") == datetime(2026, 5, 1, 10, 0, 0, 123456, tzinfo=UTC)
+    assert parse_utc("2026-05-01T12:00:00+02:00") == datetime(2026, 5, 1, 10, tzinfo=UTC)
+    assert parse_utc("2026-05-01T10:00:00.5Z") == datetime(2026, 5, 1, 10, 0, 0, 500000, tzinfo=UTC)
+    assert parse_utc("not a date") is None and parse_utc(None) is None
     assert format_rfc3339(datetime(2026, 5, 1, 10, tzinfo=UTC)) == "2026-05-01T10:00:00.000000Z"
     assert later_timestamp(None, "2026-05-01T10:00:00Z") == "2026-05-01T10:00:00.000000Z"
     assert later_timestamp("2026-06-01T00:00:00.000000Z", "2026-05-01T10:00:00Z") == "2026-06-01T00:00:00.000000Z"

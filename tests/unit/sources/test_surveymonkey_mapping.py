@@ -58,6 +58,6 @@ def test_plain_heading_strips_html() -> None:
 
 
 def test_primary_language() -> None:
-    from cfm.sources.surveymonkey import primary_language
+    from cfm.sources.timestamps import primary_language
 
     assert primary_language("zh-CN") == "zh" and primary_language("EN") == "en" and primary_language("") is None

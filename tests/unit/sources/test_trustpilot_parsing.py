@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from cfm.sources.trustpilot import ScanState, parse_reviews_page, parse_timestamp, review_updated_at
+from cfm.sources.timestamps import parse_utc
+from cfm.sources.trustpilot import ScanState, parse_reviews_page, review_updated_at
 
 NOW = datetime(2026, 10, 31, 12, tzinfo=UTC)
 
 
 def test_parse_timestamp_normalises_offsets_fractions_and_naive_values_to_utc() -> None:
-    assert parse_timestamp("2024-05-01T10:15:00Z") == datetime(2024, 5, 1, 10, 15, tzinfo=UTC)
-    assert parse_timestamp("2024-05-01T08:10:34-07:00") == datetime(2024, 5, 1, 15, 10, 34, tzinfo=UTC)
-    assert parse_timestamp("2024-05-01T10:15:00.123456789Z") == datetime(2024, 5, 1, 10, 15, 0, 123456, tzinfo=UTC)
-    assert parse_timestamp("2024-05-01T10:15:00") == datetime(2024, 5, 1, 10, 15, tzinfo=UTC)
-    assert parse_timestamp("yesterday") is None and parse_timestamp(None) is None and parse_timestamp(17) is None
+    assert parse_utc("2024-05-01T10:15:00Z") == datetime(2024, 5, 1, 10, 15, tzinfo=UTC)
+    assert parse_utc("2024-05-01T08:10:34-07:00") == datetime(2024, 5, 1, 15, 10, 34, tzinfo=UTC)
+    assert parse_utc("2024-05-01T10:15:00.123456789Z") == datetime(2024, 5, 1, 10, 15, 0, 123456, tzinfo=UTC)
+    assert parse_utc("2024-05-01T10:15:00") == datetime(2024, 5, 1, 10, 15, tzinfo=UTC)
+    assert parse_utc("yesterday") is None and parse_utc(None) is None and parse_utc(17) is None
 
 
 def test_review_updated_at_is_the_latest_of_review_and_reply_changes() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cfm.sources.typeform import answer_value, api_time, form_fields, map_response, parse_time
+from cfm.sources.timestamps import parse_utc
+from cfm.sources.typeform import answer_value, api_time, form_fields, map_response
 
 DEFINITION = {
     "fields": [
@@ -58,10 +59,10 @@ def test_without_config_a_rating_field_is_read_as_stars_and_unanswered_means_no_
 
 
 def test_times_parse_z_offsets_and_naive_as_utc() -> None:
-    assert parse_time("2026-05-01T10:00:03Z") == datetime(2026, 5, 1, 10, 0, 3, tzinfo=UTC)
-    assert parse_time("2026-05-01T12:00:03+02:00") == datetime(2026, 5, 1, 10, 0, 3, tzinfo=UTC)
-    assert parse_time("2026-05-01T10:00:03") == datetime(2026, 5, 1, 10, 0, 3, tzinfo=UTC)
-    assert parse_time("soon") is None and parse_time(None) is None
+    assert parse_utc("2026-05-01T10:00:03Z") == datetime(2026, 5, 1, 10, 0, 3, tzinfo=UTC)
+    assert parse_utc("2026-05-01T12:00:03+02:00") == datetime(2026, 5, 1, 10, 0, 3, tzinfo=UTC)
+    assert parse_utc("2026-05-01T10:00:03") == datetime(2026, 5, 1, 10, 0, 3, tzinfo=UTC)
+    assert parse_utc("soon") is None and parse_utc(None) is None
     assert api_time(datetime(2026, 5, 1, 10, 0, 3, 999, tzinfo=UTC)) == "2026-05-01T10:00:03"
 
 

@@ -25,12 +25,12 @@ def _error(status: int, reason: str, message: str) -> Response:
 
 def build_server(dataset: dict[str, Any]) -> FakeApiServer:
     """A server answering for the locations in `dataset` (mutate it between syncs to add or edit reviews)."""
-    from cfm.sources.google_api import parse_rfc3339
+    from cfm.sources.timestamps import parse_utc
 
     server = FakeApiServer()
 
     def updated(review: dict[str, Any]) -> float:
-        stamp = parse_rfc3339(review.get("updateTime"))
+        stamp = parse_utc(review.get("updateTime"))
         return stamp.timestamp() if stamp else 0.0
 
     @server.route("GET", r"/v4/(?P<location>accounts/[^/]+/locations/[^/]+)/reviews")

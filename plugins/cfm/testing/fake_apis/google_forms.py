@@ -20,9 +20,9 @@ from cfm.testing.fake_api import FakeApiServer, Request, Response
 
 
 def _ts(value: str | None) -> datetime | None:
-    from cfm.sources.google_api import parse_rfc3339
+    from cfm.sources.timestamps import parse_utc
 
-    return parse_rfc3339(value)
+    return parse_utc(value)
 
 
 def _error(status: int, reason: str, message: str) -> Response:
