@@ -30,6 +30,7 @@ def ensure_metadata_database(url: str) -> str:
 
 
 def airflow_env(url: str, config: dict[str, Any]) -> dict[str, str]:
+    metadata_url = ensure_metadata_database(url)
     parts = urlsplit(url)
     # Cosmos' Postgres profile mapping requires a password; trust-auth servers ignore it.
     conn_url = url if parts.password else urlunsplit(parts._replace(
@@ -41,7 +42,9 @@ def airflow_env(url: str, config: dict[str, Any]) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": str(config.get("timezone") or "UTC"),
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": ensure_metadata_database(url),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
+        # Airflow 3 also opens the metadata database asynchronously (asyncpg).
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": metadata_url.replace("postgresql+psycopg2://", "postgresql+asyncpg://", 1),
         "AIRFLOW_CONN_CFM_WAREHOUSE": conn_url,
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "DO_NOT_TRACK": "1",

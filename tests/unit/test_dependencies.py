@@ -19,6 +19,7 @@ CODE_DIRS = ("plugins", "dags", "tests", "bench", "sample_data")
 USED_WITHOUT_IMPORT = {
     "apache-airflow": ("dags/cfm_ingest.py", "from airflow.sdk import"),
     "psycopg2-binary": ("plugins/cfm/airflow_env.py", "postgresql+psycopg2://"),
+    "asyncpg": ("plugins/cfm/airflow_env.py", "postgresql+asyncpg://"),
     "dbt-postgres": ("dbt/profiles.yml", "type: postgres"),
     "ruff": ("Makefile", "ruff check"),
     "uv": ("Makefile", "uv pip compile"),
