@@ -28,10 +28,14 @@ def loop_db(warehouse: str) -> Iterator[tuple[str, Callable[..., None], Callable
     with psycopg.connect(warehouse) as conn:
         cols = ", ".join(f"{k} {v}" for k, v in FEEDBACK_COLUMNS.items())
         conn.execute(f"create table intermediate.int_loop_feedback ({cols})")
+        conn.execute("create table intermediate.int_feedback_unioned (feedback_id text, customer_email text)")
         conn.execute("create table intermediate.int_loop_company_replies"
                      " (source text, account text, thread_id text, feedback_id text, replied_at timestamptz)")
 
-    def add_feedback(**row: Any) -> None:
+    def add_feedback(customer_email: str | None = None, **row: Any) -> None:
+        if customer_email:
+            with psycopg.connect(warehouse) as conn:
+                conn.execute("insert into intermediate.int_feedback_unioned values (%s, %s)", (row["feedback_id"], customer_email))
         base: dict[str, Any] = {"source": "file_drop", "account": "acct", "channel": "survey", "language": "en",
                                 "text_redacted": "", "sentiment_label": "neutral", "sentiment_score": 0.0,
                                 "category": "other", "feedback_type": "other", "rating_type": "none"}
