@@ -6,7 +6,7 @@
     {%- if as_of -%} cast('{{ as_of }}' as timestamptz) {%- else -%} now() {%- endif -%}
 {%- endmacro %}
 
-{#- Wilson score interval (95%) of successes / n, as a percentage; bound = 'low' or 'high'. -#}
+{#- Wilson score interval (95%, z = 1.959964) of successes / n, as a percentage; bound = 'low' or 'high'. -#}
 {% macro wilson_interval(successes, n, bound) -%}
     {{ return(adapter.dispatch('wilson_interval', 'cfm')(successes, n, bound)) }}
 {%- endmacro %}
@@ -15,7 +15,7 @@
     {%- set p = '((' ~ successes ~ ')::numeric / (' ~ n ~ '))' -%}
     {%- set m = '((' ~ n ~ ')::numeric)' -%}
     case when {{ m }} > 0 then round(100 * (
-        ({{ p }} + 3.8416 / (2 * {{ m }}))
-        {{ '-' if bound == 'low' else '+' }} 1.96 * sqrt({{ p }} * (1 - {{ p }}) / {{ m }} + 3.8416 / (4 * {{ m }} * {{ m }}))
-    ) / (1 + 3.8416 / {{ m }}), 1) end
+        ({{ p }} + 3.841459 / (2 * {{ m }}))
+        {{ '-' if bound == 'low' else '+' }} 1.959964 * sqrt({{ p }} * (1 - {{ p }}) / {{ m }} + 3.841459 / (4 * {{ m }} * {{ m }}))
+    ) / (1 + 3.841459 / {{ m }}), 1) end
 {%- endmacro %}
