@@ -84,3 +84,15 @@ def run(ctx: StageContext) -> dict[str, Any]:
     for step in (open_cases, apply_events, compute_breaches, write_drafts, build_marts):
         counts[step.__name__] = step(ctx)
     return counts
+
+
+STEPS = {f.__name__: f for f in (open_cases, apply_events, compute_breaches, write_drafts, build_marts)}
+
+
+def run_step(name: str, run_id: str, as_of: datetime) -> dict[str, Any]:
+    """One loop step as an Airflow task (dags/cfm_loop.py), as of the run's instant."""
+    from dataclasses import replace
+
+    from cfm.pipeline.stage import task_context
+
+    return STEPS[name](replace(task_context(run_id), as_of=as_of))
