@@ -1,4 +1,4 @@
-"""`cfm case list|show|assign|respond|resolve|reopen|close`: agents act on cases; each action is one event."""
+"""`cfm case list|show|assign|respond|resolve|reopen|close|import`: agents act on cases; each action is one event."""
 
 from __future__ import annotations
 
@@ -92,6 +92,16 @@ def cmd_case(args: argparse.Namespace, config: dict[str, Any], url: str) -> int:
         elif args.action == "reopen":
             actions.reopen_case(conn, args.case_id, loop_settings(config), actor=_actor(), reason=args.reason, at=args.at)
             print(f"{args.case_id} reopened")
+        elif args.action == "import":
+            from cfm.loop.helpdesk import import_helpdesk_csv
+
+            result = import_helpdesk_csv(conn, args.file, loop_settings(config), system=args.system,
+                                         thread_column=args.thread_column, root_cause_column=args.root_cause_column,
+                                         timezone=args.timezone)
+            print(f"{args.file}: {result.rows} ticket(s), {result.matched} matched to a case, events: "
+                  + (", ".join(f"{k} {v}" for k, v in sorted(result.events.items())) or "none"))
+            if result.unmatched:
+                print(f"unmatched tickets (no case id or thread): {', '.join(result.unmatched)}")
         elif args.action == "close":
             actions.close_case(conn, args.case_id, actor=_actor(), at=args.at, note=args.note)
             print(f"{args.case_id} closed")
@@ -132,6 +142,12 @@ def add_case_parser(sub: Any, run: Any) -> None:
     cl = cs.add_parser("close")
     cl.add_argument("case_id")
     cl.add_argument("--note")
+    imp = cs.add_parser("import", help="apply a Zendesk or Freshdesk ticket export (CSV) as case events")
+    imp.add_argument("file")
+    imp.add_argument("--system", required=True, choices=["zendesk", "freshdesk"])
+    imp.add_argument("--thread-column", help="column holding the Gmail thread id (when tickets carry no case id)")
+    imp.add_argument("--root-cause-column", help="custom field column holding the root cause")
+    imp.add_argument("--timezone", help="time zone of naive timestamps in the export (default: loop.sla.timezone)")
     for p in (asg, rsp, res, rop, cl):
         p.add_argument("--at", type=_when, help="when it happened (default now)")
     c.set_defaults(fn=lambda args, config: run(args, config, cmd_case))
