@@ -258,7 +258,7 @@ class SurveyMonkeySource(RestApiSource):
             yield ExtractBatch(records=records, rejects=rejects,
                                cursor={"watermark": high.isoformat() if high else None})
             nxt = (body.get("links") or {}).get("next")
-            path, params = (nxt, None) if nxt and data else (None, None)
+            path, params = (nxt, None) if nxt else (None, None)  # an empty page with a next link continues
 
     def parse_page(self, account: str, data: list[Any], questions: Mapping[str, Any], survey_info: Mapping[str, Any],
                    survey_cfg: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
