@@ -185,3 +185,13 @@
     {%- endfor -%}
     {{ return(dims) }}
 {%- endmacro %}
+
+{#- An exact decimal type for the additive sums: sum of squares minus squared sum cancels badly in
+    floats. 12 decimals keep the float scores (e.g. CES ease 33.333...) to 1e-12. -#}
+{% macro type_exact_decimal() -%}
+    {{ return(adapter.dispatch('type_exact_decimal', 'cfm')()) }}
+{%- endmacro %}
+
+{% macro default__type_exact_decimal() -%}
+    numeric(38, 12)
+{%- endmacro %}

@@ -39,8 +39,8 @@ daily as (
         sum(case when is_promoter then 1 else 0 end) as promoters,
         sum(case when is_detractor then 1 else 0 end) as detractors,
         sum(case when is_success then 1 else 0 end) as successes,
-        sum(score) as score_sum,
-        sum(score * score) as score_sq_sum
+        sum(cast(score as {{ type_exact_decimal() }})) as score_sum,
+        sum(cast(score as {{ type_exact_decimal() }}) * cast(score as {{ type_exact_decimal() }})) as score_sq_sum
     from by_dimension
     group by metric, response_date, dimension, dimension_value
 
@@ -114,8 +114,8 @@ select
     cast(promoters as {{ bigint }}) as promoters,
     cast(detractors as {{ bigint }}) as detractors,
     cast(successes as {{ bigint }}) as successes,
-    cast(score_sum as {{ float }}) as score_sum,
-    cast(score_sq_sum as {{ float }}) as score_sq_sum,
+    cast(score_sum as {{ type_exact_decimal() }}) as score_sum,
+    cast(score_sq_sum as {{ type_exact_decimal() }}) as score_sq_sum,
     -- the metric, its standard error and 95% interval (null when suppressed)
     cast({{ suppressible('value', 'responses') }} as {{ float }}) as value,
     cast({{ suppressible('standard_error', 'responses') }} as {{ float }}) as standard_error,
