@@ -47,7 +47,12 @@ def raw_tables(sources: tuple[SourceSpec, ...] = SOURCES) -> list[str]:
     lines: list[str] = []
     for s in sources:
         lines += [f"- name: {s.name}",
-                  f"  description: Raw {s.name} records, one row per (source, account, source_record_id)."]
+                  f"  description: Raw {s.name} records, one row per (source, account, source_record_id).",
+                  "  config:",
+                  "    loaded_at_field: extracted_at",
+                  "    freshness:",
+                  f"      warn_after: {{count: {s.freshness_hours}, period: hour}}",
+                  f"      error_after: {{count: {2 * s.freshness_hours}, period: hour}}"]
     return lines
 
 

@@ -30,6 +30,8 @@ class SourceSpec:
     answers: bool = False
     #: Concurrent syncs allowed against the API (slots of its Airflow pool).
     pool_slots: int = 1
+    #: `dbt source freshness` warns when the newest raw row is older than this, errors at twice it.
+    freshness_hours: int = 24
 
     @property
     def pool(self) -> str:
@@ -39,8 +41,8 @@ class SourceSpec:
 
 # Append new sources at the end: the demo's fake API ports follow this order.
 SOURCES: tuple[SourceSpec, ...] = (
-    SourceSpec("file_drop", "cfm.sources.file_drop:FileDropSource", pool_slots=2),
-    SourceSpec("gmail", "cfm.sources.gmail:GmailSource"),
+    SourceSpec("file_drop", "cfm.sources.file_drop:FileDropSource", pool_slots=2, freshness_hours=168),
+    SourceSpec("gmail", "cfm.sources.gmail:GmailSource", freshness_hours=6),
     SourceSpec("google_forms", "cfm.sources.google_forms:GoogleFormsSource", answers=True),
     SourceSpec("google_play", "cfm.sources.google_play:GooglePlaySource"),
     SourceSpec("google_business", "cfm.sources.google_business:GoogleBusinessSource"),
