@@ -90,6 +90,7 @@ class ApiClient:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         auth_refresh: Callable[[], Mapping[str, str]] | None = None,
+        rate_limit_delay: Callable[[requests.Response], float | None] | None = None,
     ):
         self.source = source
         self.base_url = base_url.rstrip("/")
@@ -100,6 +101,8 @@ class ApiClient:
             self.session.headers.update(headers)
         self._sleep = sleep
         self._auth_refresh = auth_refresh
+        # APIs that say when a rate-limit window reopens in their own headers (no Retry-After).
+        self._rate_limit_delay = rate_limit_delay
         self.stats = {"requests": 0, "retries": 0, "rate_limited": 0}
 
     def url(self, path: str) -> str:
@@ -134,6 +137,8 @@ class ApiClient:
             if response.status_code == 429:
                 self.stats["rate_limited"] += 1
             delay = retry_after_seconds(response.headers.get("Retry-After"))
+            if delay is None and response.status_code == 429 and self._rate_limit_delay is not None:
+                delay = self._rate_limit_delay(response)
             if delay is None:
                 delay = backoff_delay(attempt, self.policy)
             delay = min(delay, self.policy.max_delay)
@@ -143,11 +148,14 @@ class ApiClient:
         raise AssertionError("unreachable")
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
-        response = self.request("GET", path, **kwargs)
+        return self.request_json("GET", path, **kwargs)
+
+    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.request(method, path, **kwargs)
         try:
             return response.json()
         except ValueError as exc:
-            raise SourceHTTPError(self.source, "GET", self.url(path), response.status_code, "response is not JSON") from exc
+            raise SourceHTTPError(self.source, method, self.url(path), response.status_code, "response is not JSON") from exc
 
 
 def _path(url: str) -> str:
