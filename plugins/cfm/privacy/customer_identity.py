@@ -57,12 +57,19 @@ def key_customer_records(conn: psycopg.Connection, key: bytes, run_id: str, eras
 
 
 def erase_customer_records(conn: psycopg.Connection, keys: set[str]) -> int:
-    """Delete the customer-attribute records (raw and keys) of the customers with these keys."""
+    """Delete the customer-attribute records of the customers with these keys: raw rows, their keys
+    (every identity of the record), and their attribute history in dim_customers and int_customers."""
     rows = conn.execute("select distinct source, account, source_record_id from ml.customer_identity "
                         "where customer_key = any(%s)", (list(keys),)).fetchall()
+    all_keys = set(keys)
     for source, account, record_id in rows:
+        where = (source, account, record_id)
+        all_keys |= {k for (k,) in conn.execute("select customer_key from ml.customer_identity where source = %s "
+                                                 "and account = %s and source_record_id = %s", where)}
         conn.execute(sql.SQL("delete from raw.{} where account = %s and source_record_id = %s").format(sql.Identifier(source)),
-                     (account, record_id))
-        conn.execute("delete from ml.customer_identity where source = %s and account = %s and source_record_id = %s",
-                     (source, account, record_id))
+                     where[1:])
+        conn.execute("delete from ml.customer_identity where source = %s and account = %s and source_record_id = %s", where)
+    for table in ("marts.dim_customers", "intermediate.int_customers"):
+        if conn.execute("select to_regclass(%s) is not null", (table,)).fetchone()[0]:
+            conn.execute(sql.SQL("delete from {} where customer_key = any(%s)").format(sql.SQL(table)), (list(all_keys),))
     return len(rows)
