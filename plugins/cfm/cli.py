@@ -261,6 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
     qi = sub.add_parser("quality", help="Great Expectations context")
     qi.add_argument("action", choices=["init"])
     qi.set_defaults(fn=cmd_quality_init)
+
+    from cfm import cli_analysts
+
+    cli_analysts.register(sub, _url)
     return p
 
 
