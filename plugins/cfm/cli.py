@@ -265,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     from cfm import cli_analysts
 
     cli_analysts.register(sub, _url)
+    from cfm.cli_case import add_case_parser
+
+    add_case_parser(sub, lambda args, config, fn: fn(args, config, _url(config)))
     return p
 
 

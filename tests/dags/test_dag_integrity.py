@@ -11,7 +11,7 @@ import pytest
 from cfm.config import PROJECT_ROOT
 from cfm.sources.registry import source_names
 
-KNOWN_TAGS = {"cfm", "ingest", "enrich", "transform", "report", "topics"}
+KNOWN_TAGS = {"cfm", "ingest", "enrich", "transform", "report", "topics", "loop"}
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def dagbag(dbt_manifest, airflow_home):
 
 def test_no_import_errors(dagbag) -> None:
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == {"cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report", "cfm_topics"}
+    assert set(dagbag.dag_ids) == {"cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report", "cfm_topics", "cfm_loop"}
 
 
 def test_every_dag_is_documented_owned_and_tagged(dagbag) -> None:
@@ -55,6 +55,10 @@ def test_dags_chain_on_assets(dagbag) -> None:
     assert ENRICHED_FEEDBACK in enrich.get_task("enrich").outlets
     assert list(transform.timetable.asset_condition.objects) == [ENRICHED_FEEDBACK]
     assert FEEDBACK_MARTS in transform.get_task("publish_marts").outlets
+    loop = dagbag.dags["cfm_loop"]
+    assert list(loop.timetable.asset_condition.objects) == [FEEDBACK_MARTS]
+    assert [t.task_id for t in loop.topological_sort()] == [
+        "open_cases", "apply_events", "compute_breaches", "write_drafts", "build_loop_marts"]
 
 
 def test_transform_renders_one_task_per_dbt_model(dagbag, dbt_manifest) -> None:
