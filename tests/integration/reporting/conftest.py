@@ -19,35 +19,11 @@ def report_warehouse(make_database) -> str:
     return url
 
 
-class Mailbox:
-    """aiosmtpd handler: keeps every message received, as bytes."""
-
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
-        self.messages.append(envelope.original_content or envelope.content)
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 Message accepted for delivery"
-
 
 @pytest.fixture
 def smtp_server():
-    """A real SMTP server on loopback (aiosmtpd); yields (mailbox, SmtpSettings pointing at it)."""
-    import socket
+    """A real SMTP server on loopback (aiosmtpd); yields (catcher, SmtpSettings pointing at it)."""
+    from cfm.testing.mail_catcher import MailCatcher
 
-    from aiosmtpd.controller import Controller
-
-    from cfm.reporting.smtp import SmtpSettings
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield mailbox, SmtpSettings(host="127.0.0.1", port=port, starttls=False, sender="reports@example.com")
-    finally:
-        controller.stop()
+    with MailCatcher() as catcher:
+        yield catcher, catcher.settings(sender="reports@example.com")
