@@ -30,6 +30,8 @@ def _exists(conn: psycopg.Connection, relation: str) -> bool:
 def significant_negative_shifts(conn: psycopg.Connection) -> list[Alert]:
     """Segment x topic cells of the latest period whose NPS or CSAT fell, or whose negative share rose,
     with a Benjamini-Hochberg q below the false discovery rate (marts.rpt_cell_shifts)."""
+    if not _exists(conn, "marts.rpt_cell_shifts"):
+        return []
     rows = conn.execute(
         """
         select * from marts.rpt_cell_shifts
@@ -70,6 +72,8 @@ def emerging_topics(conn: psycopg.Connection) -> list[Alert]:
 
 
 def stale_sources(conn: psycopg.Connection) -> list[Alert]:
+    if not _exists(conn, "marts.rpt_source_freshness"):
+        return []
     rows = conn.execute("select * from marts.rpt_source_freshness where is_stale order by source").fetchall()
     return [
         Alert(
