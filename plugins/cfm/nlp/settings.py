@@ -11,7 +11,9 @@ DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yml")
 DEFAULTS: dict[str, Any] = {
     # Embeddings
     "embedding_model": "all-MiniLM-L6-v2",  # packaged offline; production: paraphrase-multilingual-MiniLM-L12-v2
-    "embedding_backend": "torch",  # torch | torch-int8 (dynamic int8 quantisation, faster on CPU)
+    "embedding_backend": "torch",  # runtime of sentence-transformers models: torch | torch-int8
+    # A task's own model (None = embedding_model), read by load_backend(cfg, purpose="sentiment")
+    "sentiment_embedding_model": None,
     "batch_size": 64,
     "max_seq_length": 128,  # feedback is short; truncating long e-mails keeps batches fast
     "sentiment_weak_labels": False,  # also train on rated feedback of the batch (NPS/stars/CSAT as labels)
