@@ -10,7 +10,7 @@ DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yml")
 
 DEFAULTS: dict[str, Any] = {
     # Embeddings
-    "embedding_model": "all-MiniLM-L6-v2",  # packaged offline; production: paraphrase-multilingual-MiniLM-L12-v2
+    "embedding_model": "use-multilingual-v3",  # chosen on the dev sets (bench/results/insight.md); see README
     "embedding_backend": "torch",  # runtime of sentence-transformers models: torch | torch-int8
     # A task's own model (None = embedding_model), read by load_backend(cfg, purpose="sentiment")
     "sentiment_embedding_model": None,
