@@ -66,8 +66,8 @@ sample-data: install
 
 ## Validates docker-compose.yml offline (Debian's docker-compose 1.29 or the compose plugin).
 compose-check:
-	@if command -v docker-compose >/dev/null; then CFM_PSEUDONYM_KEY=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
-	elif docker compose version >/dev/null 2>&1; then CFM_PSEUDONYM_KEY=compose-check docker compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
+	@if command -v docker-compose >/dev/null; then CFM_PSEUDONYM_KEY=compose-check AIRFLOW_JWT_SECRET=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
+	elif docker compose version >/dev/null 2>&1; then CFM_PSEUDONYM_KEY=compose-check AIRFLOW_JWT_SECRET=compose-check docker compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
 	else echo "no docker compose client here"; fi
 
 ## The Airflow UI on http://localhost:8080 with this project's DAGs (login printed by standalone).
