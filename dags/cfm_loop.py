@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import dag, task
 
+from cfm.alerts.notifier import CfmFailureNotifier
 from cfm.assets import FEEDBACK_MARTS
 
 
@@ -29,7 +30,8 @@ def _as_of(context) -> datetime:
     catchup=False,
     tags=["cfm", "loop"],
     doc_md=__doc__,
-    default_args={"owner": "cx-operations", "retries": 1, "retry_delay": timedelta(minutes=5)},
+    default_args={"owner": "cx-operations", "retries": 1, "retry_delay": timedelta(minutes=5),
+                  "on_failure_callback": CfmFailureNotifier()},
 )
 def cfm_loop():
     @task
