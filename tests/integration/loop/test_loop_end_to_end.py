@@ -169,6 +169,10 @@ def test_closed_loop_end_to_end(world) -> None:
             actions.resolve_case(conn, case["case_id"], root_cause=cause, resolution_code="fixed",
                                  compensation_amount=comp, actor="cli:e2e", at=MON + timedelta(hours=6))
 
+    # 6. the customer answers the re-survey (the case id in a Typeform hidden field) a day after the resolution;
+    # it is added before the next sync because Typeform lists responses by submission time
+    world["typeform"].add("tfNPS01", _typeform_response("tfr-det-2", MON + timedelta(days=1), 9, "Refund arrived, thanks.",
+                                                        "dana@example.com", {"case_id": det["case_id"]}))
     _run(world, 2)
     # 4. one follow-up draft per resolved case with an address, in the right language; none for the opted-out
     drafts = [email.message_from_bytes(m.raw, policy=policy.default) for _, m in gmail_ds.drafts(INBOX)]
@@ -185,9 +189,7 @@ def test_closed_loop_end_to_end(world) -> None:
     assert zh_thread == next(m.thread_id for m in gmail_ds.mailbox(INBOX).messages.values()
                              if m.message_id_header == "<zh-1@example.cn>")
 
-    # 6. the re-survey answer carries the case id; 7. the Chinese customer writes again in the thread
-    world["typeform"].add("tfNPS01", _typeform_response("tfr-det-2", MON + timedelta(days=1), 9, "Refund arrived, thanks.",
-                                                        "dana@example.com", {"case_id": det["case_id"]}))
+    # 7. the Chinese customer writes again in the thread
     gmail_ds.add_message(INBOX, _mail("wang.li@example.cn", "Re: 包裹问题", "还是没有收到退款。", MON + timedelta(days=1, hours=2),
                                       "<zh-2@example.cn>", "<re-1@acme-shop.example>"))
     _run(world, 3)
