@@ -21,7 +21,7 @@ from .reference import SLA_DAILY_COLUMNS, fold, load_events, sla_daily, wilson
 MON = datetime(2026, 11, 9, 9, tzinfo=UTC)
 AS_OF = MON + timedelta(days=2, hours=3)  # Wednesday 12:00
 SETTINGS = loop_settings({"timezone": "UTC"})
-MARTS = ["path:models/marts/loop", "path:snapshots"]
+MARTS = ["path:models/marts/loop", "path:snapshots/case_state_snapshot.sql"]  # main has other snapshots
 
 
 def _loop(url: str, as_of: datetime) -> None:
