@@ -250,6 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     qi = sub.add_parser("quality", help="Great Expectations context")
     qi.add_argument("action", choices=["init"])
     qi.set_defaults(fn=cmd_quality_init)
+
+    from cfm import cli_analysts
+
+    cli_analysts.register(sub, _url)
+    from cfm.cli_case import add_case_parser
+
+    add_case_parser(sub, lambda args, config, fn: fn(args, config, _url(config)))
     return p
 
 

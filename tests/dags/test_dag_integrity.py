@@ -11,7 +11,7 @@ import pytest
 from cfm.config import PROJECT_ROOT
 from cfm.sources.registry import source_names
 
-KNOWN_TAGS = {"cfm", "ingest", "enrich", "transform", "report", "topics", "alerts"}
+KNOWN_TAGS = {"cfm", "ingest", "enrich", "transform", "report", "topics", "loop", "alerts"}
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,8 @@ def dagbag(dbt_manifest, airflow_home):
 
 def test_no_import_errors(dagbag) -> None:
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == {"cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report", "cfm_topics", "cfm_alerts"}
+    assert set(dagbag.dag_ids) == {"cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report", "cfm_topics", "cfm_loop",
+                                   "cfm_alerts"}
 
 
 def test_every_dag_is_documented_owned_and_tagged(dagbag) -> None:
@@ -55,6 +56,10 @@ def test_dags_chain_on_assets(dagbag) -> None:
     assert ENRICHED_FEEDBACK in enrich.get_task("enrich").outlets
     assert list(transform.timetable.asset_condition.objects) == [ENRICHED_FEEDBACK]
     assert FEEDBACK_MARTS in transform.get_task("publish_marts").outlets
+    loop = dagbag.dags["cfm_loop"]
+    assert list(loop.timetable.asset_condition.objects) == [FEEDBACK_MARTS]
+    assert [t.task_id for t in loop.topological_sort()] == [
+        "open_cases", "apply_events", "compute_breaches", "write_drafts", "build_loop_marts"]
 
 
 def test_report_runs_on_its_configured_cron_and_time_zone_and_alerts_follow_the_marts(dagbag) -> None:
