@@ -40,10 +40,11 @@ csv.field_size_limit(2**31 - 1)
 
 class FileDropSource(FeedbackSource):
     name = "file_drop"
+    default_dir = "sample_data/drop"
 
     @property
     def folder(self) -> Path:
-        return project_path(self.config.get("dir") or "sample_data/drop")
+        return project_path(self.config.get("dir") or self.default_dir)
 
     def accounts(self) -> list[str]:
         return [self.config.get("account") or "drop"]

@@ -113,6 +113,7 @@ class ApiClient:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         auth_refresh: Callable[[], Mapping[str, str]] | None = None,
+        rate_limit_delay: Callable[[requests.Response], float | None] | None = None,
     ):
         self.source = source
         self.base_url = base_url.rstrip("/")
@@ -123,6 +124,8 @@ class ApiClient:
             self.session.headers.update(headers)
         self._sleep = sleep
         self._auth_refresh = auth_refresh
+        # APIs that say when a rate-limit window reopens in their own headers (no Retry-After).
+        self._rate_limit_delay = rate_limit_delay
         self.stats = {"requests": 0, "retries": 0, "rate_limited": 0}
 
     def url(self, path: str) -> str:
@@ -164,6 +167,8 @@ class ApiClient:
             if response.status_code == 429:
                 self.stats["rate_limited"] += 1
             delay = retry_after_seconds(response.headers.get("Retry-After"))
+            if delay is None and response.status_code == 429 and self._rate_limit_delay is not None:
+                delay = self._rate_limit_delay(response)
             if delay is None:
                 delay = backoff_delay(attempt, self.policy)
             delay = min(delay, self.policy.max_delay)
@@ -179,6 +184,9 @@ class ApiClient:
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return self.fetch_json("GET", path, **kwargs)[0]
+
+    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.fetch_json(method, path, **kwargs)[0]
 
 
 def _decode_json(response: requests.Response) -> Any:
