@@ -195,3 +195,16 @@
 {% macro default__type_exact_decimal() -%}
     numeric(38, 12)
 {%- endmacro %}
+
+{#- A timestamp with time zone as a UTC timestamp without one (what dbt's snapshot columns hold). -#}
+{% macro utc_timestamp(ts) -%}
+    {{ return(adapter.dispatch('utc_timestamp', 'cfm')(ts)) }}
+{%- endmacro %}
+
+{% macro default__utc_timestamp(ts) -%}
+    {{ dbt.cast(ts, api.Column.translate_type('timestamp')) }}
+{%- endmacro %}
+
+{% macro postgres__utc_timestamp(ts) -%}
+    ({{ ts }} at time zone 'UTC')
+{%- endmacro %}
