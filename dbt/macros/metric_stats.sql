@@ -161,19 +161,6 @@
     end
 {%- endmacro %}
 
-{#- A text field of a JSON attributes column (the source's extra columns, e.g. region). -#}
-{% macro attribute_text(json_column, key) -%}
-    {{ return(adapter.dispatch('attribute_text', 'cfm')(json_column, key)) }}
-{%- endmacro %}
-
-{% macro default__attribute_text(json_column, key) -%}
-    json_extract_string({{ json_column }}, '$.{{ key }}')
-{%- endmacro %}
-
-{% macro postgres__attribute_text(json_column, key) -%}
-    ({{ json_column }} ->> '{{ key }}')
-{%- endmacro %}
-
 {#- The dimensions the metric marts cut by, as (name, value column, label column) of
     fct_metric_responses: everything ('all'), source, channel, category, topic and the
     configured segment columns (var segment_columns). -#}

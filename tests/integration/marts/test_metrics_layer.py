@@ -222,7 +222,7 @@ def test_topic_impact_equals_nps_with_and_without_the_topic(url, responses) -> N
 def test_mix_plus_rate_equals_the_total_nps_change(url, responses) -> None:
     got = _frame(url, "select * from marts.nps_change_decomposition")
     nps = responses[responses.metric == "nps"]
-    assert set(got["dimension"]) == {"source", "channel", "category", "topic", "region", "agent"}
+    assert set(got["dimension"]) == {"source", "channel", "category", "topic", "region", "store", "agent", "product"}
     for (grain, period, previous, _dimension), family in got.groupby(
             ["grain", "period_start", "previous_period_start", "dimension"]):
         col = grain
