@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS ml.topics (
     updated_at           timestamptz NOT NULL DEFAULT now()
 );
 
+-- The label's language (the configured report language when the topic has members written in it).
+ALTER TABLE ml.topics ADD COLUMN IF NOT EXISTS label_language text;
+
 CREATE TABLE IF NOT EXISTS ml.topic_assignments (
     feedback_id     text PRIMARY KEY,
     topic_id        int,

@@ -58,11 +58,12 @@ def _history(
 def _insert_topic(cur, topic_id: int, fit: TopicFit, local: int, embedding_model: str) -> None:
     d = fit.descriptions[local]
     cur.execute(
-        "INSERT INTO ml.topics (topic_id, label, keywords, representative_texts, size, embedding_model, centroid) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        "INSERT INTO ml.topics (topic_id, label, label_language, keywords, representative_texts, size, embedding_model, "
+        "centroid) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
         (
             topic_id,
             d.label,
+            d.label_language,
             d.keywords,
             d.representative_texts,
             fit.sizes.get(local, 0),
@@ -285,17 +286,21 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
             centroid = [float(x) for x in fit.centroids[local]]
             cur.execute(
                 """
-                UPDATE ml.topics SET label = %s, keywords = %s, representative_texts = %s, centroid = %s::real[], updated_at = now()
-                WHERE topic_id = %s AND (label, keywords, representative_texts, centroid) IS DISTINCT FROM (%s::text, %s::text[], %s::text[], %s::real[])
+                UPDATE ml.topics SET label = %s, label_language = %s, keywords = %s, representative_texts = %s,
+                    centroid = %s::real[], updated_at = now()
+                WHERE topic_id = %s AND (label, label_language, keywords, representative_texts, centroid)
+                    IS DISTINCT FROM (%s::text, %s::text, %s::text[], %s::text[], %s::real[])
                 RETURNING topic_id
                 """,
                 (
                     d.label,
+                    d.label_language,
                     d.keywords,
                     d.representative_texts,
                     centroid,
                     topic_id,
                     d.label,
+                    d.label_language,
                     d.keywords,
                     d.representative_texts,
                     centroid,
