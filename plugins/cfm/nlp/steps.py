@@ -11,6 +11,7 @@ step: write nlp/<step>.py, add a `Step` here, and document its column in the mar
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -120,6 +121,12 @@ def _feedback_type(s: StepState) -> None:
     s.columns["feedback_type"] = [feedback_type(t, label) for t, label in zip(s.texts, s.columns["sentiment_label"], strict=True)]
 
 
+def _provenance(s: StepState) -> None:
+    from cfm.nlp.provenance import config_hash, row_provenance
+
+    s.columns.update(config_hash=config_hash(s.config), provenance=json.dumps(row_provenance(s.backend, s.config)))
+
+
 STEPS: tuple[Step, ...] = (
     Step("redaction", (
         Column("text_redacted", "text", compared=False),
@@ -144,6 +151,12 @@ STEPS: tuple[Step, ...] = (
         Column("feedback_type", "text",
                "NOT NULL CHECK (feedback_type IN ('complaint', 'suggestion', 'praise', 'question', 'other'))", in_marts=True),
     ), _feedback_type),
+    # How the row was made (model and version, package version, config hash, seed); the run's
+    # full manifest is in ml.enrichment_runs. Not compared: provenance alone never rewrites a row.
+    Step("provenance", (
+        Column("config_hash", "text", per_batch=True, compared=False),
+        Column("provenance", "jsonb", per_batch=True, compared=False),
+    ), _provenance),
 )
 
 
