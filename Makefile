@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install lock generate demo run test test-fast lint sample-data compose-check airflow-ui clean stop-db
+.PHONY: install lock generate demo run test test-fast lint sample-data compose-check airflow-ui clean stop-db bench-insight
 
 ## The locked set (requirements.lock: every package, exact versions, dev tools included), then the
 ## project itself without letting pip re-resolve anything.
@@ -78,3 +78,17 @@ stop-db:
 
 clean: stop-db
 	rm -rf .cfm airflow_home out dbt/target dbt/logs
+
+## Insight quality on ../shared/datasets through `cfm analyze`, baselines in the same run
+## (bench/results/insight.md). BERTopic lives in its own virtualenv: its dependencies would pull
+## a CUDA torch and numba into the project's.
+BENCH_VENV ?= .bench-venv
+$(BENCH_VENV)/.installed:
+	$(PYTHON) -m venv --without-pip $(BENCH_VENV)
+	$(BIN)/pip --python $(BENCH_VENV)/bin/python install -q umap-learn==0.5.12 hdbscan==0.8.44 numba==0.68.1 \
+		numpy==2.4.6 pandas==3.1.1 scikit-learn==1.9.1 scipy==1.17.1 plotly==7.1.0 PyYAML==6.0.4 tqdm==4.70.1
+	$(BIN)/pip --python $(BENCH_VENV)/bin/python install -q --no-deps bertopic==0.17.4
+	@touch $@
+
+bench-insight: install $(BENCH_VENV)/.installed
+	BERTOPIC_PYTHON=$(BENCH_VENV)/bin/python PYTHONPATH=plugins nice $(BIN)/python bench/insight.py $(ARGS)

@@ -20,7 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "timezone": "UTC",
     "warehouse": {"url": None, "embedded_dir": ".cfm", "embedded_port": 54329},
     "sources": {"file_drop": {"enabled": True, "dir": "sample_data/drop"}},
-    "nlp": {"embedding_model": "all-MiniLM-L6-v2"},
+    "nlp": {"embedding_model": "use-multilingual-v3"},
     "report": {"out_dir": "out", "title": "Customer feedback: leadership report", "min_responses": 30},
 }
 

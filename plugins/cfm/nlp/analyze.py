@@ -34,6 +34,7 @@ def analyze_csv(
     text_column: str = "text",
     config: dict | None = None,
     progress: bool = True,
+    cache=None,
 ) -> dict:
     """Enrich every row of a CSV and write it back out with analysis columns.
 
@@ -41,6 +42,7 @@ def analyze_csv(
     feedback_type, topic_id and topic_label (topic_id is empty for unassigned rows). The
     input text itself is written back unchanged; topic labels are built from redacted text.
     Returns a summary: rows, topics, unassigned share, seconds, and rows per second.
+    `cache` (an EmbeddingCache) lets a caller reuse the vectors, as the insight benchmark does.
     """
     import pandas as pd
 
@@ -61,7 +63,7 @@ def analyze_csv(
     declared = frame["language"].tolist() if "language" in frame.columns else None
     stages = _progress(progress, len(texts))
     batch = enrich_texts(
-        texts, declared_languages=declared, config=cfg, cache=MemoryEmbeddingCache(), progress=progress
+        texts, declared_languages=declared, config=cfg, cache=cache if cache is not None else MemoryEmbeddingCache(), progress=progress
     )
     stages("text stages done")
     keys = [h + f"{i:09d}" for i, h in enumerate(batch.text_hash)]
@@ -85,6 +87,8 @@ def analyze_csv(
         "topics": len(fit.centroids),
         "unassigned_share": round(fit.unassigned_share, 4),
         "embedded": batch.embedded,
+        "embedding_model": batch.embedding_model,
+        "topic_selection": fit.selection,
         "seconds": round(seconds, 2),
         "rows_per_second": round(len(out) / seconds, 1) if seconds else None,
         "output": str(output_path),

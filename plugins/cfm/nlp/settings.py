@@ -10,7 +10,7 @@ DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yml")
 
 DEFAULTS: dict[str, Any] = {
     # Embeddings
-    "embedding_model": "all-MiniLM-L6-v2",  # packaged offline; production: paraphrase-multilingual-MiniLM-L12-v2
+    "embedding_model": "use-multilingual-v3",  # chosen on the dev sets (bench/results/insight.md); see README
     "embedding_backend": "torch",  # runtime of sentence-transformers models: torch | torch-int8
     # A task's own model (None = embedding_model), read by load_backend(cfg, purpose="sentiment")
     "sentiment_embedding_model": "use-multilingual-v3",  # has shipped sentiment/feedback-type heads
@@ -27,16 +27,21 @@ DEFAULTS: dict[str, Any] = {
     "taxonomy_path": str(DEFAULT_TAXONOMY),
     # Topics
     "min_topic_size": 8,  # clusters smaller than this are outliers (then maybe reassigned)
-    "cluster_linkage": "average",  # average | complete (cosine distance) | ward (euclidean)
+    "cluster_method": "leiden",  # leiden (kNN graph, resolution by silhouette) | agglomerative
+    "cluster_neighbors": 15,  # k of the kNN graph Leiden partitions
+    "cluster_resolutions": [0.5, 1.0, 2.0, 4.0, 8.0, 16.0],  # candidates; the best silhouette wins
+    "outlier_threshold": 0.3,  # cosine to the nearest centroid for an item of a too-small cluster to join it
+    "cluster_linkage": "average",  # agglomerative only  # average | complete (cosine distance) | ward (euclidean)
     "cluster_distance_threshold": 0.7,  # cut height: cosine distance for average/complete linkage
-    "lexical_weight": 1.5,  # weight of hashed keyword tokens next to the embedding (0 = embedding only)
+    "lexical_weight": 0.0,  # hashed keyword tokens next to the embedding; >0 splits topics by language
     "lexical_dims": 512,
     "reduce_dims": 0,  # PCA before clustering; 0 disables (it cost NMI on the benchmark set)
     "max_cluster_sample": 6000,  # larger sets: cluster a deterministic sample, assign the rest
     "assign_threshold": 0.45,  # cosine to a topic centroid to assign an item to it
     "match_threshold": 0.8,  # cosine between centroids to keep a topic id across re-clustering
     "keywords_per_topic": 8,
-    "representatives_per_topic": 3,
+    "representatives_per_topic": 2,
+    "label_language": "en",  # topic labels in this language when the topic has members written in it
     "emerging_window_days": 14,
     "emerging_growth_factor": 2.0,
     "seed": 42,

@@ -12,6 +12,7 @@ CONFIG = {
     "lexical_weight": 0.0,
     "cluster_distance_threshold": 0.5,
     "assign_threshold": 0.6,
+    "outlier_threshold": 0.6,
 }
 
 
@@ -37,7 +38,7 @@ def test_fit_recovers_topics_and_describes_them():
     assert fit.unassigned_share == 0.0
     labels = {d.label for d in fit.descriptions.values()}
     assert any("refund" in lbl for lbl in labels)
-    assert all(len(d.representative_texts) == 3 for d in fit.descriptions.values())
+    assert all(len(d.representative_texts) == 2 for d in fit.descriptions.values())
 
 
 def test_fit_is_deterministic_and_order_independent():
@@ -55,7 +56,7 @@ def test_outliers_are_reassigned_only_when_close_enough():
     far = np.eye(16)[15]
     vectors = np.vstack([vectors, near, far]).astype(np.float32)
     texts = texts + ["near refund", "something else"]
-    config = {**CONFIG, "cluster_distance_threshold": 0.2}
+    config = {**CONFIG, "cluster_method": "agglomerative", "cluster_distance_threshold": 0.2}
     fit = fit_topics(vectors, texts, [f"k{i:03d}" for i in range(len(texts))], config)
     assert fit.labels[-2] == fit.labels[0] and fit.methods[-2] == "reassigned"
     assert fit.labels[-1] == -1

@@ -89,3 +89,89 @@ def assign_to_centroids(
     ids, sims = nearest_centroid(vectors, topic_centroids)
     ids = np.where(sims >= threshold, ids, -1)
     return ids, sims
+
+
+def knn_graph(vectors: np.ndarray, n_neighbors: int, chunk: int = 2048):
+    """Undirected igraph graph joining each (unit) vector to its `n_neighbors` most similar ones.
+
+    Edge weight is the cosine similarity (floored at a small positive value so that Leiden's
+    modularity stays defined); an edge found from both ends is kept once.
+    """
+    import igraph as ig
+
+    n = vectors.shape[0]
+    k = max(1, min(n_neighbors, n - 1))
+    unit = normalise(np.asarray(vectors, dtype=np.float32))
+    edges: dict[tuple[int, int], float] = {}
+    for start in range(0, n, chunk):
+        sims = unit[start : start + chunk] @ unit.T
+        rows = np.arange(sims.shape[0])
+        sims[rows, rows + start] = -np.inf  # no self loops
+        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        for r, cols in enumerate(nearest):
+            i = start + r
+            for j in cols.tolist():
+                key = (i, j) if i < j else (j, i)
+                edges[key] = max(float(sims[r, j]), 1e-3)
+    keys = sorted(edges)
+    return ig.Graph(n=n, edges=keys, edge_attrs={"weight": [edges[e] for e in keys]})
+
+
+class GraphTopics(ClusteringStage):
+    """Leiden communities on a k-nearest-neighbour cosine graph; the resolution is chosen by silhouette.
+
+    The number of topics follows the data: each candidate resolution gives a partition, and
+    the one with the highest cosine silhouette (over items in topics of at least
+    `min_topic_size`) wins. Deterministic for a given input order and seed. After fitting,
+    `resolution_` and `scores_` (resolution -> silhouette, topics) say what was chosen and why.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_neighbors: int = 15,
+        resolutions: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0),
+        min_topic_size: int = 8,
+        seed: int = 42,
+    ):
+        self.n_neighbors = n_neighbors
+        self.resolutions = tuple(resolutions)
+        self.min_topic_size = min_topic_size
+        self.seed = seed
+        self.resolution_: float | None = None
+        self.scores_: dict[float, tuple[float, int]] = {}
+
+    def partition(self, graph, resolution: float) -> np.ndarray:
+        import leidenalg
+
+        part = leidenalg.find_partition(
+            graph,
+            leidenalg.RBConfigurationVertexPartition,
+            weights="weight",
+            resolution_parameter=resolution,
+            n_iterations=-1,
+            seed=self.seed,
+        )
+        return drop_small_clusters(np.asarray(part.membership, dtype=int), self.min_topic_size)
+
+    def fit_predict(self, vectors: np.ndarray) -> np.ndarray:
+        n = vectors.shape[0]
+        if n < max(3, self.min_topic_size):
+            return np.full(n, -1, dtype=int)
+        from sklearn.metrics import silhouette_score
+
+        graph = knn_graph(vectors, self.n_neighbors)
+        best: tuple[float, np.ndarray] | None = None
+        self.scores_ = {}
+        for resolution in self.resolutions:
+            labels = self.partition(graph, resolution)
+            inside = labels >= 0
+            n_topics = len(set(labels[inside].tolist()))
+            if n_topics < 2:
+                score = -1.0
+            else:
+                score = float(silhouette_score(vectors[inside], labels[inside], metric="cosine"))
+            self.scores_[resolution] = (round(score, 4), n_topics)
+            if best is None or score > best[0]:
+                best, self.resolution_ = (score, labels), resolution
+        return best[1]

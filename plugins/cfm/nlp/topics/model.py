@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 
 from cfm.nlp.settings import nlp_config
-from cfm.nlp.topics.cluster import AgglomerativeTopics, assign_to_centroids, centroids
+from cfm.nlp.topics.cluster import AgglomerativeTopics, GraphTopics, assign_to_centroids, centroids
 from cfm.nlp.topics.features import topic_space
+from cfm.nlp.topics.interfaces import ClusteringStage
 from cfm.nlp.topics.reduce import reduction_for
 from cfm.nlp.topics.represent import TopicDescription, describe_topics
 
@@ -24,6 +25,7 @@ class TopicFit:
     methods: list[str]
     centroids: dict[int, np.ndarray]
     descriptions: dict[int, TopicDescription] = field(default_factory=dict)
+    selection: dict[str, Any] = field(default_factory=dict)  # how the number of topics was chosen
 
     @property
     def sizes(self) -> dict[int, int]:
@@ -50,7 +52,8 @@ def fit_topics(
     gives the same topics whatever order it arrives in. Above `max_cluster_sample` items, a
     deterministic sample (lowest keys) is clustered and the rest assigned to its centroids,
     which keeps memory and time bounded (agglomerative clustering is quadratic).
-    Outliers join the nearest topic when cosine >= `assign_threshold`.
+    Items in clusters smaller than `min_topic_size` join the nearest topic when cosine >=
+    `outlier_threshold` (BERTopic's reduce_outliers, by centroid).
     """
     cfg = nlp_config(config)
     n = vectors.shape[0]
@@ -65,19 +68,25 @@ def fit_topics(
     rest = order[int(cfg["max_cluster_sample"]) :]
 
     reduced = reduction_for(cfg).fit_transform(vectors[sample])
-    clusterer = AgglomerativeTopics(
-        float(cfg["cluster_distance_threshold"]), int(cfg["min_topic_size"]), str(cfg["cluster_linkage"])
-    )
+    clusterer = clustering_for(cfg)
     sample_labels = clusterer.fit_predict(reduced)
+    selection = {"method": cfg["cluster_method"]}
+    if isinstance(clusterer, GraphTopics):
+        selection.update(
+            resolution=clusterer.resolution_,
+            silhouette_by_resolution={str(r): list(v) for r, v in clusterer.scores_.items()},
+        )
     topic_centroids = centroids(vectors[sample], sample_labels)
     labels[sample] = sample_labels
     for i, label in zip(sample, sample_labels, strict=True):
         if label >= 0:
             sims[i] = float(vectors[i] @ topic_centroids[label])
 
-    threshold = float(cfg["assign_threshold"])
     outliers = sample[sample_labels < 0]
-    for idx_set, method in ((outliers, "reassigned"), (rest, "incremental")):
+    for idx_set, method, threshold in (
+        (outliers, "reassigned", float(cfg["outlier_threshold"])),
+        (rest, "incremental", float(cfg["assign_threshold"])),
+    ):
         if len(idx_set):
             ids, s = assign_to_centroids(vectors[idx_set], topic_centroids, threshold)
             labels[idx_set] = ids
@@ -91,5 +100,23 @@ def fit_topics(
         topic_centroids,
         top_keywords=int(cfg["keywords_per_topic"]),
         n_representatives=int(cfg["representatives_per_topic"]),
+        label_language=str(cfg["label_language"]),
     )
-    return TopicFit(labels, sims, methods, topic_centroids, descriptions)
+    return TopicFit(labels, sims, methods, topic_centroids, descriptions, selection)
+
+
+def clustering_for(cfg: Mapping[str, Any]) -> ClusteringStage:
+    """The configured clustering stage: "leiden" (kNN graph, resolution by silhouette) or "agglomerative"."""
+    method = str(cfg["cluster_method"])
+    if method == "leiden":
+        return GraphTopics(
+            n_neighbors=int(cfg["cluster_neighbors"]),
+            resolutions=tuple(float(r) for r in cfg["cluster_resolutions"]),
+            min_topic_size=int(cfg["min_topic_size"]),
+            seed=int(cfg["seed"]),
+        )
+    if method == "agglomerative":
+        return AgglomerativeTopics(
+            float(cfg["cluster_distance_threshold"]), int(cfg["min_topic_size"]), str(cfg["cluster_linkage"])
+        )
+    raise ValueError(f"nlp.cluster_method must be 'leiden' or 'agglomerative', got {method!r}")
