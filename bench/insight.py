@@ -37,6 +37,7 @@ from sklearn.metrics import (
     normalized_mutual_info_score,
 )
 
+import insight_sentiment  # bench/insight_sentiment.py: sentiment references and out-of-fold rows
 from cfm.nlp.analyze import analyze_csv
 from cfm.nlp.embedding import MemoryEmbeddingCache, embed_texts
 from cfm.nlp.redaction import redact
@@ -51,6 +52,7 @@ COLUMNS = ("set", "method", "NMI", "ARI", "unassigned", "topics", "macro-F1", "a
 
 # Sentiment reference tools: name -> fn(texts, language) -> labels (negative/neutral/positive).
 SENTIMENT_BASELINES: dict[str, Callable[[Sequence[str], str], list[str]]] = {}
+SENTIMENT_BASELINES.update(insight_sentiment.baselines())  # VADER, snownlp, pysenti
 
 
 def _row(set_name: str, method: str, **values) -> dict:
@@ -170,6 +172,7 @@ def run_sentiment_set(path: Path, cfg: dict) -> list[dict]:
                                      "accuracy": round(float(accuracy_score(y, labels)), 4)}, seconds=seconds)
 
     rows = [scored(f"cfm analyze ({summary['embedding_model']})", pred, summary["seconds"])]
+    rows += insight_sentiment.extra_rows(path, cfg)  # out-of-fold rows for the head's training files
     language = path.name.split("_", 1)[0]
     for method, fn in SENTIMENT_BASELINES.items():
         t = time.perf_counter()

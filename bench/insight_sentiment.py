@@ -38,6 +38,7 @@ sys.path.insert(0, str(HERE))
 DATASETS = Path(os.environ.get("CFM_DATASETS", ROOT.parent / "shared" / "datasets"))
 FEEDBACK_TYPES = ROOT / "tests" / "data" / "feedback_types.csv"
 SEED = 42
+TRAINED_ON = ("en_tweets_semeval", "ar_tweets_semeval")  # the shipped sentiment head's training files
 TARGETS = {  # issue 8, macro-F1 on the dev sets
     "en_imdb_sentences": 0.90, "en_airline_tweets": 0.75, "zh_waimai": 0.86, "zh_chnsenticorp_hotels": 0.86,
     "zh_online_shopping": 0.86, "ar_souq_products": 0.60, "ar_tweets_semeval": 0.62,
@@ -89,6 +90,22 @@ def pysenti(texts: Sequence[str], language: str) -> list[str] | None:
 def baselines() -> dict[str, Callable[[Sequence[str], str], list[str] | None]]:
     """Reference sentiment tools for bench/insight.py: name -> fn(texts, language) -> labels or None."""
     return {"VADER 3.3.2": vader, "snownlp 0.12.3": snownlp, "pysenti 0.1.8": pysenti}
+
+
+def extra_rows(path: Path, cfg: dict) -> list[dict]:
+    """Rows bench/insight.py adds to a sentiment set: out-of-fold figures for the files the head is trained on."""
+    if path.stem not in TRAINED_ON:
+        return []
+    from cfm.nlp.embedding import load_backend
+
+    cfg = {**cfg}
+    backend = load_backend(cfg, purpose="sentiment")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    t = time.perf_counter()
+    pred = out_of_fold(path.stem, frame, cfg, backend)
+    scores = _scores(frame["label"].to_numpy(), pred)
+    return [{"set": f"{path.parent.name}/{path.name}", "method": f"cfm head, 5-fold out-of-fold ({backend.name})",
+             "macro-F1": scores["macro-F1"], "accuracy": scores["accuracy"], "seconds": round(time.perf_counter() - t, 1)}]
 
 
 # ---- cfm -------------------------------------------------------------------------------------
@@ -184,7 +201,7 @@ def run_sentiment(paths: list[Path], limit: int | None, cfg: dict) -> tuple[list
         t = time.perf_counter()
         batch = enrich_texts(texts, declared_languages=[lang] * len(texts), config=cfg, cache=cache)
         seconds = round(time.perf_counter() - t, 1)
-        trained_on = name in ("en_tweets_semeval", "ar_tweets_semeval")
+        trained_on = name in TRAINED_ON
         base = {"set": name, "rows": len(frame), "target": TARGETS.get(name)}
         if trained_on:
             t = time.perf_counter()
