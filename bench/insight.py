@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import insight_sentiment  # bench/insight_sentiment.py: sentiment references and out-of-fold rows
 import numpy as np
 import pandas as pd
 from sklearn.metrics import (
@@ -37,7 +38,6 @@ from sklearn.metrics import (
     normalized_mutual_info_score,
 )
 
-import insight_sentiment  # bench/insight_sentiment.py: sentiment references and out-of-fold rows
 from cfm.nlp.analyze import analyze_csv
 from cfm.nlp.embedding import MemoryEmbeddingCache, embed_texts
 from cfm.nlp.redaction import redact

@@ -148,7 +148,7 @@ def out_of_fold(name: str, frame: pd.DataFrame, cfg: dict, backend) -> list[str]
     fv = embed_texts(frame["text"].tolist(), backend=backend, config=cfg).vectors
     y = frame["label"].to_numpy()
     pred = np.empty(len(frame), dtype=object)
-    for train_idx, test_idx in StratifiedKFold(5, shuffle=True, random_state=SEED).split(fv, y):
+    for _train_idx, test_idx in StratifiedKFold(5, shuffle=True, random_state=SEED).split(fv, y):
         held = {frame["text"].iat[i] for i in test_idx}
         keep = np.array([not (o and t in held) for o, t in zip(own, texts, strict=True)])
         model = _head_model(vectors[keep], np.array(labels)[keep], np.array(weights)[keep], cfg)
