@@ -134,7 +134,7 @@ def _head_model(vectors, labels, weights, cfg):
                               lexicon_weight=cfg["sentiment_lexicon_weight"])
 
 
-def out_of_fold(name: str, frame: pd.DataFrame, cfg: dict, backend) -> list[str]:
+def out_of_fold(name: str, frame: pd.DataFrame, cfg: dict, backend, cache=None) -> list[str]:
     """Predictions for a training file from heads fitted without the predicted fold (same recipe as shipped)."""
     from sklearn.model_selection import StratifiedKFold
     from train_insight_heads import sentiment_training_set
@@ -142,10 +142,10 @@ def out_of_fold(name: str, frame: pd.DataFrame, cfg: dict, backend) -> list[str]
     from cfm.nlp.embedding import embed_texts
 
     texts, labels, weights = sentiment_training_set()
-    vectors = embed_texts(texts, backend=backend, config=cfg).vectors
+    vectors = embed_texts(texts, backend=backend, config=cfg, cache=cache).vectors
     file_texts = set(frame["text"])
     own = np.array([t in file_texts for t in texts])  # rows of this file in the training set
-    fv = embed_texts(frame["text"].tolist(), backend=backend, config=cfg).vectors
+    fv = embed_texts(frame["text"].tolist(), backend=backend, config=cfg, cache=cache).vectors
     y = frame["label"].to_numpy()
     pred = np.empty(len(frame), dtype=object)
     for _train_idx, test_idx in StratifiedKFold(5, shuffle=True, random_state=SEED).split(fv, y):
@@ -205,7 +205,7 @@ def run_sentiment(paths: list[Path], limit: int | None, cfg: dict) -> tuple[list
         base = {"set": name, "rows": len(frame), "target": TARGETS.get(name)}
         if trained_on:
             t = time.perf_counter()
-            oof = out_of_fold(name, frame, cfg, backend)
+            oof = out_of_fold(name, frame, cfg, backend, cache)
             rows.append({**base, "method": f"cfm head, 5-fold out-of-fold ({backend.name})", **_scores(y, oof),
                          "seconds": round(time.perf_counter() - t, 1)})
             rows.append({**base, "method": "cfm shipped head (in-sample: trained on this file)",
