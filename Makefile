@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install lock generate demo run test test-fast lint sample-data compose-check airflow-ui clean stop-db bench-insight
+.PHONY: install lock generate demo run test test-fast lint sample-data compose-check airflow-ui docs clean stop-db bench-insight
 
 ## The locked set (requirements.lock: every package, exact versions, dev tools included), then the
 ## project itself without letting pip re-resolve anything.
@@ -62,16 +62,23 @@ lint: install
 
 sample-data: install
 	$(BIN)/python sample_data/generate_drop.py
+	$(BIN)/python sample_data/generate_customers.py
 
 ## Validates docker-compose.yml offline (Debian's docker-compose 1.29 or the compose plugin).
 compose-check:
-	@if command -v docker-compose >/dev/null; then CFM_PSEUDONYM_KEY=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
-	elif docker compose version >/dev/null 2>&1; then CFM_PSEUDONYM_KEY=compose-check docker compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
+	@if command -v docker-compose >/dev/null; then CFM_PSEUDONYM_KEY=compose-check AIRFLOW_JWT_SECRET=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
+	elif docker compose version >/dev/null 2>&1; then CFM_PSEUDONYM_KEY=compose-check AIRFLOW_JWT_SECRET=compose-check docker compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
 	else echo "no docker compose client here"; fi
 
 ## The Airflow UI on http://localhost:8080 with this project's DAGs (login printed by standalone).
 airflow-ui: install
 	$(CFM) airflow standalone
+
+## dbt docs (every mart, column, test and lineage) built from the warehouse and served on
+## http://127.0.0.1:8081 (PORT=... to change); `cfm docs --no-serve` only builds them.
+PORT ?= 8081
+docs: install
+	$(CFM) docs --port $(PORT)
 
 stop-db:
 	$(BIN)/python -c "from cfm.config import PROJECT_ROOT; from cfm.warehouse.embedded import stop_embedded; stop_embedded(PROJECT_ROOT / '.cfm')"

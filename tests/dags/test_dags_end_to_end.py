@@ -87,12 +87,14 @@ def _counts(url: str) -> dict[str, int]:
 def test_dags_load_validate_enrich_and_model_the_feedback(airflow_run) -> None:
     first = airflow_run["first"]
     assert first["raw.file_drop"] + first["quarantine.records"] >= airflow_run["rows"] - 1
-    assert len(airflow_run["api_sources"]) == 9
+    from cfm.sources.registry import feedback_source_names
+
+    assert len(airflow_run["api_sources"]) == 10
     for name in airflow_run["api_sources"]:
         assert first[f"raw.{name}"] > 0, name
     with psycopg.connect(airflow_run["url"]) as conn:
         sources_in_marts = {r[0] for r in conn.execute("select distinct source from marts.fct_feedback")}
-    assert sources_in_marts == {"file_drop", *airflow_run["api_sources"]}
+    assert sources_in_marts == {"file_drop", *(set(airflow_run["api_sources"]) & set(feedback_source_names()))}
     raw_total = sum(v for k, v in first.items() if k.startswith("raw."))
     assert 0 < first["marts.fct_feedback"] <= raw_total
     assert first["ml.feedback_enrichment"] == first["marts.fct_feedback"]

@@ -14,6 +14,21 @@ create table if not exists ml.feedback_identity (
 );
 create index if not exists feedback_identity_customer_idx on ml.feedback_identity (customer_key);
 
+-- Pseudonymous keys of each customer-attribute record (customer file drop, CRM), one per identity
+-- the record carries (email, external id), so feedback keyed either way finds the customer.
+create table if not exists ml.customer_identity (
+    source           text not null,
+    account          text not null,
+    source_record_id text not null,
+    key_kind         text not null check (key_kind in ('email', 'id')),
+    customer_key     text not null,
+    payload_hash     text not null,
+    key_version      text not null,
+    run_id           text not null,
+    primary key (source, account, source_record_id, key_kind)
+);
+create index if not exists customer_identity_customer_idx on ml.customer_identity (customer_key);
+
 CREATE TABLE IF NOT EXISTS ml.embeddings (
     model_name  text        NOT NULL,
     text_hash   text        NOT NULL,

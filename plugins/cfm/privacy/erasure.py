@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from cfm.privacy.customer_identity import erase_customer_records
 from cfm.privacy.pseudonymise import customer_key, normalise_email, pseudonym_key
 from cfm.warehouse import quarantine, staging
 
@@ -70,6 +71,7 @@ def erase_customer(url: str, *, email: str | None = None, external_id: str | Non
                                   (key,)).fetchone()[0]
         records = find_records(conn, key, email, external_id)
         counts = purge_records(conn, records)
+        counts["customer_records"] = erase_customer_records(conn, {key})
         # Parser rejects carry the payload as received; match the email in it.
         if email:
             counts["quarantine_payloads"] = quarantine.delete_payloads_containing(conn, normalise_email(email))
