@@ -75,6 +75,21 @@ CREATE TABLE IF NOT EXISTS ml.enrichment_runs (
     recorded_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Aspect-level sentiment: the clauses of one item that fall in one topic, pooled (cfm.nlp.aspects).
+CREATE TABLE IF NOT EXISTS ml.aspect_sentiment (
+    feedback_id     text NOT NULL,
+    topic_id        int  NOT NULL,
+    clause_count    int  NOT NULL CHECK (clause_count > 0),
+    clauses         text[] NOT NULL,
+    sentiment_label text NOT NULL CHECK (sentiment_label IN ('positive', 'neutral', 'negative')),
+    sentiment_score double precision NOT NULL CHECK (sentiment_score BETWEEN -1 AND 1),
+    sentiment_model text NOT NULL,
+    run_id          text NOT NULL,
+    scored_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (feedback_id, topic_id)
+);
+CREATE INDEX IF NOT EXISTS aspect_sentiment_topic_idx ON ml.aspect_sentiment (topic_id);
+
 CREATE TABLE IF NOT EXISTS ml.topic_history (
     event_id         bigserial PRIMARY KEY,
     topic_id         int NOT NULL,
