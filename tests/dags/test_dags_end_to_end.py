@@ -15,7 +15,7 @@ import yaml
 from cfm.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
-DAGS = ("cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_alerts", "cfm_report", "cfm_topics")
+DAGS = ("cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_loop", "cfm_alerts", "cfm_report", "cfm_topics")
 
 
 def _small_drop(target: Path) -> int:
@@ -109,7 +109,11 @@ def test_dags_load_validate_enrich_and_model_the_feedback(airflow_run) -> None:
     with psycopg.connect(airflow_run["url"]) as conn:
         stages = {r[0] for r in conn.execute("select stage from ops.run_log where status = 'success'")}
         assert conn.execute("select count(*) from marts.nps_daily").fetchone()[0] > 0
-    assert {"ingest", "validate", "enrich", "recluster"} <= stages
+    assert {"ingest", "validate", "enrich", "recluster", "loop"} <= stages
+    with psycopg.connect(airflow_run["url"]) as conn:  # cfm_loop opened cases from the sample's unhappy customers
+        cases = conn.execute("select count(*) from marts.fct_cases").fetchone()[0]
+        assert cases > 0
+        assert conn.execute("select count(distinct case_id) from ops.case_events where event_type = 'created'").fetchone()[0] == cases
     reports = list((airflow_run["out"] / "reports").glob("*/report.pdf"))
     assert len(reports) == 1 and (reports[0].parent / "report.html").exists()
 
