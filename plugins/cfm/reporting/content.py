@@ -7,7 +7,7 @@ computes a metric, an interval or a significance test.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -53,16 +53,26 @@ def available_periods(url: str) -> list[str]:
         return [r["period"] for r in conn.execute("select distinct period from marts.rpt_kpi_periods order by period")]
 
 
-def resolve_period(url: str, requested: str | None) -> str:
-    """`latest` (or None): the newest period with data; else a period key such as 2026-10."""
-    periods = available_periods(url)
+def pick_period(periods: list[str], requested: str | None, today: date | None = None) -> str:
+    """`complete` (or None): the newest period with data that has ended (before today's month), so a
+    scheduled run never reports a month in progress; `latest`: the newest with data; else a key (2026-10)."""
     if not periods:
         raise NoReportData("the report marts are empty: run the transform (dbt build) first")
-    if requested in (None, "", "latest"):
+    if requested in (None, "", "complete"):
+        current = (today or datetime.now(UTC).date()).strftime("%Y-%m")
+        ended = [p for p in periods if p < current]
+        if not ended:
+            raise NoReportData(f"no complete period with data yet (periods with data: {', '.join(periods)})")
+        return ended[-1]
+    if requested == "latest":
         return periods[-1]
     if requested not in periods:
         raise NoReportData(f"no data for period {requested!r}; periods with data: {', '.join(periods)}")
     return requested
+
+
+def resolve_period(url: str, requested: str | None) -> str:
+    return pick_period(available_periods(url), requested)
 
 
 def load_content(url: str, period: str | None = None, *, top: int = 5) -> ReportContent:
