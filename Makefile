@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install lock generate demo run test test-fast lint sample-data compose-check airflow-ui clean stop-db bench-insight
+.PHONY: system-deps install lock generate demo run test test-fast lint sample-data compose-check airflow-ui docs clean stop-db bench-insight
 
 ## The locked set (requirements.lock: every package, exact versions, dev tools included), then the
 ## project itself without letting pip re-resolve anything.
@@ -24,6 +24,15 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	@touch $@
 
 install: $(BIN)/.installed
+
+## System packages the report needs beyond Python: fonts with Arabic and CJK glyphs (charts and
+## PDF) and headless Chromium (the test that the page has no horizontal scroll at phone width).
+## WeasyPrint's Pango comes with Debian's base image. Skips what is installed; needs root (apt).
+SYSTEM_PACKAGES := chromium fonts-noto-core fonts-noto-cjk
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "system packages present: $(SYSTEM_PACKAGES)"; fi
 
 ## Re-resolve requirements.lock from the direct dependencies in pyproject.toml (runtime + the dev
 ## extra). Existing pins are kept unless pyproject.toml needs otherwise; UPGRADE=1 takes the newest
@@ -62,16 +71,23 @@ lint: install
 
 sample-data: install
 	$(BIN)/python sample_data/generate_drop.py
+	$(BIN)/python sample_data/generate_customers.py
 
 ## Validates docker-compose.yml offline (Debian's docker-compose 1.29 or the compose plugin).
 compose-check:
-	@if command -v docker-compose >/dev/null; then CFM_PSEUDONYM_KEY=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
-	elif docker compose version >/dev/null 2>&1; then CFM_PSEUDONYM_KEY=compose-check docker compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
+	@if command -v docker-compose >/dev/null; then CFM_PSEUDONYM_KEY=compose-check AIRFLOW_JWT_SECRET=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
+	elif docker compose version >/dev/null 2>&1; then CFM_PSEUDONYM_KEY=compose-check AIRFLOW_JWT_SECRET=compose-check docker compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"; \
 	else echo "no docker compose client here"; fi
 
 ## The Airflow UI on http://localhost:8080 with this project's DAGs (login printed by standalone).
 airflow-ui: install
 	$(CFM) airflow standalone
+
+## dbt docs (every mart, column, test and lineage) built from the warehouse and served on
+## http://127.0.0.1:8081 (PORT=... to change); `cfm docs --no-serve` only builds them.
+PORT ?= 8081
+docs: install
+	$(CFM) docs --port $(PORT)
 
 stop-db:
 	$(BIN)/python -c "from cfm.config import PROJECT_ROOT; from cfm.warehouse.embedded import stop_embedded; stop_embedded(PROJECT_ROOT / '.cfm')"

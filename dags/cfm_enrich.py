@@ -13,6 +13,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, task
 
+from cfm.alerts.notifier import CfmFailureNotifier
 from cfm.assets import ENRICHED_FEEDBACK, VALIDATED_FEEDBACK
 
 
@@ -23,7 +24,8 @@ from cfm.assets import ENRICHED_FEEDBACK, VALIDATED_FEEDBACK
     max_active_runs=1,
     tags=["cfm", "enrich"],
     doc_md=__doc__,
-    default_args={"owner": "data-engineering", "retries": 1, "retry_delay": timedelta(minutes=5)},
+    default_args={"owner": "data-engineering", "retries": 1, "retry_delay": timedelta(minutes=5),
+                  "on_failure_callback": CfmFailureNotifier()},
 )
 def cfm_enrich():
     @task(outlets=[ENRICHED_FEEDBACK])

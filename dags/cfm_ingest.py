@@ -15,6 +15,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, task
 
+from cfm.alerts.notifier import CfmFailureNotifier
 from cfm.assets import VALIDATED_FEEDBACK
 from cfm.sources.registry import source_names
 
@@ -27,7 +28,7 @@ from cfm.sources.registry import source_names
     tags=["cfm", "ingest"],
     doc_md=__doc__,
     default_args={"owner": "data-engineering", "retries": 2, "retry_delay": timedelta(minutes=2),
-                  "retry_exponential_backoff": True},
+                  "retry_exponential_backoff": True, "on_failure_callback": CfmFailureNotifier()},
 )
 def cfm_ingest():
     @task

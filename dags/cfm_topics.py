@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import dag, task
 
+from cfm.alerts.notifier import CfmFailureNotifier
 from cfm.assets import ENRICHED_FEEDBACK
 
 
@@ -23,7 +24,8 @@ from cfm.assets import ENRICHED_FEEDBACK
     max_active_runs=1,
     tags=["cfm", "topics"],
     doc_md=__doc__,
-    default_args={"owner": "data-science", "retries": 1, "retry_delay": timedelta(minutes=10)},
+    default_args={"owner": "data-science", "retries": 1, "retry_delay": timedelta(minutes=10),
+                  "on_failure_callback": CfmFailureNotifier()},
 )
 def cfm_topics():
     @task(outlets=[ENRICHED_FEEDBACK])

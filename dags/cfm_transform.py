@@ -20,10 +20,21 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
+from cfm.alerts.notifier import CfmFailureNotifier
 from cfm.assets import ENRICHED_FEEDBACK, FEEDBACK_MARTS
 
 DBT_PROJECT = Path(os.environ.get("CFM_DBT_PROJECT_DIR", Path(__file__).resolve().parent.parent / "dbt"))
 MANIFEST = DBT_PROJECT / "target" / "manifest.json"
+
+
+
+def cfm_dbt_var(name: str):
+    """A dbt var from cfm.yml (report.min_responses, ...), read when a task renders, not at parse time."""
+    from cfm.config import load_config
+    from cfm.pipeline.transform import dbt_vars
+
+    return dbt_vars(load_config())[name]
+
 
 profile_config = ProfileConfig(
     profile_name="cfm",
@@ -39,7 +50,9 @@ profile_config = ProfileConfig(
     max_active_runs=1,
     tags=["cfm", "transform"],
     doc_md=__doc__,
-    default_args={"owner": "analytics-engineering", "retries": 1, "retry_delay": timedelta(minutes=5)},
+    default_args={"owner": "analytics-engineering", "retries": 1, "retry_delay": timedelta(minutes=5),
+                  "on_failure_callback": CfmFailureNotifier()},
+    user_defined_macros={"cfm_dbt_var": cfm_dbt_var},
 )
 def cfm_transform():
     dbt_models = DbtTaskGroup(
@@ -55,7 +68,11 @@ def cfm_transform():
             should_detach_multiple_parents_tests=True,
             emit_datasets=False,
         ),
-        operator_args={"install_deps": False},
+        # Rendered per task (Cosmos templates vars): the metric marts' small-cell rule from cfm.yml.
+        operator_args={"install_deps": False, "vars": {
+            "min_responses": "{{ cfm_dbt_var('min_responses') }}",
+            "small_cells": "{{ cfm_dbt_var('small_cells') }}",
+        }},
     )
 
     @task(outlets=[FEEDBACK_MARTS])

@@ -6,6 +6,24 @@
   Empty while parsing (no database then).
 -#}
 {% macro enrichment_columns(alias=none) -%}
+  {{ return(adapter.dispatch('enrichment_columns', 'cfm')(alias)) }}
+{%- endmacro %}
+
+{#- DuckDB keeps column comments in duckdb_columns(). -#}
+{% macro duckdb__enrichment_columns(alias) -%}
+  {%- if execute -%}
+    {%- set query -%}
+      select column_name from duckdb_columns()
+      where schema_name = 'ml' and table_name = 'feedback_enrichment' and comment = 'cfm: in marts'
+      order by column_index
+    {%- endset -%}
+    {%- for name in run_query(query).columns[0].values() %}
+        {{ (alias ~ '.') if alias else '' }}{{ adapter.quote(name) }},
+    {%- endfor %}
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro default__enrichment_columns(alias) -%}
   {%- if execute -%}
     {%- set query -%}
       select a.attname

@@ -6,10 +6,23 @@
 {%- endmacro %}
 
 {% macro default__safe_timestamptz(expr) -%}
+    {{ dbt.safe_cast(expr, api.Column.translate_type('timestamp')) }}
+{%- endmacro %}
+
+{% macro postgres__safe_timestamptz(expr) -%}
     public.cfm_try_timestamptz(cast({{ expr }} as text))
 {%- endmacro %}
 
 {% macro safe_numeric(expr) -%}
+    {{ return(adapter.dispatch('safe_numeric', 'cfm')(expr)) }}
+{%- endmacro %}
+
+{% macro default__safe_numeric(expr) -%}
+    {{ dbt.safe_cast('trim(' ~ dbt.cast(expr, api.Column.translate_type('string')) ~ ')', api.Column.translate_type('numeric')) }}
+{%- endmacro %}
+
+{#- PostgreSQL has no try_cast: only strings that look like numbers are cast. -#}
+{% macro postgres__safe_numeric(expr) -%}
     case
         when trim(cast({{ expr }} as text)) ~ '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$'
             then cast(trim(cast({{ expr }} as text)) as numeric)
@@ -26,10 +39,21 @@
     case {{ rating_type }}{% for kind, scale in var('default_rating_scales').items() %} when '{{ kind }}' then {{ scale[1] }}{% endfor %} end
 {%- endmacro %}
 
-{#- Installs the function behind safe_timestamptz. Called from on-run-start. -#}
-{% macro create_safe_cast_functions() %}
+{#- Installs the function behind postgres__safe_timestamptz. Called from on-run-start; other
+    warehouses have try_cast and need nothing. -#}
+{% macro create_safe_cast_functions() -%}
+    {{ return(adapter.dispatch('create_safe_cast_functions', 'cfm')()) }}
+{%- endmacro %}
+
+{% macro default__create_safe_cast_functions() -%}
+    select 1
+{%- endmacro %}
+
+{% macro postgres__create_safe_cast_functions() %}
 create or replace function public.cfm_try_timestamptz(value text) returns timestamptz
 language plpgsql stable set timezone to 'UTC' as $$
+declare
+    parsed timestamptz;
 begin
     if value is null or btrim(value) = '' then
         return null;
@@ -38,7 +62,13 @@ begin
     if value !~ '^\s*\d{4}-\d{2}-\d{2}' then
         return null;
     end if;
-    return value::timestamptz;
+    parsed := value::timestamptz;
+    -- 'BC' dates and 9999-12-31 with a negative offset are valid here but no client (Python,
+    -- pandas, BI tools) can read them: one such row used to stop validation for every source.
+    if parsed < '0002-01-01 00:00:00+00' or parsed >= '9999-01-01 00:00:00+00' then
+        return null;
+    end if;
+    return parsed;
 exception when others then
     return null;
 end;

@@ -99,7 +99,7 @@ def cmd_headline(args: argparse.Namespace, config: dict[str, Any]) -> int:
     if topics:
         print("top topics: " + "; ".join(f"{label} ({n})" for label, n in topics))
     print("marts: nps_daily, csat_daily, ces_daily, star_daily, cx_metrics_monthly, fct_feedback, topics")
-    print(f"report: {project_path(config['report']['out_dir']) / 'leadership_report.html'}")
+    print(f"reports: {project_path(config['report']['out_dir']) / 'reports'}/<period>/ (report.html, report.pdf)")
     return 0
 
 
@@ -117,17 +117,6 @@ def cmd_init(args: argparse.Namespace, config: dict[str, Any]) -> int:
 
 def cmd_warehouse_url(args: argparse.Namespace, config: dict[str, Any]) -> int:
     print(_url(config))
-    return 0
-
-
-def cmd_report(args: argparse.Namespace, config: dict[str, Any]) -> int:
-    from cfm.pipeline import report
-    from cfm.pipeline.run_log import new_run_id
-    from cfm.pipeline.stage import StageContext
-
-    if args.out:
-        config["report"]["out_dir"] = args.out
-    print(report.run(StageContext(url=_url(config), config=config, run_id=new_run_id("report")))["path"])
     return 0
 
 
@@ -224,9 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("headline", help="print headline metrics from the marts").set_defaults(fn=cmd_headline)
     sub.add_parser("warehouse-url", help="print the warehouse URL (starts the embedded server)").set_defaults(fn=cmd_warehouse_url)
 
-    rep = sub.add_parser("report", help="render the leadership report")
-    rep.add_argument("--out")
-    rep.set_defaults(fn=cmd_report)
+    from cfm import cli_report
+
+    cli_report.add_parsers(sub, _url)
 
     a = sub.add_parser("analyze", help="ad-hoc analysis of any CSV, no warehouse needed")
     a.add_argument("input")
@@ -261,6 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     qi = sub.add_parser("quality", help="Great Expectations context")
     qi.add_argument("action", choices=["init"])
     qi.set_defaults(fn=cmd_quality_init)
+
+    from cfm import cli_analysts
+
+    cli_analysts.register(sub, _url)
+    from cfm.cli_case import add_case_parser
+
+    add_case_parser(sub, lambda args, config, fn: fn(args, config, _url(config)))
     return p
 
 

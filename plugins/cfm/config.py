@@ -21,7 +21,11 @@ DEFAULTS: dict[str, Any] = {
     "warehouse": {"url": None, "embedded_dir": ".cfm", "embedded_port": 54329},
     "sources": {"file_drop": {"enabled": True, "dir": "sample_data/drop"}},
     "nlp": {"embedding_model": "use-multilingual-v3"},
-    "report": {"out_dir": "out", "title": "Customer feedback: leadership report", "min_responses": 30},
+    "report": {"out_dir": "out", "title": "Customer feedback: leadership report", "min_responses": 30,
+               "small_cells": "flag",
+               "recipients": [], "period": "latest", "timezone": None, "language": "en",
+               "schedule": "0 7 * * 1", "max_mart_age_hours": 26},
+    "alerts": {"slack_webhook_env": "CFM_SLACK_WEBHOOK_URL", "email": [], "cooldown_hours": 24},
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 from cfm.config import PROJECT_ROOT
 from cfm.sources.registry import source_names
 
-KNOWN_TAGS = {"cfm", "ingest", "enrich", "transform", "report", "topics"}
+KNOWN_TAGS = {"cfm", "ingest", "enrich", "transform", "report", "topics", "loop", "alerts"}
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,8 @@ def dagbag(dbt_manifest, airflow_home):
 
 def test_no_import_errors(dagbag) -> None:
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == {"cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report", "cfm_topics"}
+    assert set(dagbag.dag_ids) == {"cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report", "cfm_topics", "cfm_loop",
+                                   "cfm_alerts"}
 
 
 def test_every_dag_is_documented_owned_and_tagged(dagbag) -> None:
@@ -55,6 +56,30 @@ def test_dags_chain_on_assets(dagbag) -> None:
     assert ENRICHED_FEEDBACK in enrich.get_task("enrich").outlets
     assert list(transform.timetable.asset_condition.objects) == [ENRICHED_FEEDBACK]
     assert FEEDBACK_MARTS in transform.get_task("publish_marts").outlets
+    loop = dagbag.dags["cfm_loop"]
+    assert list(loop.timetable.asset_condition.objects) == [FEEDBACK_MARTS]
+    assert [t.task_id for t in loop.topological_sort()] == [
+        "open_cases", "apply_events", "compute_breaches", "write_drafts", "build_loop_marts"]
+
+
+def test_report_runs_on_its_configured_cron_and_time_zone_and_alerts_follow_the_marts(dagbag) -> None:
+    from cfm.assets import FEEDBACK_MARTS
+    from cfm.config import load_config
+
+    config = load_config()
+    timetable = dagbag.dags["cfm_report"].timetable
+    assert timetable.expression == config["report"]["schedule"]
+    assert str(getattr(timetable.timezone, "name", timetable.timezone)) == (config["report"]["timezone"] or config["timezone"])
+    assert list(dagbag.dags["cfm_alerts"].timetable.asset_condition.objects) == [FEEDBACK_MARTS]
+
+
+def test_every_task_alerts_on_failure_through_the_notifier(dagbag) -> None:
+    from cfm.alerts.notifier import CfmFailureNotifier
+
+    for dag in dagbag.dags.values():
+        for task in dag.tasks:
+            callbacks = task.on_failure_callback if isinstance(task.on_failure_callback, list) else [task.on_failure_callback]
+            assert any(isinstance(cb, CfmFailureNotifier) for cb in callbacks), f"{dag.dag_id}.{task.task_id}"
 
 
 def test_transform_renders_one_task_per_dbt_model(dagbag, dbt_manifest) -> None:
@@ -74,7 +99,7 @@ def test_dag_files_import_no_heavy_modules() -> None:
     code = (
         "import sys, runpy, pathlib\n"
         f"sys.path.insert(0, {str(PROJECT_ROOT / 'plugins')!r})\n"
-        f"for f in ['cfm_ingest.py', 'cfm_enrich.py', 'cfm_report.py']:\n"
+        f"for f in ['cfm_ingest.py', 'cfm_enrich.py', 'cfm_report.py', 'cfm_alerts.py']:\n"
         f"    runpy.run_path(str(pathlib.Path({str(PROJECT_ROOT / 'dags')!r}) / f))\n"
         "heavy = [m for m in ('torch', 'sentence_transformers', 'great_expectations', 'pandas', 'googleapiclient') if m in sys.modules]\n"
         "print(','.join(heavy))\n"

@@ -23,6 +23,8 @@ USED_WITHOUT_IMPORT = {
     "dbt-postgres": ("dbt/profiles.yml", "type: postgres"),
     "ruff": ("Makefile", "ruff check"),
     "uv": ("Makefile", "uv pip compile"),
+    "apache-airflow-providers-celery": ("docker-compose.yml", "${AIRFLOW_EXECUTOR:-LocalExecutor}"),
+    "celery": ("docker-compose.yml", "command: celery worker"),
 }
 
 

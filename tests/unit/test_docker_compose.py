@@ -25,9 +25,34 @@ def _client() -> list[str] | None:
 
 @pytest.mark.skipif(_client() is None, reason="no docker compose client on this machine")
 def test_compose_client_accepts_the_file() -> None:
-    env = {**os.environ, "CFM_PSEUDONYM_KEY": "compose-check"}
+    env = {**os.environ, "CFM_PSEUDONYM_KEY": "compose-check", "AIRFLOW_JWT_SECRET": "compose-check"}
     proc = subprocess.run([*_client(), "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.skipif(_client() is None, reason="no docker compose client on this machine")
+def test_celery_profile_resolves_to_celery_executor_with_redis_and_workers() -> None:
+    env = {**os.environ, "CFM_PSEUDONYM_KEY": "compose-check", "AIRFLOW_JWT_SECRET": "compose-check",
+           "AIRFLOW_EXECUTOR": "CeleryExecutor"}
+    proc = subprocess.run([*_client(), "-f", str(COMPOSE), "--profile", "celery", "config"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    services = yaml.safe_load(proc.stdout)["services"]
+    assert {"redis", "airflow-worker", "airflow-flower"} <= set(services)
+    for name in ("airflow-scheduler", "airflow-worker"):
+        assert services[name]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+        assert services[name]["environment"]["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:6379")
+
+
+def test_compose_without_the_celery_profile_stays_on_local_executor() -> None:
+    spec = yaml.safe_load(COMPOSE.read_text())
+    services = spec["services"]
+    for name in ("redis", "airflow-worker", "airflow-flower"):
+        assert services[name]["profiles"] == ["celery"], name
+    assert services["airflow-worker"]["command"] == "celery worker"
+    assert services["airflow-scheduler"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "${AIRFLOW_EXECUTOR:-LocalExecutor}"
+    # every component signs and checks execution-API tokens with one shared secret
+    assert "${AIRFLOW_JWT_SECRET" in services["airflow-worker"]["environment"]["AIRFLOW__API_AUTH__JWT_SECRET"]
 
 
 def test_compose_runs_postgres_and_every_airflow_3_component_with_the_project_mounted() -> None:

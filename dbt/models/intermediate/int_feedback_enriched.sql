@@ -70,6 +70,9 @@ joined as (
         case when u.rating_type = 'csat' then {{ is_satisfied('u.rating_value', 'u.rating_scale_max') }} end as is_satisfied,
         coalesce(u.attributes->>'ces_direction', 'higher_is_easier') <> 'lower_is_easier' as ces_higher_is_easier,
 
+        -- segments the source carries per item (var segment_columns, macros/segments.sql)
+        {{- segment_columns('u.attributes') }}
+
         -- enrichment (the step columns: cfm.nlp.steps, see macros/enrichment_columns.sql)
         {{- enrichment_columns('e') }}
         t.topic_id,

@@ -14,6 +14,21 @@ create table if not exists ml.feedback_identity (
 );
 create index if not exists feedback_identity_customer_idx on ml.feedback_identity (customer_key);
 
+-- Pseudonymous keys of each customer-attribute record (customer file drop, CRM), one per identity
+-- the record carries (email, external id), so feedback keyed either way finds the customer.
+create table if not exists ml.customer_identity (
+    source           text not null,
+    account          text not null,
+    source_record_id text not null,
+    key_kind         text not null check (key_kind in ('email', 'id')),
+    customer_key     text not null,
+    payload_hash     text not null,
+    key_version      text not null,
+    run_id           text not null,
+    primary key (source, account, source_record_id, key_kind)
+);
+create index if not exists customer_identity_customer_idx on ml.customer_identity (customer_key);
+
 CREATE TABLE IF NOT EXISTS ml.embeddings (
     model_name  text        NOT NULL,
     text_hash   text        NOT NULL,
@@ -59,6 +74,21 @@ CREATE TABLE IF NOT EXISTS ml.enrichment_runs (
     manifest    jsonb NOT NULL,
     recorded_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Aspect-level sentiment: the clauses of one item that fall in one topic, pooled (cfm.nlp.aspects).
+CREATE TABLE IF NOT EXISTS ml.aspect_sentiment (
+    feedback_id     text NOT NULL,
+    topic_id        int  NOT NULL,
+    clause_count    int  NOT NULL CHECK (clause_count > 0),
+    clauses         text[] NOT NULL,
+    sentiment_label text NOT NULL CHECK (sentiment_label IN ('positive', 'neutral', 'negative')),
+    sentiment_score double precision NOT NULL CHECK (sentiment_score BETWEEN -1 AND 1),
+    sentiment_model text NOT NULL,
+    run_id          text NOT NULL,
+    scored_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (feedback_id, topic_id)
+);
+CREATE INDEX IF NOT EXISTS aspect_sentiment_topic_idx ON ml.aspect_sentiment (topic_id);
 
 CREATE TABLE IF NOT EXISTS ml.topic_history (
     event_id         bigserial PRIMARY KEY,

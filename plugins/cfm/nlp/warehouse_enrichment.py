@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from cfm.nlp.aspects import write_aspect_sentiment
 from cfm.nlp.embedding import load_backend
 from cfm.nlp.embedding_cache import PostgresEmbeddingCache
 from cfm.nlp.ml_schema import ensure_ml_schema
@@ -134,6 +135,8 @@ def enrich_feedback(
 
     counts.update(update_topics(conn, ids, batch.vectors, batch.text_redacted, pending, config=cfg,
                                 embedding_model=model, run_id=run_id))
+    counts.update(write_aspect_sentiment(conn, ids, batch.text_redacted, batch.language, config=cfg,
+                                         embedding_model=model, cache=PostgresEmbeddingCache(conn), run_id=run_id))
     conn.commit()
     counts.update(
         embedded=batch.embedded, cached=batch.cached, with_pii=sum(bool(p) for p in batch.pii_types)

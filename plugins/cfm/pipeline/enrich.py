@@ -1,4 +1,4 @@
-"""Enrich: pseudonymise customers and run the NLP stage on validated records not enriched yet.
+"""Enrich: pseudonymise customers (feedback and customer-attribute records) and run the NLP stage on validated records not enriched yet.
 
 Only records whose current payload has not been enriched are sent, so a re-run sends none.
 Raw text and emails are read from staging here and never written anywhere in clear.
@@ -27,10 +27,13 @@ def run(ctx: StageContext) -> dict[str, Any]:
 
 def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progress: bool = False) -> dict[str, int]:
     from cfm.nlp.warehouse_enrichment import enrich_feedback
+    from cfm.privacy.customer_identity import key_customer_records
+    from cfm.privacy.erasure import erased_keys
 
     key = pseudonym_key()
     version = key_version(key)
     with psycopg.connect(url) as conn:
+        customers = key_customer_records(conn, key, run_id, erased_keys(conn))
         items = staging.unenriched_records(conn)
         for item in items:
             item["customer_key"] = customer_key(item["customer_email"], item["customer_external_id"], key)
@@ -38,7 +41,7 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
         items = [i for i in items if i["feedback_id"] not in suppressed]
         log.info("[enrich] %d records to enrich, %d purged (erased customers)", len(items), len(suppressed))
         if not items:
-            return {"items": 0, "suppressed": len(suppressed)}
+            return {"items": 0, "suppressed": len(suppressed), **customers}
         with conn.transaction():
             with conn.cursor() as cur:
                 cur.executemany(
@@ -75,7 +78,8 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
                     """,
                     [(i["feedback_id"], i["payload_hash"], run_id) for i in items],
                 )
-    return {"items": len(items), "suppressed": len(suppressed), **{k: v for k, v in counts.items() if k != "items"}}
+    return {"items": len(items), "suppressed": len(suppressed), **customers,
+            **{k: v for k, v in counts.items() if k != "items"}}
 
 
 def _purge_erased(conn: psycopg.Connection, items: list[dict[str, Any]], key: bytes) -> set[str]:

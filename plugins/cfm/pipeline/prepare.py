@@ -10,12 +10,14 @@ from cfm.pipeline.stage import StageContext
 
 
 def prepare_warehouse(conn: psycopg.Connection) -> None:
-    """raw/ops/quarantine (cfm.warehouse.schema), ml (cfm.nlp.ml_schema), then the roles' grants on all of them."""
+    """raw/ops/quarantine (cfm.warehouse.schema), ml (cfm.nlp.ml_schema), the case tables (cfm.loop.schema), then the roles' grants on all of them."""
+    from cfm.loop.schema import ensure_loop_schema
     from cfm.nlp.ml_schema import ensure_ml_schema
     from cfm.warehouse.schema import ensure_roles, ensure_warehouse
 
     ensure_warehouse(conn)
     ensure_ml_schema(conn)
+    ensure_loop_schema(conn)
     ensure_roles(conn)
     conn.commit()
 

@@ -27,6 +27,7 @@ class StageContext:
     only: list[str] | None = None  # sources (ingest)
     since: datetime | None = None  # backfill from (ingest)
     progress: bool = False  # progress bars (CLI)
+    as_of: datetime | None = None  # the instant a run stands for (loop: the data interval end); None = now
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("validate", "validate"),
     Stage("enrich", "enrich"),
     Stage("transform", "transform"),
+    Stage("loop", "loop"),
     Stage("report", "report"),
     Stage("recluster", "recluster", in_run=False),
 )

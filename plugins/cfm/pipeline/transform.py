@@ -54,10 +54,22 @@ def run_dbt(url: str, args: Sequence[str], *, project_dir: Path = DBT_DIR, vars:
         raise RuntimeError(f"dbt {' '.join(args)} failed" + (": " + "; ".join(failed) if failed else f": {result.exception}"))
 
 
+def dbt_vars(config: dict[str, Any]) -> dict[str, Any]:
+    """The dbt vars that come from cfm.yml: the small-cell rule of the metric marts (macros/metric_stats.sql)."""
+    report = config.get("report") or {}
+    min_responses = report.get("min_responses", 30)
+    if isinstance(min_responses, bool) or not isinstance(min_responses, int) or min_responses < 1:
+        raise ValueError(f"cfm.yml report.min_responses must be a positive integer, got {min_responses!r}")
+    small_cells = report.get("small_cells", "flag")
+    if small_cells not in ("flag", "suppress"):
+        raise ValueError(f"cfm.yml report.small_cells must be 'flag' or 'suppress', got {small_cells!r}")
+    return {"min_responses": min_responses, "small_cells": small_cells}
+
+
 def run(ctx: StageContext) -> dict[str, Any]:
     """Build every model and run every data test (staging views included: re-creating them is cheap)."""
     with logged_stage(ctx.url, ctx.run_id, "transform") as counts:
-        run_dbt(ctx.url, ["build"])
+        run_dbt(ctx.url, ["build"], vars=dbt_vars(ctx.config))
     return counts
 
 

@@ -1,76 +1,102 @@
-"""Small dependency-free SVG charts for the report (inline, so the HTML is one self-contained file)."""
+"""Report charts as PNG (matplotlib): mail clients drop SVG and scripts, so every chart is an
+image with its values printed on it, and axes fitted to the data rather than the metric's range."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
-from html import escape
+
+# Latin, Arabic and CJK glyphs, in fallback order (fonts-noto-core, fonts-noto-cjk).
+FONTS = ["DejaVu Sans", "Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic", "Noto Sans CJK SC"]
+INK, MUTED, GRID = "#1d2733", "#5b6b7b", "#e3e8ee"
 
 
-def line_chart(
-    labels: Sequence[str],
-    series: Sequence[tuple[str, Sequence[float | None], str]],
+def _figure(width: float, height: float):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.family": FONTS, "font.size": 11, "axes.edgecolor": GRID, "axes.labelcolor": MUTED,
+                         "xtick.color": MUTED, "ytick.color": MUTED})
+    fig, ax = plt.subplots(figsize=(width, height), dpi=150)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def _png(fig) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", facecolor="white")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _fitted(lows: Sequence[float], highs: Sequence[float], floor: float, ceiling: float) -> tuple[float, float]:
+    lo, hi = min(lows), max(highs)
+    pad = max((hi - lo) * 0.15, 2.0)
+    return max(floor, lo - pad), min(ceiling, hi + pad * 1.6)  # room above for the value labels
+
+
+def trend_chart(
+    periods: Sequence[str],
+    values: Sequence[float | None],
+    ci_low: Sequence[float | None],
+    ci_high: Sequence[float | None],
     *,
-    band: tuple[Sequence[float | None], Sequence[float | None]] | None = None,
-    y_range: tuple[float, float] | None = None,
-    width: int = 640,
-    height: int = 220,
+    colour: str,
     unit: str = "",
-) -> str:
-    """A line chart with optional shaded interval band. series = (name, values, colour)."""
-    pad_l, pad_r, pad_t, pad_b = 44, 34, 12, 28
-    values = [v for _, vs, _ in series for v in vs if v is not None]
-    if band:
-        values += [v for v in (*band[0], *band[1]) if v is not None]
-    if not labels or not values:
-        return '<p class="empty">No data for this chart yet.</p>'
-    lo, hi = y_range or (min(values), max(values))
-    if hi == lo:
-        hi, lo = hi + 1, lo - 1
-    n = len(labels)
-
-    def x(i: int) -> float:
-        return pad_l + (i * (width - pad_l - pad_r) / max(n - 1, 1))
-
-    def y(v: float) -> float:
-        return pad_t + (hi - v) * (height - pad_t - pad_b) / (hi - lo)
-
-    parts = [f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" class="chart">']
-    for k in range(5):
-        v = lo + (hi - lo) * k / 4
-        parts.append(f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{y(v):.1f}" y2="{y(v):.1f}" class="grid"/>')
-        parts.append(f'<text x="{pad_l - 6}" y="{y(v) + 4:.1f}" text-anchor="end" class="axis">{v:.0f}{escape(unit)}</text>')
-    for i, label in enumerate(labels):
-        parts.append(f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle" class="axis">{escape(label)}</text>')
-    if band:
-        pts = [(i, lo_v, hi_v) for i, (lo_v, hi_v) in enumerate(zip(*band, strict=True)) if lo_v is not None and hi_v is not None]
-        if pts:
-            upper = " ".join(f"{x(i):.1f},{y(h):.1f}" for i, _, h in pts)
-            lower = " ".join(f"{x(i):.1f},{y(lv):.1f}" for i, lv, _ in reversed(pts))
-            parts.append(f'<polygon points="{upper} {lower}" class="band"/>')
-    for name, vs, colour in series:
-        pts = [f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vs) if v is not None]
-        parts.append(f'<polyline points="{" ".join(pts)}" fill="none" stroke="{escape(colour)}" stroke-width="2.5"/>')
-        for i, v in enumerate(vs):
-            if v is not None:
-                parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{escape(colour)}">'
-                             f"<title>{escape(name)} {escape(labels[i])}: {v:.1f}{escape(unit)}</title></circle>")
-    parts.append("</svg>")
-    return "".join(parts)
+    limits: tuple[float, float] = (-100, 100),
+) -> bytes:
+    """One KPI by period: the line, its 95% interval shaded, each value printed above its point."""
+    points = [(i, v, lo, hi) for i, (v, lo, hi) in enumerate(zip(values, ci_low, ci_high, strict=True)) if v is not None]
+    fig, ax = _figure(6.4, 2.8)
+    if not points:
+        ax.text(0.5, 0.5, "No responses yet", ha="center", va="center", transform=ax.transAxes, color=MUTED)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return _png(fig)
+    xs = [p[0] for p in points]
+    vs = [float(p[1]) for p in points]
+    lows = [float(p[2] if p[2] is not None else p[1]) for p in points]
+    highs = [float(p[3] if p[3] is not None else p[1]) for p in points]
+    ax.fill_between(xs, lows, highs, color=colour, alpha=0.13, linewidth=0, label="95% interval")
+    ax.plot(xs, vs, color=colour, linewidth=2.2, marker="o", markersize=5)
+    for x, v in zip(xs, vs, strict=True):
+        ax.annotate(f"{v:.0f}{unit}".replace("-", "−"), (x, v), textcoords="offset points", xytext=(0, 7), ha="center",
+                    fontsize=11, fontweight="bold", color=INK)
+    ax.set_ylim(*_fitted(lows, highs, *limits))
+    ax.set_xticks(range(len(periods)), list(periods))
+    ax.set_xlim(-0.4, len(periods) - 0.6)
+    if unit:
+        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0f}{unit}")
+    return _png(fig)
 
 
-def bar_chart(labels: Sequence[str], values: Sequence[float], *, colour: str = "#3b6ea5", width: int = 640) -> str:
-    """Horizontal bars, one per label, longest first as given."""
+def impact_chart(labels: Sequence[str], impacts: Sequence[float]) -> bytes:
+    """Horizontal bars of NPS points each topic adds (right) or costs (left), values printed at the bar ends."""
+    fig, ax = _figure(6.4, 0.45 * max(len(labels), 1) + 0.9)
     if not labels:
-        return '<p class="empty">No data for this chart yet.</p>'
-    row, label_w = 24, 230
-    height = row * len(labels) + 8
-    top = max(values) or 1
-    parts = [f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" class="chart">']
-    for i, (label, v) in enumerate(zip(labels, values, strict=True)):
-        w = (width - label_w - 50) * v / top
-        yy = 4 + i * row
-        parts.append(f'<text x="{label_w - 8}" y="{yy + 15}" text-anchor="end" class="label">{escape(label)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{yy + 3}" width="{w:.1f}" height="{row - 8}" fill="{escape(colour)}" rx="2"/>')
-        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{yy + 15}" class="axis">{v:g}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        ax.text(0.5, 0.5, "No topics with NPS responses yet", ha="center", va="center", transform=ax.transAxes,
+                color=MUTED)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return _png(fig)
+    ys = list(range(len(labels)))[::-1]
+    colours = ["#b3261e" if v < 0 else "#2e8540" for v in impacts]
+    ax.barh(ys, impacts, color=colours, height=0.6)
+    reach = max(abs(v) for v in impacts) or 1.0
+    for y, v in zip(ys, impacts, strict=True):
+        ax.annotate(f"{v:+.1f}".replace("-", "−"), (v, y), textcoords="offset points", xytext=(5 if v >= 0 else -5, 0),
+                    ha="left" if v >= 0 else "right", va="center", fontsize=9, fontweight="bold", color=INK)
+    ax.set_xlim(-reach * 1.35, reach * 1.35)
+    ax.axvline(0, color=MUTED, linewidth=0.8)
+    ax.set_yticks(ys, [label if len(label) <= 34 else label[:33] + "…" for label in labels])
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", color=GRID, linewidth=0.8)
+    ax.set_xlabel("NPS points")
+    return _png(fig)

@@ -1,103 +1,90 @@
-"""The leadership report: headline CX metrics, their trends, top topics and verbatims, from marts.
+"""The leadership report: content from the report marts, rendered as HTML (email and archive)
+with PNG charts, and as PDF.
 
-Feedback text is untrusted: the template autoescapes everything, and charts escape their labels.
+Feedback text is untrusted: the template autoescapes everything it prints.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import psycopg
-from psycopg.rows import dict_row
+from cfm.reporting.content import ReportContent
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+KPI_COLOURS = {"nps": "#1f5f99", "csat": "#2e8540", "ces_easy": "#b5651d"}
 
 
 @dataclass
-class ReportData:
-    generated_at: datetime
-    months: list[dict[str, Any]]
-    topics: list[dict[str, Any]]
-    verbatims: list[dict[str, Any]]
-    emerging: list[dict[str, Any]]
-    quarantine: list[dict[str, Any]]
-    totals: dict[str, Any]
+class RenderedReport:
+    period: str
+    subject: str
+    headline: list[str]
+    html: str  # for the archive and the PDF: images as files beside it
+    email_html: str  # images as cid: references to the inline parts
+    charts: dict[str, bytes] = field(default_factory=dict)  # file name -> PNG
+    pdf: bytes = b""
 
 
-def _table_exists(conn: psycopg.Connection, qualified: str) -> bool:
-    return conn.execute("select to_regclass(%s) is not null as present", (qualified,)).fetchone()["present"]
+def chart_images(content: ReportContent) -> dict[str, bytes]:
+    from cfm.reporting import wording
+    from cfm.reporting.charts import impact_chart, trend_chart
+
+    charts: dict[str, bytes] = {}
+    for metric, colour in KPI_COLOURS.items():
+        rows = [r for r in content.kpi_history if r["metric"] == metric and r["period"] <= content.period][-12:]
+        if not rows:
+            continue
+        charts[f"{metric}_trend.png"] = trend_chart(
+            [wording.short_period(r["period"]) for r in rows], [r["value"] for r in rows], [r["ci_low"] for r in rows],
+            [r["ci_high"] for r in rows], colour=colour, unit="" if metric == "nps" else "%",
+            limits=(-100, 100) if metric == "nps" else (0, 100),
+        )
+    drivers = [d for d in content.drivers if d["nps_impact"] is not None]
+    charts["drivers.png"] = impact_chart([d["topic_label"] or f"topic {d['topic_id']}" for d in drivers],
+                                         [float(d["nps_impact"]) for d in drivers])
+    return charts
 
 
-def load_report_data(url: str, *, top_topics: int = 8) -> ReportData:
-    with psycopg.connect(url, row_factory=dict_row) as conn:
-        months = conn.execute("select * from marts.cx_metrics_monthly order by month").fetchall()
-        topics = conn.execute(
-            """
-            select topic_id, label as topic_label, responses as feedback_items, negative_pct, nps_responses as nps_n, nps
-            from marts.topics
-            where status = 'active' and responses > 0
-            order by responses desc, topic_id limit %s
-            """,
-            (top_topics,),
-        ).fetchall()
-        top_ids = [t["topic_id"] for t in topics]
-        verbatims = conn.execute(
-            """
-            select distinct on (topic_id) topic_id, topic_label, text_redacted, source, channel, language, submitted_date
-            from marts.fct_feedback
-            where sentiment_label = 'negative' and text_redacted is not null and topic_id = any(%s)
-            order by topic_id, submitted_at desc
-            """,
-            (top_ids,),
-        ).fetchall()
-        verbatims.sort(key=lambda v: top_ids.index(v["topic_id"]))
-        emerging = []
-        if _table_exists(conn, "marts.emerging_topics"):
-            emerging = conn.execute("select * from marts.emerging_topics limit 10").fetchall()
-        quarantine = conn.execute(
-            "select source, check_name, count(*) as records from quarantine.records where status = 'open' "
-            "group by 1, 2 order by 3 desc"
-        ).fetchall()
-        totals = conn.execute(
-            "select count(*) as feedback_items, count(distinct source) as sources, min(submitted_date) as first_day, "
-            "max(submitted_date) as last_day from marts.fct_feedback"
-        ).fetchone()
-    return ReportData(datetime.now(UTC), months, topics, verbatims, emerging, quarantine, totals)
-
-
-def render_html(data: ReportData, *, title: str) -> str:
+def render_html(content: ReportContent, *, title: str, image_src: dict[str, str], language: str = "en") -> str:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
-    from markupsafe import Markup
 
-    from cfm.reporting.charts import bar_chart, line_chart
+    from cfm.reporting import wording
 
-    labels = [m["month"].strftime("%b %Y") for m in data.months]
-
-    def col(name: str) -> list[float | None]:
-        return [float(m[name]) if m[name] is not None else None for m in data.months]
-
-    charts = {
-        "nps": Markup(line_chart(labels, [("NPS", col("nps"), "#1f5f99")], band=(col("nps_ci_low"), col("nps_ci_high")),
-                                 y_range=(-100, 100))),
-        "csat": Markup(line_chart(labels, [("CSAT %", col("csat_pct"), "#2e8540"), ("CES % easy", col("ces_pct_easy"), "#b5651d")],
-                                  y_range=(0, 100), unit="%")),
-        "topics": Markup(bar_chart([t["topic_label"] or f"topic {t['topic_id']}" for t in data.topics],
-                                   [float(t["feedback_items"]) for t in data.topics])),
-    }
-    latest = data.months[-1] if data.months else None
-    previous = data.months[-2] if len(data.months) > 1 else None
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    env.filters.update(num=wording.num, signed=wording.signed, period_name=wording.period_name)
+    env.globals.update(interval_sentence=wording.interval_sentence, change_phrase=wording.change_phrase,
+                       mover_text=wording.mover_text, METRIC_WORDS=wording.METRIC_WORDS)
+    headline = wording.headline(content.kpis, content.movers, content.period, content.stale_sources)
     return env.get_template("leadership_report.html.j2").render(
-        title=title, data=data, charts=charts, latest=latest, previous=previous,
+        title=title, c=content, headline=headline, img=image_src, language=language,
     )
 
 
-def write_report(url: str, out_dir: Path, *, title: str = "Customer feedback: leadership report") -> Path:
-    data = load_report_data(url)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "leadership_report.html"
-    path.write_text(render_html(data, title=title), encoding="utf-8")
-    return path
+def render_report(content: ReportContent, *, title: str, language: str = "en") -> RenderedReport:
+    """Charts, the archive HTML, the email HTML (cid: images) and the PDF of one period."""
+    from cfm.reporting import wording
+    from cfm.reporting.pdf import html_to_pdf
+
+    if language != "en":
+        raise ValueError(f"report.language {language!r}: only 'en' has report wording so far")
+    charts = chart_images(content)
+    html = render_html(content, title=title, image_src={name: name for name in charts}, language=language)
+    email_html = render_html(content, title=title, image_src={name: f"cid:{name}" for name in charts},
+                             language=language)
+    headline = wording.headline(content.kpis, content.movers, content.period, content.stale_sources)
+    subject = f"{title}: {wording.period_name(content.period)}"
+    rendered = RenderedReport(content.period, subject, headline, html, email_html, charts)
+    rendered.pdf = html_to_pdf(html, {name: png for name, png in charts.items()})
+    return rendered
+
+
+def archive(rendered: RenderedReport, out_dir: Path) -> Path:
+    """out/reports/<period>/: report.html with its PNGs beside it, and report.pdf. Re-rendering replaces them."""
+    folder = out_dir / "reports" / rendered.period
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, png in rendered.charts.items():
+        (folder / name).write_bytes(png)
+    (folder / "report.html").write_text(rendered.html, encoding="utf-8")
+    (folder / "report.pdf").write_bytes(rendered.pdf)
+    return folder

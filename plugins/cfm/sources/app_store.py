@@ -171,11 +171,7 @@ class AppStoreSource(RestApiSource):
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
         api = self.api()
         api.session.headers.update(self.token.auth_header())  # re-minted here when close to expiry
-        response = api.request("GET", path, params=params)
-        try:
-            document = response.json()
-        except ValueError:
-            raise SourceError(self.name, f"{urlsplit(path).path}: response is not JSON") from None
+        document, response = api.fetch_json("GET", path, params=params)
         self.rate_limit = parse_rate_limit(response.headers.get("X-Rate-Limit"))
         remaining, limit = self.rate_limit.get("user-hour-rem"), self.rate_limit.get("user-hour-lim")
         if remaining is not None and limit and remaining < limit // 10:

@@ -3,7 +3,7 @@
     python -m cfm.sources.codegen          # rewrite the generated parts
     python -m cfm.sources.codegen --check  # exit 1 naming the files that drifted (CI runs this as a test)
 
-Generated: in `dbt/dbt_project.yml` the vars `feedback_sources`, `answer_sources` and
+Generated: in `dbt/dbt_project.yml` the vars `feedback_sources`, `answer_sources`, `customer_sources` and
 `default_rating_scales` (from `cfm.sources.base.DEFAULT_SCALES`); in
 `dbt/models/staging/_sources.yml` the tables of the `raw` source; and all of
 `airflow/pools.json`. In the YAML files only the lines between the `>>> generated` and
@@ -35,9 +35,11 @@ def dbt_vars(sources: tuple[SourceSpec, ...] = SOURCES) -> list[str]:
     scales = ", ".join(f"{kind}: [{low}, {high}]" for kind, (low, high) in DEFAULT_SCALES.items())
     return [
         "# Every source with a staging model stg_<name>__feedback; int_feedback unions them.",
-        f"feedback_sources: [{', '.join(s.name for s in sources)}]",
+        f"feedback_sources: [{', '.join(s.name for s in sources if s.kind == 'feedback')}]",
         "# Sources that also provide stg_<name>__answers (int_feedback_answers unions them).",
         f"answer_sources: [{', '.join(s.name for s in sources if s.answers)}]",
+        "# Customer-attribute sources with stg_<name>__customers; int_customers unions them.",
+        f"customer_sources: [{', '.join(s.name for s in sources if s.kind == 'customers')}]",
         "# Scale of a rating whose source gives none (cfm.sources.base.DEFAULT_SCALES).",
         f"default_rating_scales: {{{scales}}}",
     ]
@@ -47,7 +49,12 @@ def raw_tables(sources: tuple[SourceSpec, ...] = SOURCES) -> list[str]:
     lines: list[str] = []
     for s in sources:
         lines += [f"- name: {s.name}",
-                  f"  description: Raw {s.name} records, one row per (source, account, source_record_id)."]
+                  f"  description: Raw {s.name} records, one row per (source, account, source_record_id).",
+                  "  config:",
+                  "    loaded_at_field: extracted_at",
+                  "    freshness:",
+                  f"      warn_after: {{count: {s.freshness_hours}, period: hour}}",
+                  f"      error_after: {{count: {2 * s.freshness_hours}, period: hour}}"]
     return lines
 
 

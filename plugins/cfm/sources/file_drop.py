@@ -2,38 +2,49 @@
 
 Each file is one batch. The cursor remembers the content hash of every file loaded, so an
 unchanged file is skipped and a changed file is re-read (its rows upsert by `id`).
-Rows with no `id` cannot be keyed and go straight to quarantine, named by file and line;
-every other check (dates, scores, enums) runs in validation, on the staged record.
+Handling is per line, never per file: a line that cannot be read (bytes that are not
+UTF-8, broken CSV quoting, invalid JSON, bare NaN, nesting too deep), that has no usable
+`id` (missing, empty, `true`, an object; `0` is an id) or a field too large to store goes
+to quarantine named by file and line, and every other row lands. A BOM declares UTF-8 or
+UTF-16. The same id twice keeps the later row and flags the earlier one with the winner.
+A symlink leading out of the drop folder is refused. Every other check (dates, scores,
+enums) runs in validation, on the staged record.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
-import io
 import json
 import logging
+import math
+import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cfm.config import project_path
 from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
+from cfm.sources.sanitise import Unstorable, clean_payload
+from cfm.sources.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".jsonl", ".ndjson")
-# Excel writes CSVs with a BOM; utf-8-sig reads both.
-ENCODING = "utf-8-sig"
+# Field size is judged per record (cfm.sources.sanitise), not by the csv module's 128 kB limit,
+# which used to fail the whole file.
+csv.field_size_limit(2**31 - 1)
 
 
 class FileDropSource(FeedbackSource):
     name = "file_drop"
+    default_dir = "sample_data/drop"
 
     @property
     def folder(self) -> Path:
-        return project_path(self.config.get("dir") or "sample_data/drop")
+        return project_path(self.config.get("dir") or self.default_dir)
 
     def accounts(self) -> list[str]:
         return [self.config.get("account") or "drop"]
@@ -43,70 +54,215 @@ class FileDropSource(FeedbackSource):
             raise SourceError(self.name, f"drop folder {self.folder} does not exist")
         return sorted(p for p in self.folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
 
+    def outside(self, path: Path) -> bool:
+        """A file reached through a symlink that leads out of the drop folder (never read)."""
+        return not path.resolve().is_relative_to(self.folder.resolve())
+
     def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
         seen: dict[str, str] = dict((cursor or {}).get("files") or {})
+        first_seen: dict[str, str] = {}  # id -> file:line that stored it earlier in this sync
         for path in self.files():
             rel = path.relative_to(self.folder).as_posix()
+            if self.outside(path):
+                log.warning("[file_drop] %s links outside the drop folder; refused", rel)
+                reject = RejectedRecord(self.name, account, rel, "file", "symlink pointing outside the drop folder: refused",
+                                        {"_file": rel}, check="refused_symlink")
+                yield ExtractBatch(rejects=[reject], cursor={"files": dict(seen)})
+                continue
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()
             if since is None and seen.get(rel) == digest:
                 continue
-            records, rejects = self.parse_file(account, rel, data)
-            seen[rel] = digest
+            kept, rejects = self.parse_rows(account, rel, data, since=since)
+            for record_id, (line_no, _) in kept.items():
+                earlier = first_seen.get(record_id)
+                if earlier is not None:
+                    rejects.append(RejectedRecord(
+                        self.name, account, earlier, "id",
+                        f"id {record_id!r} is also at {rel}:{line_no}, read later; that row was kept, this one ({earlier}) "
+                        "was replaced", {"id": record_id, "_file": earlier.rsplit(":", 1)[0]}, check="duplicate_id"))
+                first_seen[record_id] = f"{rel}:{line_no}"
+            records = [rec for _, rec in kept.values()]
+            if since is None:  # a backfill read only part of the file: the next sync reads all of it
+                seen[rel] = digest
             log.info("[file_drop] %s: %d records, %d rejected", rel, len(records), len(rejects))
             yield ExtractBatch(records=records, rejects=rejects, cursor={"files": dict(seen)})
 
     def record_from_quarantine(self, account: str, payload: Mapping[str, Any]) -> RawRecord:
         row = {k: v for k, v in payload.items() if k not in ("_line", "raw")}
-        record_id = str(row.get("id") or "").strip()
-        if not record_id:
-            raise SourceError(self.name, f"quarantined row from {row.get('_file')} still has no 'id'; set one with cfm quarantine edit")
+        record_id, problem = record_id_of(row.get("id"))
+        if problem:
+            raise SourceError(self.name, f"quarantined row from {row.get('_file')} still has no 'id' ({problem}); "
+                                         "set one with cfm quarantine edit")
         return RawRecord(self.name, account, record_id, row)
 
-    def parse_file(self, account: str, rel: str, data: bytes) -> tuple[list[RawRecord], list[RejectedRecord]]:
-        try:
-            text = data.decode(ENCODING)
-        except UnicodeDecodeError as exc:
-            reject = RejectedRecord(self.name, account, rel, "file", f"file is not UTF-8 ({exc.reason} at byte {exc.start})",
-                                    {"_file": rel})
-            return [], [reject]
-        rows = _jsonl_rows(text, rel) if rel.lower().endswith((".jsonl", ".ndjson")) else _csv_rows(text)
-        records: list[RawRecord] = []
+    def parse_file(
+        self, account: str, rel: str, data: bytes, *, since: datetime | None = None
+    ) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        """Every good row of one file as a record, every bad line a reject (see `parse_rows`)."""
+        kept, rejects = self.parse_rows(account, rel, data, since=since)
+        return [rec for _, rec in kept.values()], rejects
+
+    def parse_rows(
+        self, account: str, rel: str, data: bytes, *, since: datetime | None = None
+    ) -> tuple[dict[str, tuple[int, RawRecord]], list[RejectedRecord]]:
+        """{id: (line, record)} of every good row of one file, and a reject per bad line.
+
+        Every good row of one file as a record; every bad line a reject naming file:line and the reason.
+
+        `since` keeps only rows submitted on or after it (a backfill); rows without a readable
+        `submitted_at` are kept, for validation to judge.
+        """
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        text, encoding_problem = decode(data)
+        if encoding_problem:
+            reject = RejectedRecord(self.name, account, rel, "file", encoding_problem, {"_file": rel})
+            return {}, [reject]
+        rows = _jsonl_rows(text) if rel.lower().endswith((".jsonl", ".ndjson")) else _csv_rows(text)
+        kept: dict[str, tuple[int, RawRecord]] = {}
         rejects: list[RejectedRecord] = []
-        for line_no, row, error in rows:
+        for line_no, row, error, column in rows:
             ref = f"{rel}:{line_no}"
             if error:
-                rejects.append(RejectedRecord(self.name, account, ref, "line", error, {"_file": rel, "_line": line_no, "raw": row}))
+                raw = row if not isinstance(row, str) else escape_undecodable(row)
+                rejects.append(RejectedRecord(self.name, account, ref, column or "line", error,
+                                              {"_file": rel, "_line": line_no, "raw": raw}))
                 continue
-            record_id = str(row.get("id") or "").strip()
-            if not record_id:
-                rejects.append(RejectedRecord(self.name, account, ref, "id", "required field 'id' is missing or empty",
-                                              {**row, "_file": rel}))
+            record_id, problem = record_id_of(row.get("id"))
+            if problem:
+                rejects.append(RejectedRecord(self.name, account, ref, "id", problem, {**row, "_file": rel, "_line": line_no}))
                 continue
-            records.append(RawRecord(self.name, account, record_id, {**row, "_file": rel}))
-        return records, rejects
+            try:
+                clean_payload(row)
+            except Unstorable as exc:
+                rejects.append(RejectedRecord(self.name, account, ref, exc.field, exc.reason,
+                                              {**row, "_file": rel, "_line": line_no}, check="unstorable"))
+                continue
+            if since is not None and (submitted := parse_utc(row.get("submitted_at"))) is not None and submitted < since:
+                continue
+            if record_id in kept:
+                earlier_line, loser = kept[record_id]
+                rejects.append(RejectedRecord(
+                    self.name, account, f"{rel}:{earlier_line}", "id",
+                    f"id {record_id!r} appears again at line {line_no}; the later row (line {line_no}) was kept, "
+                    f"this one (line {earlier_line}) was not", {**loser.payload, "_line": earlier_line}, check="duplicate_id"))
+            kept[record_id] = (line_no, RawRecord(self.name, account, record_id, {**row, "_file": rel}))
+        return kept, rejects
 
 
-def _csv_rows(text: str) -> Iterator[tuple[int, Any, str | None]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    for row in reader:
-        extra = row.pop(None, None)
-        if extra:
-            yield reader.line_num, {"values": extra, **row}, f"row has {len(extra)} more values than the header has columns"
-            continue
-        yield reader.line_num, {k.strip(): v for k, v in row.items() if k is not None}, None
+def record_id_of(value: Any) -> tuple[str, str | None]:
+    """(id as text, problem): a string or a number is an id (0 included); true, objects and lists are not."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "", "required field 'id' is missing or empty"
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return "", f"field 'id' must be a string or a number, got {json.dumps(value, default=str)[:80]}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "", f"field 'id' must be a finite number, got {value!r}"
+        return (str(int(value)) if value.is_integer() else repr(value)), None
+    return str(value).strip(), None
 
 
-def _jsonl_rows(text: str, rel: str) -> Iterator[tuple[int, Any, str | None]]:
+def decode(data: bytes) -> tuple[str, str | None]:
+    """The file's text and, when it cannot be read at all, why.
+
+    A BOM declares the encoding (UTF-8, UTF-16 LE/BE); otherwise UTF-8. Bytes that are not
+    UTF-8 are kept as surrogate escapes, so the lines that hold them are quarantined one by
+    one while the rest of the file lands.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError as exc:
+            return "", f"file declares UTF-16 (BOM) but is not ({exc.reason} at byte {exc.start})"
+    return data.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="surrogateescape"), None
+
+
+def escape_undecodable(text: str) -> str:
+    """A line with its undecodable bytes spelled as \\xNN, so it can be stored and shown."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _bad_bytes(text: str) -> str | None:
+    found = _UNDECODABLE.findall(text)
+    if not found:
+        return None
+    spelled = ", ".join(f"0x{ord(ch) - 0xDC00:02X}" for ch in found[:5])
+    return f"not UTF-8: invalid byte(s) {spelled}"
+
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+Row = tuple[int, Any, str | None, str | None]  # line number, row (or the raw line), error, column at fault
+
+
+def _csv_rows(text: str) -> Iterator[Row]:
+    """Rows with their first physical line; a line csv cannot parse is reported and parsing resumes after it.
+
+    `strict` makes an unclosed quote an error at the end of the file instead of a field that
+    swallows every later row: that line is quarantined and the rows after it are read again.
+    """
+    lines = text.splitlines(keepends=True)
+    header: list[str] | None = None
+    index = 0
+    while index < len(lines):
+        reader = csv.reader(lines[index:], strict=True)
+        done = 0  # physical lines consumed by this reader
+        try:
+            for values in reader:
+                start = index + done + 1
+                done = reader.line_num
+                if not values or (len(values) == 1 and not values[0].strip()):
+                    continue
+                if header is None:
+                    header = [h.strip() for h in values]
+                    continue
+                raw = "".join(lines[start - 1:index + done])
+                if bad := _bad_bytes(raw):
+                    yield start, raw, bad, _column_with_bad_bytes(header, values)
+                    continue
+                if len(values) > len(header):
+                    yield start, {"values": values[len(header):], **dict(zip(header, values, strict=False))}, \
+                        f"row has {len(values) - len(header)} more values than the header has columns", None
+                    continue
+                yield start, {h: (values[i] if i < len(values) else None) for i, h in enumerate(header)}, None, None
+            return
+        except csv.Error as exc:
+            bad_line = index + done + 1
+            yield bad_line, lines[bad_line - 1], f"CSV syntax: {exc}; the line was set aside and reading resumed after it", None
+            index = bad_line
+
+
+def _column_with_bad_bytes(header: list[str], values: list[str]) -> str | None:
+    for name, value in zip(header, values, strict=False):
+        if _UNDECODABLE.search(value):
+            return name
+    return None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"bare {name} is not JSON")
+
+
+def _jsonl_rows(text: str) -> Iterator[Row]:
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if bad := _bad_bytes(line):
+            yield line_no, line, bad, None
+            continue
         try:
-            row = json.loads(line)
+            row = json.loads(line, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
-            yield line_no, line, f"invalid JSON: {exc.msg} at column {exc.colno}"
+            yield line_no, line, f"invalid JSON: {exc.msg} at column {exc.colno}", None
+            continue
+        except ValueError as exc:
+            yield line_no, line[:10_000], f"invalid JSON: {exc}", None
+            continue
+        except RecursionError:
+            yield line_no, line[:10_000], "invalid JSON: nested too deeply to read", None
             continue
         if not isinstance(row, dict):
-            yield line_no, line, "a JSONL line must be an object"
+            yield line_no, line, "a JSONL line must be an object", None
             continue
-        yield line_no, row, None
+        yield line_no, row, None, None

@@ -35,7 +35,7 @@ from typing import Any
 
 from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
 from cfm.sources.gmail_mime import decode_base64url, parse_mail
-from cfm.sources.google_api import build_service, error_reasons, google_credentials, is_retryable
+from cfm.sources.google_api import build_service, error_reasons, execute, google_credentials, is_retryable
 from cfm.sources.http import RetryPolicy, backoff_delay, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -131,40 +131,8 @@ class GmailSource(FeedbackSource):
         `handles` are raised as googleapiclient HttpError for the caller to interpret (404
         expired history, 400 expired page token); any other failure is a SourceError.
         """
-        from google.auth.exceptions import RefreshError
-        from googleapiclient.errors import HttpError
-        from httplib2 import HttpLib2Error
-
-        for attempt in range(1, self.policy.max_attempts + 1):
-            try:
-                return request.execute(num_retries=0)
-            except RefreshError:
-                raise SourceError(self.name, f"{what}: HTTP 401, credentials rejected and could not be refreshed") from None
-            except HttpError as exc:
-                status = exc.status_code
-                if status == 401:
-                    raise SourceError(self.name, f"{what}: HTTP 401, credentials rejected (token expired or revoked)") from None
-                retryable = is_retryable(exc)
-                if not retryable and status in handles:
-                    raise
-                if not retryable:
-                    raise SourceError(self.name, f"{what}: HTTP {status}: {_short_reason(exc)}") from exc
-                if attempt == self.policy.max_attempts:
-                    raise SourceError(self.name, f"{what}: HTTP {status} after {attempt} attempts") from exc
-                delay = retry_after_seconds(exc.resp.get("retry-after"))
-                reason = f"HTTP {status}"
-            except (TimeoutError, ConnectionError, HttpLib2Error, OSError) as exc:
-                if attempt == self.policy.max_attempts:
-                    raise SourceError(self.name, f"{what}: {type(exc).__name__} after {attempt} attempts") from exc
-                delay = None
-                reason = type(exc).__name__
-            if delay is None:
-                delay = backoff_delay(attempt, self.policy)
-            delay = min(delay, self.policy.max_delay)
-            log.warning("[gmail] %s: %s; retry %d in %.1fs", what, reason, attempt, delay)
-            self.stats["retries"] += 1
-            self._sleep(delay)
-        raise AssertionError("unreachable")
+        return execute(request, source=self.name, what=what, policy=self.policy, sleep=self._sleep, stats=self.stats,
+                       handles=handles)
 
     # -- sync ------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ specific to Forms.)
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from cfm.sources.base import FeedbackSource, SourceError
 from cfm.sources.credentials import credential
@@ -105,34 +107,67 @@ def execute(
     policy: RetryPolicy,
     sleep: Callable[[float], None] = time.sleep,
     stats: dict[str, int] | None = None,
+    handles: tuple[int, ...] = (),
 ) -> Any:
-    """Execute a googleapiclient request, retrying 429/5xx, timeouts and connection errors."""
+    """Execute a googleapiclient request, retrying 429/5xx, timeouts, connection resets and bodies
+    that are not the JSON object promised (truncated, cut short); the final error names the call,
+    the page token asked for and the attempts made. The one retry path of every Google source.
+
+    Statuses in `handles` (when not retryable) are re-raised as googleapiclient's HttpError for
+    the caller to interpret (404 expired history, 400 expired page token).
+    """
+    import httplib2
+    from google.auth.exceptions import RefreshError
     from googleapiclient.errors import HttpError
 
     stats = stats if stats is not None else {}
+    where = what + _page_of(request)
     for attempt in range(1, policy.max_attempts + 1):
         stats["requests"] = stats.get("requests", 0) + 1
         try:
-            return request.execute(num_retries=0)
+            result = request.execute(num_retries=0)
+            if not isinstance(result, dict):
+                raise ValueError(f"the body is {type(result).__name__}, not a JSON object")
+            return result
+        except RefreshError:
+            raise GoogleRequestFailed(source, where, 401, "credentials rejected and could not be refreshed") from None
         except HttpError as exc:
             status = exc.resp.status
             retryable = is_retryable(exc)
+            if status == 401:
+                raise GoogleRequestFailed(source, where, 401, "credentials rejected (token expired or revoked)") from None
+            if not retryable and status in handles:
+                raise
             if not retryable or attempt == policy.max_attempts:
-                raise GoogleRequestFailed(source, what, status, _error_text(exc)) from exc
+                raise GoogleRequestFailed(source, where, status, _error_text(exc) + _attempts(attempt)) from exc
             delay = retry_after_seconds(exc.resp.get("retry-after"))
             reason = f"HTTP {status}"
-        except (TimeoutError, ConnectionError, OSError) as exc:
+        except (TimeoutError, ConnectionError, OSError, http.client.HTTPException, httplib2.HttpLib2Error,
+                ValueError, RecursionError) as exc:
+            detail = f"response body is not valid JSON: {exc}" if isinstance(exc, ValueError | RecursionError) \
+                else type(exc).__name__
             if attempt == policy.max_attempts:
-                raise GoogleRequestFailed(source, what, None, f"{type(exc).__name__} after {attempt} attempts") from exc
+                raise GoogleRequestFailed(source, where, None, detail + _attempts(attempt)) from exc
             delay = None
-            reason = type(exc).__name__
+            reason = detail
         if delay is None:
             delay = backoff_delay(attempt, policy)
         delay = min(delay, policy.max_delay)
         stats["retries"] = stats.get("retries", 0) + 1
-        log.warning("[%s] %s: %s; retry %d in %.1fs", source, what, reason, attempt, delay)
+        log.warning("[%s] %s: %s; retry %d in %.1fs", source, where, reason, attempt, delay)
         sleep(delay)
     raise AssertionError("unreachable")
+
+
+def _attempts(attempt: int) -> str:
+    return f" (after {attempt} attempts)" if attempt > 1 else ""
+
+
+def _page_of(request: Any) -> str:
+    """` (page token …)` when the request asks for a later page, for error messages."""
+    query = parse_qs(urlsplit(str(getattr(request, "uri", "") or "")).query)
+    token = (query.get("pageToken") or query.get("token") or [None])[0]
+    return f" (page token {token[:60]})" if token else ""
 
 
 def is_retryable(exc: Any) -> bool:
@@ -154,7 +189,8 @@ def error_reasons(exc: Any) -> set[str]:
 
 def _error_text(exc: Any) -> str:
     try:
-        return str(exc.reason)[:300]
+        reasons = ", ".join(sorted(error_reasons(exc)))
+        return str(exc.reason)[:300] + (f" ({reasons})" if reasons else "")
     except Exception:  # noqa: BLE001 - never let error formatting hide the error
         return "no detail"
 

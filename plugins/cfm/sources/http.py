@@ -1,7 +1,8 @@
 """Shared HTTP machinery for API sources: timeouts, retries and rate-limit handling.
 
-Every call has a timeout. 429 and 5xx (and connection errors and timeouts) are retried
-with exponential backoff and full jitter, capped; a `Retry-After` header (seconds or an
+Every call has a timeout. 429 and 5xx, connection errors and resets, timeouts, and 2xx
+bodies that are not the JSON promised (truncated, cut by a proxy) are retried with
+exponential backoff and full jitter, capped; a `Retry-After` header (seconds or an
 HTTP date) wins over the computed delay. Other 4xx fail at once with the source named.
 Credentials are passed in headers by the caller and never appear in messages raised here.
 """
@@ -16,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
@@ -24,14 +26,35 @@ log = logging.getLogger(__name__)
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
-class SourceHTTPError(Exception):
-    """An HTTP call failed for good. The message names the source and the URL path, never a credential."""
+#: Query parameters never echoed in an error message (credentials some APIs accept in the URL).
+SECRET_PARAMS = frozenset({"apikey", "api_key", "key", "access_token", "token", "signature", "client_secret", "password"})
 
-    def __init__(self, source: str, method: str, url: str, status: int | None, detail: str):
-        path = requests.utils.urlparse(url).path
-        super().__init__(f"[{source}] {method} {path} failed" + (f" with HTTP {status}" if status else "") + f": {detail}")
+
+class SourceHTTPError(Exception):
+    """An HTTP call failed for good. The message names the source, the endpoint, the page or cursor
+    asked for and the attempts made; never a credential."""
+
+    def __init__(self, source: str, method: str, url: str, status: int | None, detail: str, *,
+                 params: Mapping[str, Any] | None = None, attempts: int | None = None):
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        query.update({k: v for k, v in (params or {}).items() if v is not None})
+        where = ", ".join(f"{k}={str(v)[:80]}" for k, v in sorted(query.items()) if k.lower() not in SECRET_PARAMS)
+        asked = "; ".join(x for x in (where, f"{attempts} attempts" if attempts and attempts > 1 else "") if x)
+        super().__init__(f"[{source}] {method} {parts.path} failed" + (f" with HTTP {status}" if status else "")
+                         + f": {detail}" + (f" [{asked}]" if asked else ""))
         self.source = source
         self.status = status
+        self.attempts = attempts
+
+
+class InvalidBody(Exception):
+    """A 2xx answer whose body is not the JSON promised (truncated, cut by a proxy, HTML)."""
+
+
+#: Transport faults retried like a 5xx: resets, timeouts, bodies cut short.
+TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError, InvalidBody)
 
 
 @dataclass(frozen=True)
@@ -90,6 +113,7 @@ class ApiClient:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         auth_refresh: Callable[[], Mapping[str, str]] | None = None,
+        rate_limit_delay: Callable[[requests.Response], float | None] | None = None,
     ):
         self.source = source
         self.base_url = base_url.rstrip("/")
@@ -100,6 +124,8 @@ class ApiClient:
             self.session.headers.update(headers)
         self._sleep = sleep
         self._auth_refresh = auth_refresh
+        # APIs that say when a rate-limit window reopens in their own headers (no Retry-After).
+        self._rate_limit_delay = rate_limit_delay
         self.stats = {"requests": 0, "retries": 0, "rate_limited": 0}
 
     def url(self, path: str) -> str:
@@ -107,19 +133,25 @@ class ApiClient:
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
 
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, path: str, *, expect_json: bool = False, **kwargs: Any) -> requests.Response:
+        """The response of one call, retried on 429/5xx and transport faults (with `expect_json`, a
+        2xx body that is not JSON counts as one): the one path every REST source's calls take."""
         url = self.url(path)
         kwargs.setdefault("timeout", self.policy.timeout)
+        params = kwargs.get("params")
         refreshed = False
         for attempt in range(1, self.policy.max_attempts + 1):
             self.stats["requests"] += 1
             try:
                 response = self.session.request(method, url, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                if expect_json and response.status_code < 400:
+                    response._cfm_json = _decode_json(response)  # type: ignore[attr-defined]
+            except TRANSPORT_ERRORS as exc:
                 if attempt == self.policy.max_attempts:
-                    raise SourceHTTPError(self.source, method, url, None, f"{type(exc).__name__} after {attempt} attempts") from exc
+                    raise SourceHTTPError(self.source, method, url, None, _fault(exc), params=params,
+                                          attempts=attempt) from exc
                 delay = backoff_delay(attempt, self.policy)
-                log.warning("[%s] %s %s: %s; retry %d in %.1fs", self.source, method, _path(url), type(exc).__name__, attempt, delay)
+                log.warning("[%s] %s %s: %s; retry %d in %.1fs", self.source, method, _path(url), _fault(exc), attempt, delay)
                 self.stats["retries"] += 1
                 self._sleep(delay)
                 continue
@@ -130,10 +162,13 @@ class ApiClient:
             if response.status_code < 400:
                 return response
             if response.status_code not in RETRYABLE_STATUS or attempt == self.policy.max_attempts:
-                raise SourceHTTPError(self.source, method, url, response.status_code, _short_body(response))
+                raise SourceHTTPError(self.source, method, url, response.status_code, _short_body(response), params=params,
+                                      attempts=attempt)
             if response.status_code == 429:
                 self.stats["rate_limited"] += 1
             delay = retry_after_seconds(response.headers.get("Retry-After"))
+            if delay is None and response.status_code == 429 and self._rate_limit_delay is not None:
+                delay = self._rate_limit_delay(response)
             if delay is None:
                 delay = backoff_delay(attempt, self.policy)
             delay = min(delay, self.policy.max_delay)
@@ -142,12 +177,28 @@ class ApiClient:
             self._sleep(delay)
         raise AssertionError("unreachable")
 
+    def fetch_json(self, method: str, path: str, **kwargs: Any) -> tuple[Any, requests.Response]:
+        """(decoded JSON body, response): a truncated or invalid body is retried like a 5xx."""
+        response = self.request(method, path, expect_json=True, **kwargs)
+        return response._cfm_json, response  # type: ignore[attr-defined]
+
     def get_json(self, path: str, **kwargs: Any) -> Any:
-        response = self.request("GET", path, **kwargs)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise SourceHTTPError(self.source, "GET", self.url(path), response.status_code, "response is not JSON") from exc
+        return self.fetch_json("GET", path, **kwargs)[0]
+
+    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.fetch_json(method, path, **kwargs)[0]
+
+
+def _decode_json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except (ValueError, RecursionError) as exc:
+        size = len(response.content or b"")
+        raise InvalidBody(f"response body is not valid JSON ({size} bytes: {type(exc).__name__})") from exc
+
+
+def _fault(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, InvalidBody) else type(exc).__name__
 
 
 def _path(url: str) -> str:

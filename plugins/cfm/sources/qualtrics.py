@@ -290,7 +290,7 @@ class QualtricsSource(RestApiSource):
                 "allowContinuation": bool(self.config.get("use_continuation", True)), **extra}
         attempts = int(self.config.get("export_attempts", 2))
         for attempt in range(1, attempts + 1):
-            started = client.request("POST", f"/surveys/{survey_id}/export-responses", json=body).json()
+            started = client.fetch_json("POST", f"/surveys/{survey_id}/export-responses", json=body)[0]
             progress_id = ((started or {}).get("result") or {}).get("progressId")
             if not progress_id:
                 raise SourceError(self.name, f"survey {survey_id}: export start answered without a progressId")

@@ -4,6 +4,8 @@
 the raw tables in `dbt/models/staging/_sources.yml` and `airflow/pools.json` are generated
 from it by `python -m cfm.sources.codegen` (a test fails when they drift). Adding a source:
 its module, one `SourceSpec` here, its staging model(s) under dbt/models/staging/<name>/.
+Customer-attribute sources (kind "customers": the customer file drop, HubSpot) feed
+`dim_customers` instead of the feedback union (dbt var `customer_sources`).
 
 Classes are imported lazily so that listing sources (the ingest DAG does it while
 parsing) never imports API client libraries.
@@ -30,6 +32,11 @@ class SourceSpec:
     answers: bool = False
     #: Concurrent syncs allowed against the API (slots of its Airflow pool).
     pool_slots: int = 1
+    #: `dbt source freshness` warns when the newest raw row is older than this, errors at twice it.
+    freshness_hours: int = 24
+    #: "feedback" (staged as stg_<name>__feedback) or "customers" (customer attributes,
+    #: staged as stg_<name>__customers and unioned into int_customers).
+    kind: str = "feedback"
 
     @property
     def pool(self) -> str:
@@ -39,8 +46,8 @@ class SourceSpec:
 
 # Append new sources at the end: the demo's fake API ports follow this order.
 SOURCES: tuple[SourceSpec, ...] = (
-    SourceSpec("file_drop", "cfm.sources.file_drop:FileDropSource", pool_slots=2),
-    SourceSpec("gmail", "cfm.sources.gmail:GmailSource"),
+    SourceSpec("file_drop", "cfm.sources.file_drop:FileDropSource", pool_slots=2, freshness_hours=168),
+    SourceSpec("gmail", "cfm.sources.gmail:GmailSource", freshness_hours=6),
     SourceSpec("google_forms", "cfm.sources.google_forms:GoogleFormsSource", answers=True),
     SourceSpec("google_play", "cfm.sources.google_play:GooglePlaySource"),
     SourceSpec("google_business", "cfm.sources.google_business:GoogleBusinessSource"),
@@ -49,6 +56,8 @@ SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec("qualtrics", "cfm.sources.qualtrics:QualtricsSource", answers=True),
     SourceSpec("trustpilot", "cfm.sources.trustpilot:TrustpilotSource"),
     SourceSpec("app_store", "cfm.sources.app_store:AppStoreSource"),
+    SourceSpec("customer_drop", "cfm.sources.customer_drop:CustomerDropSource", kind="customers", freshness_hours=168),
+    SourceSpec("hubspot", "cfm.sources.hubspot:HubSpotSource", kind="customers"),
 )
 
 SOURCE_CLASSES: dict[str, str] = {spec.name: spec.target for spec in SOURCES}
@@ -56,6 +65,14 @@ SOURCE_CLASSES: dict[str, str] = {spec.name: spec.target for spec in SOURCES}
 
 def source_names() -> list[str]:
     return list(SOURCE_CLASSES)
+
+
+def feedback_source_names() -> list[str]:
+    return [s.name for s in SOURCES if s.kind == "feedback"]
+
+
+def customer_source_names() -> list[str]:
+    return [s.name for s in SOURCES if s.kind == "customers"]
 
 
 def source_spec(name: str) -> SourceSpec:

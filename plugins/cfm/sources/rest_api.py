@@ -50,8 +50,13 @@ class RestApiSource(FeedbackSource):
         """Called once on a 401 for fresh auth headers; None when a 401 is final."""
         return None
 
+    def rate_limit_delay(self, response: Any) -> float | None:
+        """Seconds to wait after a 429 without Retry-After, from the API's own headers; None: back off."""
+        return None
+
     def api(self) -> ApiClient:
         if self._api is None:
             self._api = ApiClient(self.name, self.base_url(), headers=self.auth_headers(), policy=self.policy,
-                                  sleep=self._sleep, auth_refresh=self.auth_refresher())
+                                  sleep=self._sleep, auth_refresh=self.auth_refresher(),
+                                  rate_limit_delay=self.rate_limit_delay)
         return self._api

@@ -223,9 +223,8 @@ class SurveyMonkeySource(RestApiSource):
     def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
         survey_cfg = self._surveys.get(account) or {"id": account}
         client = self.api()
-        details_resp = client.request("GET", f"/surveys/{account}/details")
+        details, details_resp = client.fetch_json("GET", f"/surveys/{account}/details")
         self._respect_minute_quota(details_resp.headers)
-        details = details_resp.json()
         questions = survey_questions(details)
         survey_info = {"id": str(details.get("id") or account), "title": details.get("title"),
                        "language": details.get("language")}
@@ -245,9 +244,8 @@ class SurveyMonkeySource(RestApiSource):
         high = watermark
         path: str | None = f"/surveys/{account}/responses/bulk"
         while path:
-            resp = client.request("GET", path, params=params)
+            body, resp = client.fetch_json("GET", path, params=params)
             self._respect_minute_quota(resp.headers)
-            body = resp.json()
             data = body.get("data") if isinstance(body, Mapping) else None
             if not isinstance(data, list):
                 raise SourceError(self.name, f"survey {account}: /responses/bulk answered without a data list")
@@ -258,7 +256,7 @@ class SurveyMonkeySource(RestApiSource):
             yield ExtractBatch(records=records, rejects=rejects,
                                cursor={"watermark": high.isoformat() if high else None})
             nxt = (body.get("links") or {}).get("next")
-            path, params = (nxt, None) if nxt and data else (None, None)
+            path, params = (nxt, None) if nxt else (None, None)  # an empty page with a next link continues
 
     def parse_page(self, account: str, data: list[Any], questions: Mapping[str, Any], survey_info: Mapping[str, Any],
                    survey_cfg: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:

@@ -1,7 +1,8 @@
 """Trustpilot service reviews of one or more business units, with the company's replies.
 
 Each business unit is an account with its own cursor. Reviews are read newest first
-(`orderBy=createdat.desc`, `perPage` up to 100) and paging stops once a page reaches
+(`orderBy=createdat.desc`, `perPage` up to 100), following the `next-page` link while there
+is one (an empty page with a link is followed), and paging stops once a page reaches
 reviews created before the stop point:
 
 * first run, or a full re-scan due (`full_rescan_days`): no stop point, every page;
@@ -62,7 +63,8 @@ def parse_reviews_page(
         if not isinstance(review, Mapping):
             rejects.append(RejectedRecord(source, account, position, "review", "review is not a JSON object", {"value": review}))
             continue
-        review_id = str(review.get("id") or "").strip()
+        raw_id = review.get("id")
+        review_id = str(raw_id).strip() if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else ""
         ref = review_id or position
         if not review_id:
             rejects.append(RejectedRecord(source, account, ref, "id", "required field 'id' is missing or empty", dict(review)))
@@ -126,7 +128,8 @@ class TrustpilotSource(RestApiSource):
         prefix = "private/" if self.private else ""
         return f"{prefix}business-units/{account}/reviews"
 
-    def _fetch(self, account: str, page: int) -> list[Any]:
+    def _fetch(self, account: str, page: int) -> tuple[list[Any], bool | None]:
+        """The reviews of one page, and whether a `next-page` link follows (None: the answer has no `links`)."""
         params = {"page": page, "perPage": self.per_page, "orderBy": "createdat.desc",
                   "language": self.config.get("language", "all")}
         if self.config.get("include_reported_reviews") is not None:
@@ -135,7 +138,10 @@ class TrustpilotSource(RestApiSource):
         reviews = data.get("reviews") if isinstance(data, Mapping) else None
         if not isinstance(reviews, list):
             raise SourceError(self.name, f"business unit {account} page {page}: response has no 'reviews' list")
-        return reviews
+        links = data.get("links")
+        if not isinstance(links, list):
+            return reviews, None
+        return reviews, any(isinstance(link, Mapping) and link.get("rel") == "next-page" for link in links)
 
     def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
         """One batch per page of reviews, newest first, down to the stop point (module docstring)."""
@@ -152,7 +158,7 @@ class TrustpilotSource(RestApiSource):
         resumed_page = page if page > 1 else None
         while True:
             try:
-                reviews = self._fetch(account, page)
+                reviews, has_next = self._fetch(account, page)
             except SourceHTTPError as exc:
                 # The saved page is no longer served (paging limits, page out of range): start over.
                 # A refusal in the middle of a fresh scan is a real error and fails the sync.
@@ -166,7 +172,11 @@ class TrustpilotSource(RestApiSource):
             if created:
                 high = max([high, *created]) if high else max(created)
             reached_stop = stop_at is not None and bool(created) and min(created) < stop_at
-            more = len(reviews) >= self.per_page and not reached_stop
+            # The next-page link is the protocol's continuation: an empty or short page that still
+            # carries one (filtered or removed reviews) is followed. Page fullness decides only when
+            # the answer has no links at all.
+            continues = has_next if has_next is not None else len(reviews) >= self.per_page
+            more = continues and not reached_stop
             if more:
                 next_cursor = state.as_cursor(resume={"at": page + 1, "per_page": self.per_page, "high": utc_z(high),
                                                      "stop_at": utc_z(stop_at), "full": full})

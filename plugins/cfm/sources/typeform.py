@@ -206,7 +206,7 @@ class TypeformSource(RestApiSource):
                      "language": (definition.get("settings") or {}).get("language")}
         overlap = timedelta(minutes=float(self.config.get("overlap_minutes", 60)))
         lag = timedelta(minutes=float(self.config.get("lag_minutes", 30)))
-        # Typeform caps page_size at 1000; a short page ends the walk, so never ask for more than it serves.
+        # Typeform caps page_size at 1000.
         page_size = max(1, min(int(self.config.get("page_size", 1000)), 1000))
 
         cursor = dict(cursor or {})
@@ -249,7 +249,11 @@ class TypeformSource(RestApiSource):
             pages += 1
             records, rejects = self.parse_items(account, items, fields, form_info, form_cfg)
             last_token = next((str(i.get("token")) for i in reversed(items) if isinstance(i, Mapping) and i.get("token")), None)
-            done = len(items) < page_size or not last_token
+            # `page_count` counts the pages left, this one included: more than one means the walk continues.
+            # Only an answer without it falls back to page fullness.
+            page_count = body.get("page_count")
+            continues = page_count > 1 if isinstance(page_count, int) else len(items) >= page_size
+            done = not continues or not last_token
             if done:
                 next_cursor: dict[str, Any] = {"watermark": base_params["until"]}
             else:

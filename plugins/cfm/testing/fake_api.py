@@ -49,7 +49,10 @@ class Response:
             return self.body
         if isinstance(self.body, str):
             return self.body.encode("utf-8")
-        return json.dumps(self.body, ensure_ascii=False).encode("utf-8")
+        try:
+            return json.dumps(self.body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: real APIs send it as a \ud83d escape
+            return json.dumps(self.body).encode("ascii")
 
 
 @dataclass

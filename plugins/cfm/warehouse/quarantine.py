@@ -14,13 +14,14 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from cfm.sources import sanitise
 from cfm.sources.base import RejectedRecord, payload_hash
 
 
 def add_rejects(conn: psycopg.Connection, rejects: Iterable[RejectedRecord], run_id: str) -> int:
     """Insert source-level (parser) rejects; the same reject twice is stored once."""
     count = 0
-    for rej in rejects:
+    for rej in map(sanitise.reject_storable, rejects):
         conn.execute(
             """
             insert into quarantine.records

@@ -7,6 +7,7 @@ no-op (extracted_at and run_id keep the values of the run that stored that versi
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,8 +17,11 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
 
+from cfm.sources import sanitise
 from cfm.sources.base import RawRecord, RejectedRecord, canonical_json
 from cfm.warehouse import quarantine
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,57 +46,62 @@ def land_batch(
     cursor: dict[str, Any] | None,
     run_id: str,
 ) -> LandingResult:
-    """Store one batch, its rejects and its cursor atomically. Commits on success, rolls back on error."""
+    """Store one batch, its rejects and its cursor atomically. Commits on success, rolls back on error.
+
+    Every record is made storable first (`cfm.sources.sanitise`); one that cannot be, or that
+    PostgreSQL still refuses, is quarantined with its field and reason while the rest land,
+    so the cursor only moves past records that were stored or quarantined.
+    """
     result = LandingResult()
     by_key: dict[str, RawRecord] = {}
+    refused: list[RejectedRecord] = []
     for rec in records:
         if rec.source != source or rec.account != account:
             raise ValueError(f"[{source}] record {rec.source_record_id} belongs to {rec.source}/{rec.account}, not {source}/{account}")
-        by_key[rec.source_record_id] = rec  # the last version in a batch wins
         result.received += 1
+        admitted = sanitise.admit(rec)
+        if isinstance(admitted, RejectedRecord):
+            refused.append(admitted)
+            continue
+        loser = by_key.get(admitted.source_record_id)
+        if loser is not None and loser.payload_hash != admitted.payload_hash:
+            refused.append(RejectedRecord(
+                source, account, admitted.source_record_id, "id",
+                f"id {admitted.source_record_id!r} appears more than once in one delivery; the later one "
+                f"({_where(admitted)}) was kept, this one ({_where(loser)}) was not", loser.payload, check="duplicate_id"))
+        by_key[admitted.source_record_id] = admitted  # the last version in a batch wins (and the loser is flagged)
     extracted_at = datetime.now(UTC)
     table = sql.Identifier("raw", source)
     try:
         with conn.transaction():
+            db_refused = 0
             if by_key:
                 conn.execute(
                     "create temp table if not exists raw_stage "
                     "(like raw.file_drop including defaults) on commit delete rows"
                 )
-                with conn.cursor(row_factory=tuple_row) as cur:
-                    with cur.copy(
-                        "copy raw_stage (source, account, source_record_id, source_updated_at, extracted_at, "
-                        "run_id, payload, payload_hash) from stdin"
-                    ) as copy:
-                        for rec in by_key.values():
-                            copy.write_row(
-                                (source, account, rec.source_record_id, rec.source_updated_at, extracted_at,
-                                 run_id, canonical_json(rec.payload), rec.payload_hash)
-                            )
-                    cur.execute(
-                        sql.SQL(
-                            """
-                            with upserted as (
-                                insert into {table} as t
-                                select * from raw_stage
-                                on conflict (source, account, source_record_id) do update set
-                                    source_updated_at = excluded.source_updated_at,
-                                    extracted_at = excluded.extracted_at,
-                                    run_id = excluded.run_id,
-                                    payload = excluded.payload,
-                                    payload_hash = excluded.payload_hash
-                                where t.payload_hash is distinct from excluded.payload_hash
-                                returning (xmax = 0) as inserted
-                            )
-                            select count(*) filter (where inserted), count(*) filter (where not inserted) from upserted
-                            """
-                        ).format(table=table)
-                    )
-                    inserted, updated = cur.fetchone()
-                    result.inserted, result.updated = inserted, updated
-                    result.unchanged = len(by_key) - inserted - updated
-                    cur.execute("truncate raw_stage")
-            result.quarantined = quarantine.add_rejects(conn, rejects, run_id)
+                try:
+                    with conn.transaction():  # a savepoint: on a refusal, retry record by record
+                        inserted, updated = _upsert(conn, table, source, account, list(by_key.values()), extracted_at, run_id)
+                except (psycopg.DataError, psycopg.errors.ProgramLimitExceeded, psycopg.IntegrityError) as exc:
+                    log.warning("[%s/%s] batch refused (%s); storing record by record", source, account,
+                                exc.diag.message_primary or type(exc).__name__)
+                    inserted = updated = 0
+                    for rec in by_key.values():
+                        try:
+                            with conn.transaction():
+                                i, u = _upsert(conn, table, source, account, [rec], extracted_at, run_id)
+                        except (psycopg.DataError, psycopg.errors.ProgramLimitExceeded, psycopg.IntegrityError) as one:
+                            refused.append(RejectedRecord(
+                                source, account, rec.source_record_id, "payload",
+                                f"PostgreSQL refused the record: {one.diag.message_primary or one}", rec.payload,
+                                check="unstorable"))
+                            db_refused += 1
+                            continue
+                        inserted, updated = inserted + i, updated + u
+                result.inserted, result.updated = inserted, updated
+                result.unchanged = len(by_key) - db_refused - inserted - updated
+            result.quarantined = quarantine.add_rejects(conn, [*rejects, *refused], run_id)
             if cursor is not None:
                 save_cursor(conn, source, account, cursor, run_id)
     except Exception:
@@ -100,6 +109,51 @@ def land_batch(
         raise
     conn.commit()
     return result
+
+
+def _where(rec: RawRecord) -> str:
+    payload = rec.payload if isinstance(rec.payload, dict) else {}
+    if payload.get("_file"):
+        return f"{payload['_file']}:{payload.get('_line', '?')}"
+    return f"payload {rec.payload_hash[:12]}"
+
+
+def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, account: str, records: list[RawRecord],
+            extracted_at: datetime, run_id: str) -> tuple[int, int]:
+    """COPY `records` into the stage table and upsert them; (inserted, updated)."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute("truncate raw_stage")
+        with cur.copy(
+            "copy raw_stage (source, account, source_record_id, source_updated_at, extracted_at, "
+            "run_id, payload, payload_hash) from stdin"
+        ) as copy:
+            for rec in records:
+                copy.write_row(
+                    (source, account, rec.source_record_id, rec.source_updated_at, extracted_at,
+                     run_id, canonical_json(rec.payload), rec.payload_hash)
+                )
+        cur.execute(
+            sql.SQL(
+                """
+                with upserted as (
+                    insert into {table} as t
+                    select * from raw_stage
+                    on conflict (source, account, source_record_id) do update set
+                        source_updated_at = excluded.source_updated_at,
+                        extracted_at = excluded.extracted_at,
+                        run_id = excluded.run_id,
+                        payload = excluded.payload,
+                        payload_hash = excluded.payload_hash
+                    where t.payload_hash is distinct from excluded.payload_hash
+                    returning (xmax = 0) as inserted
+                )
+                select count(*) filter (where inserted), count(*) filter (where not inserted) from upserted
+                """
+            ).format(table=table)
+        )
+        inserted, updated = cur.fetchone()
+        cur.execute("truncate raw_stage")
+    return inserted, updated
 
 
 def save_cursor(conn: psycopg.Connection, source: str, account: str, cursor: dict[str, Any], run_id: str) -> None:

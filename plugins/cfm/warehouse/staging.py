@@ -103,3 +103,34 @@ def customer_records(conn: psycopg.Connection, key: str, email: str | None,
         ).fetchall()
         found.extend(rows)
     return found
+
+
+# --- customer-attribute sources (stg_<source>__customers: the customer file drop, the CRM) ---------
+
+def customer_views(conn: psycopg.Connection) -> list[str]:
+    """The staged customer-attribute views, one per customer source that dbt has built."""
+    rows = conn.execute(
+        "select table_name from information_schema.views where table_schema = 'staging' "
+        "and table_name like 'stg\\_%\\_\\_customers' order by table_name"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def unkeyed_customers(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """Staged customer records whose current payload has no pseudonymous key yet (clear identity: enrich stage only)."""
+    items: list[dict[str, Any]] = []
+    for view in customer_views(conn):
+        query = sql.SQL(
+            """
+            select s.source, s.account, s.source_record_id, s.payload_hash, s.customer_email, s.customer_external_id
+            from staging.{view} s
+            where not exists (
+                select 1 from ml.customer_identity i
+                where (i.source, i.account, i.source_record_id, i.payload_hash)
+                    = (s.source, s.account, s.source_record_id, s.payload_hash))
+            order by s.source, s.account, s.source_record_id
+            """
+        ).format(view=sql.Identifier(view))
+        with conn.cursor(row_factory=dict_row) as cur:
+            items.extend(cur.execute(query).fetchall())
+    return items

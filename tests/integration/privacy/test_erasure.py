@@ -36,7 +36,11 @@ def test_erasure_deletes_everywhere_and_a_backfill_cannot_bring_it_back(warehous
     drop.mkdir()
     (drop / "f.jsonl").write_text("\n".join(json.dumps(r) for r in ROWS) + "\n", encoding="utf-8")
     config = load_config()
-    config["sources"] = {"file_drop": {"enabled": True, "dir": str(drop)}}
+    customers = tmp_path / "customers"
+    customers.mkdir()
+    (customers / "c.csv").write_text("customer_id,email,plan\nA-1,amira@example.com,premium\nB-1,,basic\n", encoding="utf-8")
+    config["sources"] = {"file_drop": {"enabled": True, "dir": str(drop)},
+                         "customer_drop": {"enabled": True, "dir": str(customers)}}
     config["report"]["out_dir"] = str(tmp_path / "out")
     run_pipeline(warehouse, config, "r1", report=False)
     with psycopg.connect(warehouse) as conn:
@@ -49,12 +53,17 @@ def test_erasure_deletes_everywhere_and_a_backfill_cannot_bring_it_back(warehous
 
     with psycopg.connect(warehouse) as conn:
         assert [r[0] for r in conn.execute("select source_record_id from raw.file_drop")] == ["b1"]
+        assert [r[0] for r in conn.execute("select source_record_id from raw.customer_drop")] == ["id:B-1"]
+        assert _count(conn, "select count(*) from ml.customer_identity where source_record_id = 'id:A-1'") == 0
+        assert _count(conn, "select count(*) from marts.dim_customers where plan = 'premium'") == 0
+        assert _count(conn, "select count(*) from marts.dim_customers") == 1
         assert _count(conn, "select count(*) from ml.feedback_identity where customer_key = %s", key) == 0
         assert _count(conn, "select count(*) from ml.feedback_enrichment") == 1
         assert _count(conn, "select count(*) from marts.fct_feedback where customer_key = %s", key) == 0
         assert _count(conn, "select count(*) from quarantine.records where payload::text ilike '%%amira%%'") == 0
         request = conn.execute("select customer_key, completed_at, rows_deleted from ops.erasure_requests").fetchone()
     assert request[0] == key and request[1] is not None and request[2]["raw"] == 2
+    assert request[2]["customer_records"] == 1
     assert "amira" not in json.dumps(request[2]).lower()
 
     # The file is still in the drop: a backfill re-reads it, and the erased customer must not come back.
@@ -62,5 +71,6 @@ def test_erasure_deletes_everywhere_and_a_backfill_cannot_bring_it_back(warehous
     assert summary.enrichment["suppressed"] == 2
     with psycopg.connect(warehouse) as conn:
         assert [r[0] for r in conn.execute("select source_record_id from raw.file_drop order by 1")] == ["b1"]
+        assert [r[0] for r in conn.execute("select source_record_id from raw.customer_drop")] == ["id:B-1"]
         assert _count(conn, "select count(*) from marts.fct_feedback") == 1
         assert _count(conn, "select count(*) from quarantine.records where payload::text ilike '%%amira%%'") == 0

@@ -321,7 +321,7 @@ def test_a_non_retryable_error_fails_the_sync_with_the_source_and_reason(warehou
     dataset.add_message(INBOX, _plain(1))
     server.inject(Fault(status=403, path=r"/profile$", body={"error": {"code": 403, "message": "Delegation denied",
                                                                        "errors": [{"reason": "domainPolicy"}]}}))
-    with pytest.raises(SourceError, match=r"\[gmail\] users.getProfile: HTTP 403: .*domainPolicy"):
+    with pytest.raises(SourceError, match=r"\[gmail\] users.getProfile failed with HTTP 403: .*domainPolicy"):
         sync_source(warehouse, _source(server, sleeps), run_id="r1")
     assert sleeps == []  # not retried
     with psycopg.connect(warehouse) as conn:

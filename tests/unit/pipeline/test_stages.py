@@ -17,7 +17,7 @@ def test_every_stage_resolves_to_a_run_function_in_its_own_module() -> None:
 
 
 def test_the_run_order_is_the_pipeline_order() -> None:
-    assert [s.name for s in STAGES if s.in_run] == ["prepare", "ingest", "staging", "validate", "enrich", "transform", "report"]
+    assert [s.name for s in STAGES if s.in_run] == ["prepare", "ingest", "staging", "validate", "enrich", "transform", "loop", "report"]
 
 
 def test_an_unknown_stage_is_named_in_the_error() -> None:
@@ -39,6 +39,6 @@ def test_cfm_run_is_a_loop_over_the_stages(monkeypatch) -> None:
     monkeypatch.setattr(run_module, "STAGES", stages)
     monkeypatch.setattr(Stage, "run", property(lambda self: fake(self.name)))
     summary = run_module.run_pipeline("postgresql://unused", {}, "r1", report=False)
-    assert calls == ["prepare", "ingest", "staging", "validate", "enrich", "transform"]
+    assert calls == ["prepare", "ingest", "staging", "validate", "enrich", "transform", "loop"]
     assert summary.read == 3 and summary.loaded == 2 and summary.quarantined == 2 and summary.report_path is None
     assert set(summary.stage_seconds) == set(calls)

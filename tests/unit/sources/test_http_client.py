@@ -74,3 +74,22 @@ def test_gives_up_after_max_attempts(server) -> None:
     with pytest.raises(SourceHTTPError, match="HTTP 500"):
         client.get_json("/items")
     assert client.stats["requests"] == 3
+
+
+def test_truncated_and_invalid_bodies_and_resets_are_retried(server) -> None:
+    client = ApiClient("demo", server.base_url, headers={"Authorization": "Bearer s3cret-token"},
+                       policy=RetryPolicy(base_delay=0.01), sleep=lambda s: None)
+    server.inject(Fault(status=200, body='{"items": [1,'), Fault(status=200, body="<html>proxy</html>"), Fault(status=502))
+    assert client.get_json("/items") == {"items": [1, 2]}
+    assert client.stats["retries"] == 3
+
+
+def test_final_error_names_source_endpoint_page_and_attempts_never_the_key(server) -> None:
+    client = ApiClient("demo", server.base_url, headers={"Authorization": "Bearer s3cret-token"},
+                       policy=RetryPolicy(max_attempts=3, base_delay=0.01), sleep=lambda s: None)
+    server.inject(Fault(status=200, body='{"items": [', times=3))
+    with pytest.raises(SourceHTTPError) as err:
+        client.get_json("/items", params={"page": 7, "apikey": "k-123"})
+    text = str(err.value)
+    assert text.startswith("[demo] GET /items failed: response body is not valid JSON")
+    assert "page=7" in text and "3 attempts" in text and "k-123" not in text

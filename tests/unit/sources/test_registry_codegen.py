@@ -83,7 +83,8 @@ def test_check_mode_exits_non_zero_on_drift(project_copy: Path, capsys) -> None:
 
 def test_generated_files_say_what_the_registry_says() -> None:
     project = yaml.safe_load((PROJECT_ROOT / "dbt/dbt_project.yml").read_text())["vars"]
-    assert project["feedback_sources"] == source_names()
+    assert project["feedback_sources"] == [s.name for s in SOURCES if s.kind == "feedback"]
+    assert project["customer_sources"] == [s.name for s in SOURCES if s.kind == "customers"] == ["customer_drop", "hubspot"]
     assert project["answer_sources"] == [s.name for s in SOURCES if s.answers]
     assert {k: tuple(v) for k, v in project["default_rating_scales"].items()} == DEFAULT_SCALES
     assert tuple(DEFAULT_SCALES) == RATING_TYPES
@@ -96,7 +97,9 @@ def test_generated_files_say_what_the_registry_says() -> None:
 def test_every_source_has_its_staging_models() -> None:
     staging = PROJECT_ROOT / "dbt/models/staging"
     for spec in SOURCES:
-        assert (staging / spec.name / f"stg_{spec.name}__feedback.sql").is_file(), spec.name
+        model = "customers" if spec.kind == "customers" else "feedback"
+        assert spec.kind in ("feedback", "customers"), spec.name
+        assert (staging / spec.name / f"stg_{spec.name}__{model}.sql").is_file(), spec.name
         assert (staging / spec.name / f"stg_{spec.name}__answers.sql").is_file() == spec.answers, spec.name
 
 

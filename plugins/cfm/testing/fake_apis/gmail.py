@@ -3,8 +3,11 @@
 Speaks the documented REST protocol under `/gmail/v1/users/{userId}/`:
 `profile`, `messages` (q with after:/before:/in:/label: terms, labelIds AND-filter,
 includeSpamTrash, pageToken/maxResults, newest first), `messages/{id}` (format raw,
-minimal or metadata) and `history` (startHistoryId, historyTypes, labelId, paging;
-404 notFound when startHistoryId is older than the oldest kept history record).
+minimal or metadata), `history` (startHistoryId, historyTypes, labelId, paging;
+404 notFound when startHistoryId is older than the oldest kept history record), and for
+follow-ups `drafts` (create, list, get) and `messages/send`: a draft is stored as a message
+labelled DRAFT, a sent message as one labelled SENT, so tests read back exactly what the
+customer would get (`GmailDataset.drafts`, `GmailDataset.sent`).
 Every call needs `Authorization: Bearer <token>`; otherwise 401. Errors use Google's
 `{"error": {"code", "message", "errors": [{"reason", "domain"}], "status"}}` body.
 
@@ -71,6 +74,8 @@ class Mailbox:
     history: list[dict[str, Any]] = field(default_factory=list)
     history_id: int = 1000
     oldest_history_id: int = 0
+    drafts: dict[str, str] = field(default_factory=dict)  # draft id -> message id
+    sent: list[str] = field(default_factory=list)
 
 
 class GmailDataset:
@@ -125,6 +130,18 @@ class GmailDataset:
             box.messages[message_id] = stored
             box.history.append({"id": hid, "type": "messageAdded", "message": message_id, "labels": list(labels)})
             return message_id
+
+    def drafts(self, address: str) -> list[tuple[str, StoredMessage]]:
+        """(draft id, message) for every draft in the mailbox, oldest first."""
+        with self.lock:
+            box = self.mailbox(address)
+            return [(d, box.messages[m]) for d, m in box.drafts.items() if m in box.messages]
+
+    def sent(self, address: str) -> list[StoredMessage]:
+        """Messages sent through messages.send, oldest first."""
+        with self.lock:
+            box = self.mailbox(address)
+            return [box.messages[m] for m in box.sent if m in box.messages]
 
     def modify_labels(self, address: str, message_id: str, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> None:
         with self.lock:
@@ -285,6 +302,72 @@ def build_server(dataset: GmailDataset) -> FakeApiServer:
             if msg is None:
                 return google_error(404, "Requested entity was not found.", "notFound", "NOT_FOUND")
             return Response(200, msg.resource(fmt))
+
+    def stored_from(box: Mailbox, message: Any, label: str) -> StoredMessage | Response:
+        if not isinstance(message, dict) or not message.get("raw"):
+            return google_error(400, "'raw' RFC822 payload message string or uploading message via /upload/* URL required",
+                                "invalidArgument", "INVALID_ARGUMENT")
+        try:
+            raw = base64.urlsafe_b64decode(message["raw"] + "=" * (-len(message["raw"]) % 4))
+        except (ValueError, TypeError):
+            return google_error(400, "Invalid value for ByteString", "invalidArgument", "INVALID_ARGUMENT")
+        parsed = email.message_from_bytes(raw)
+        if not parsed["To"]:
+            return google_error(400, "Invalid To header", "invalidArgument", "FAILED_PRECONDITION")
+        thread = message.get("threadId")
+        if thread and not any(m.thread_id == thread for m in box.messages.values()):
+            return google_error(404, "Requested entity was not found.", "notFound", "NOT_FOUND")
+        mid = dataset.add_message(box.address, raw, labels=(label,), internal_date=datetime.now(UTC), thread_id=thread)
+        return box.messages[mid]
+
+    @server.route("POST", USER + r"/drafts")
+    def create_draft(req: Request) -> Response:
+        box = authorised(req) or mailbox_for(req)
+        if isinstance(box, Response):
+            return box
+        with dataset.lock:
+            stored = stored_from(box, (req.json() or {}).get("message"), "DRAFT")
+            if isinstance(stored, Response):
+                return stored
+            draft_id = f"r-{stored.id}"
+            box.drafts[draft_id] = stored.id
+            return Response(200, {"id": draft_id, "message": {"id": stored.id, "threadId": stored.thread_id,
+                                                              "labelIds": list(stored.labels)}})
+
+    @server.route("GET", USER + r"/drafts")
+    def list_drafts(req: Request) -> Response:
+        box = authorised(req) or mailbox_for(req)
+        if isinstance(box, Response):
+            return box
+        with dataset.lock:
+            items = [{"id": d, "message": {"id": m, "threadId": box.messages[m].thread_id}}
+                     for d, m in box.drafts.items() if m in box.messages]
+        return Response(200, {"drafts": items, "resultSizeEstimate": len(items)} if items else {"resultSizeEstimate": 0})
+
+    @server.route("GET", USER + r"/drafts/(?P<id>[^/]+)")
+    def get_draft(req: Request) -> Response:
+        box = authorised(req) or mailbox_for(req)
+        if isinstance(box, Response):
+            return box
+        with dataset.lock:
+            mid = box.drafts.get(req.match["id"])
+            if mid is None or mid not in box.messages:
+                return google_error(404, "Requested entity was not found.", "notFound", "NOT_FOUND")
+            fmt = (req.arg("format", "full") or "full").lower()
+            fmt = fmt if fmt in ("raw", "minimal") else "metadata"  # the fake has no `full` body tree
+            return Response(200, {"id": req.match["id"], "message": box.messages[mid].resource(fmt)})
+
+    @server.route("POST", USER + r"/messages/send")
+    def send_message(req: Request) -> Response:
+        box = authorised(req) or mailbox_for(req)
+        if isinstance(box, Response):
+            return box
+        with dataset.lock:
+            stored = stored_from(box, req.json() or {}, "SENT")
+            if isinstance(stored, Response):
+                return stored
+            box.sent.append(stored.id)
+            return Response(200, {"id": stored.id, "threadId": stored.thread_id, "labelIds": list(stored.labels)})
 
     @server.route("GET", USER + r"/history")
     def list_history(req: Request) -> Response:

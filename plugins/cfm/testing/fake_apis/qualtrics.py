@@ -101,7 +101,7 @@ def build_server(dataset: QualtricsDataset) -> FakeApiServer:
         name = dataset.definitions[sid].get("SurveyName") or sid
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr(f"{name}.json", json.dumps({"responses": chosen}, ensure_ascii=False))
+            zf.writestr(f"{name}.json", json.dumps({"responses": chosen}))
         job = {"sid": sid, "polls": 0, "failed": dataset.fail_next_jobs > 0, "file_id": f"{progress_id}-file"}
         dataset.fail_next_jobs = max(0, dataset.fail_next_jobs - 1)
         if body.get("allowContinuation"):

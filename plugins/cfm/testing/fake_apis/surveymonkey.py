@@ -84,7 +84,8 @@ def build_server(dataset: SurveyMonkeyDataset) -> FakeApiServer:
                  or ((start is None or _when(r["date_modified"]) >= start) and (end is None or _when(r["date_modified"]) <= end))]
         if req.arg("sort_by") == "date_modified":
             items.sort(key=lambda r: (str(r.get("date_modified") or ""), str(r.get("id"))), reverse=req.arg("sort_order") == "DESC")
-        chunk = items[(page - 1) * per_page: page * per_page]
+        # `_hidden` responses (deleted after the page count was taken) keep their place but are not served.
+        chunk = [r for r in items[(page - 1) * per_page: page * per_page] if not r.get("_hidden")]
         host = req.headers.get("host", "127.0.0.1")
 
         def link(p: int) -> str:

@@ -7,6 +7,7 @@ or perPage outside 1..100 -> 400. Pages carry `links` with rel `next-page`/`prev
 
 The dataset is `{business_unit_id: [review, ...]}`, mutable while the server runs
 (add or edit reviews between syncs). `max_page` simulates a paging limit (400 beyond it).
+A review with `"_hidden": true` holds its place in the paging but is never served.
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ def build_server(
         key = (lambda r: (_created(r), str(r.get("id")))) if field == "createdat" else \
             (lambda r: (r.get("stars") or 0, _created(r)))
         items.sort(key=key, reverse=direction == "desc")
-        chunk = items[(page - 1) * per_page: page * per_page]
+        # A review marked `_hidden` (removed or filtered after paging was counted) keeps its place
+        # in the paging but is not served: pages come back short or empty and still link onwards.
+        chunk = [r for r in items[(page - 1) * per_page: page * per_page] if not r.get("_hidden")]
         if not private:
             chunk = [{k: v for k, v in r.items() if k not in ("referralEmail", "referenceId")} for r in chunk]
         prefix = "/private" if private else ""

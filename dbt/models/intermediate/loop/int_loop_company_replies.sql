@@ -1,0 +1,38 @@
+-- Company answers the loop counts as a first response: replies in a Gmail thread (keyed by
+-- thread) and owner or developer replies on review sites (keyed by the review's feedback_id).
+-- Google Play and Business Profile give only the reply's last-modified time.
+with
+
+gmail as (
+
+    select
+        'gmail' as source,
+        account,
+        thread_id,
+        cast(null as text) as feedback_id,
+        replied_at
+    from {{ ref('stg_gmail__replies') }}
+
+),
+
+reviews as (
+
+    select
+        source,
+        account,
+        cast(null as text) as thread_id,
+        feedback_id,
+        coalesce(
+            {{ safe_timestamptz("attributes->>'company_reply_at'") }},
+            {{ safe_timestamptz("attributes->>'developer_reply_at'") }},
+            {{ safe_timestamptz("attributes->>'reply_updated_at'") }},
+            {{ safe_timestamptz("attributes->>'response_modified_at'") }}
+        ) as replied_at
+    from {{ ref('int_feedback_unioned') }}
+    where channel = 'review'
+
+)
+
+select * from gmail
+union all
+select * from reviews where replied_at is not null

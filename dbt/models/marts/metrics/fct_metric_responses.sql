@@ -1,0 +1,72 @@
+-- One row per rated response (NPS, CSAT, CES, star) with the per-response score on the reporting
+-- scale and every dimension the metrics layer cuts by. The metric marts aggregate this table.
+with
+
+enriched as (
+
+    select * from {{ ref('int_feedback_enriched') }}
+    where rating_type in ('nps', 'csat', 'ces', 'star') and rating_value is not null
+
+),
+
+scored as (
+
+    select
+        -- ids
+        e.feedback_id,
+        e.rating_type as metric,
+
+        -- when
+        e.submitted_at,
+        e.submitted_date as response_date,
+        {{ period_start('week', 'e.submitted_date') }} as response_week,
+        {{ period_start('month', 'e.submitted_date') }} as response_month,
+
+        -- dimensions
+        e.source,
+        e.channel,
+        coalesce(e.category, '(none)') as category,
+        coalesce(cast(e.topic_id as {{ dbt.type_string() }}), '(none)') as topic_id,
+        coalesce(e.topic_label, '(none)') as topic_label,
+        {%- for segment in var('segment_columns') %}
+        coalesce(e.{{ adapter.quote(segment) }}, '(none)') as {{ adapter.quote(segment) }},
+        {%- endfor %}
+
+        -- the rating as given
+        e.rating_value,
+        e.rating_scale_min,
+        e.rating_scale_max,
+
+        -- the score on the reporting scale: NPS +100/0/-100, CSAT and CES-easy 100/0 shares
+        -- come from is_success, CES ease 0..100 (100 = easiest), stars as given
+        case e.rating_type
+            when 'nps' then case e.nps_group when 'promoter' then 100.0 when 'detractor' then -100.0 else 0.0 end
+            when 'csat' then case when e.is_satisfied then 100.0 else 0.0 end
+            when 'ces' then {{ ces_ease_score('e.rating_value', 'e.rating_scale_min', 'e.rating_scale_max', 'e.ces_higher_is_easier') }}
+            when 'star' then 1.0 * e.rating_value
+        end as score,
+        coalesce(e.nps_group = 'promoter', false) as is_promoter,
+        coalesce(e.nps_group = 'detractor', false) as is_detractor,
+        case e.rating_type
+            when 'nps' then e.nps_group = 'promoter'
+            when 'csat' then e.is_satisfied
+            when 'ces' then {{ ces_is_easy('e.rating_value', 'e.rating_scale_min', 'e.rating_scale_max', 'e.ces_higher_is_easier') }}
+            when 'star' then e.rating_value >= 4
+        end as is_success
+
+    from enriched e
+
+)
+
+select
+    feedback_id, metric, submitted_at, response_date, response_week, response_month,
+    source, channel, category, topic_id, topic_label,
+    {%- for segment in var('segment_columns') %}
+    {{ adapter.quote(segment) }},
+    {%- endfor %}
+    cast(rating_value as {{ dbt.type_float() }}) as rating_value,
+    cast(rating_scale_min as {{ dbt.type_float() }}) as rating_scale_min,
+    cast(rating_scale_max as {{ dbt.type_float() }}) as rating_scale_max,
+    cast(score as {{ dbt.type_float() }}) as score,
+    is_promoter, is_detractor, is_success
+from scored

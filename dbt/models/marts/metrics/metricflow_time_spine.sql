@@ -1,0 +1,9 @@
+-- One row per day: the time spine the semantic layer (_metrics__semantic.yml) joins metrics to.
+with days as (
+
+    {{ dbt.date_spine('day', "cast('2020-01-01' as date)", "cast('2036-01-01' as date)") }}
+
+)
+
+select cast(date_day as date) as date_day
+from days

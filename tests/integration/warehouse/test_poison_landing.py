@@ -1,0 +1,84 @@
+"""land_batch never fails a batch for one record: what cannot be stored is quarantined, the rest lands, the cursor moves."""
+
+from __future__ import annotations
+
+import psycopg
+
+from cfm.sources.base import RawRecord
+from cfm.warehouse.raw_loader import land_batch, load_cursor
+
+SOURCE, ACCOUNT = "typeform", "form1"
+
+
+def _rec(record_id: str, **payload) -> RawRecord:
+    return RawRecord(SOURCE, ACCOUNT, record_id, {"id": record_id, **payload})
+
+
+def _deep(levels: int) -> dict:
+    value: dict = {}
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def test_unstorable_records_are_quarantined_and_the_rest_land(warehouse: str) -> None:
+    long_id = "x" * 12_000
+    records = [
+        _rec("good-1", text="fine"),
+        _rec("nul", text="before\x00after"),
+        _rec("emoji", text="broken \ud83d emoji"),
+        _rec(long_id, text="a 12 kB id is hashed, not refused"),
+        _rec("nan", score=float("nan")),
+        _rec("inf", score=float("inf")),
+        _rec("huge", text="y" * 1_000_000),
+        _rec("deep", nested=_deep(5_000)),
+        _rec("good-2", text="also fine"),
+    ]
+    with psycopg.connect(warehouse) as conn:
+        result = land_batch(conn, SOURCE, ACCOUNT, records, [], {"page": 2}, "run-1")
+        stored = dict(conn.execute("select source_record_id, payload->>'text' from raw.typeform").fetchall())
+        held = {r[0]: r[1:] for r in conn.execute(
+            "select record_ref, field, check_name, reason from quarantine.records order by record_ref").fetchall()}
+        assert load_cursor(conn, SOURCE, ACCOUNT) == {"page": 2}
+
+    assert result.received == 9 and result.quarantined == 4 and result.inserted == 5
+    assert stored["nul"] == "beforeafter" and stored["emoji"] == "broken \ufffd emoji"
+    hashed = [k for k in stored if k.startswith("sha256:")]
+    assert len(hashed) == 1 and len(hashed[0]) < 100
+    assert set(held) == {"nan", "inf", "huge", "deep"}
+    assert held["nan"][:2] == ("score", "unstorable") and "not a number" in held["nan"][2]
+    assert held["huge"][0] == "text" and "over the limit" in held["huge"][2]
+    assert held["deep"][0].startswith("nested.a.a") and "nested deeper" in held["deep"][2]
+    assert all("source=typeform account=form1" in h[2] for h in held.values())
+
+
+def test_a_record_postgresql_refuses_is_quarantined_alone(warehouse: str) -> None:
+    """Whatever else PostgreSQL refuses (here a constraint standing in for the unforeseen) costs one record, not the batch."""
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("alter table raw.typeform add constraint no_poison check (payload->>'text' <> 'poison')")
+        conn.commit()
+        result = land_batch(conn, SOURCE, ACCOUNT, [_rec("a", text="ok"), _rec("b", text="poison"), _rec("c", text="ok")],
+                            [], {"page": 1}, "run-1")
+        ids = [r[0] for r in conn.execute("select source_record_id from raw.typeform order by 1")]
+        reason = conn.execute("select reason from quarantine.records where record_ref = 'b'").fetchone()[0]
+        assert load_cursor(conn, SOURCE, ACCOUNT) == {"page": 1}
+    assert ids == ["a", "c"] and result.quarantined == 1 and result.inserted == 2 and result.unchanged == 0
+    assert "PostgreSQL refused the record" in reason and "no_poison" in reason
+
+
+def test_the_same_id_twice_in_one_delivery_is_flagged_with_the_winner(warehouse: str) -> None:
+    with psycopg.connect(warehouse) as conn:
+        land_batch(conn, SOURCE, ACCOUNT, [_rec("dup", text="first"), _rec("dup", text="second")], [], None, "run-1")
+        text = conn.execute("select payload->>'text' from raw.typeform").fetchone()[0]
+        check, reason, loser = conn.execute("select check_name, reason, payload->>'text' from quarantine.records").fetchone()
+    assert text == "second" and (check, loser) == ("duplicate_id", "first")
+    assert "was kept" in reason
+
+
+def test_relanding_poisoned_records_is_idempotent(warehouse: str) -> None:
+    records = [_rec("nul", text="a\x00b"), _rec("nan", score=float("nan"))]
+    with psycopg.connect(warehouse) as conn:
+        land_batch(conn, SOURCE, ACCOUNT, records, [], None, "run-1")
+        again = land_batch(conn, SOURCE, ACCOUNT, records, [], None, "run-2")
+        assert conn.execute("select count(*) from quarantine.records").fetchone()[0] == 1
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1)

@@ -1,0 +1,65 @@
+"""The storage boundary: text repaired losslessly, long ids hashed, the unstorable named by field."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from cfm.sources.base import RawRecord, RejectedRecord
+from cfm.sources.sanitise import (
+    MAX_ID_BYTES,
+    SANITISED_KEY,
+    Unstorable,
+    admit,
+    clean_payload,
+    clean_text,
+    storable,
+    storable_id,
+)
+
+
+def test_clean_text_strips_nul_and_replaces_lone_surrogates() -> None:
+    assert clean_text("a\x00b\ud83dc") == "ab\ufffdc"
+    assert clean_text("ok 😀 مرحبا 你好") == "ok 😀 مرحبا 你好"
+
+
+def test_originals_are_kept_losslessly() -> None:
+    cleaned, originals = clean_payload({"answers": [{"text": "x\x00y\udc80"}]})
+    assert cleaned == {"answers": [{"text": "xy\ufffd"}]}
+    assert codecs.decode(originals["answers[0].text"], "unicode_escape") == "x\x00y\udc80"
+
+
+@pytest.mark.parametrize("payload, field", [
+    ({"score": float("nan")}, "score"),
+    ({"a": [1, float("-inf")]}, "a[1]"),
+    ({"text": "z" * 200_000}, "text"),
+])
+def test_unstorable_values_are_named(payload, field) -> None:
+    with pytest.raises(Unstorable) as err:
+        clean_payload(payload)
+    assert err.value.field == field
+
+
+def test_storable_never_raises() -> None:
+    deep: dict = {}
+    for _ in range(10_000):
+        deep = {"k": deep}
+    out = storable({"n": float("nan"), "d": deep, "t": "\x00"})
+    assert out["n"] == "nan" and out["t"] == "" and SANITISED_KEY in out
+
+
+def test_long_ids_are_hashed_stably() -> None:
+    long_id = "é" * MAX_ID_BYTES
+    assert storable_id(long_id) == storable_id(long_id) != storable_id(long_id + "x")
+    assert storable_id(long_id).startswith("sha256:")
+    assert storable_id("short-id") == "short-id"
+
+
+def test_admit_returns_the_record_unchanged_when_clean() -> None:
+    rec = RawRecord("typeform", "f", "1", {"text": "fine"})
+    assert admit(rec) is rec
+    bad = admit(RawRecord("typeform", "f", "2", {"score": float("inf")}))
+    assert isinstance(bad, RejectedRecord) and bad.field == "score" and bad.check == "unstorable"
+    fixed = admit(RawRecord("typeform", "f", "3\x00", {"text": "a\x00"}))
+    assert isinstance(fixed, RawRecord) and fixed.source_record_id == "3" and fixed.payload["text"] == "a"
