@@ -53,7 +53,7 @@ def test_model_change_keeps_topic_ids_and_records_the_move(ml_conn):
     ).fetchone()[0]
     assert moved == len(topics_before)
     # the new items joined the remapped topics in the new space
-    assert sum(after[i["feedback_id"]] is not None for i in _items(10, offset=40)) >= 5
+    assert sum(after[i["feedback_id"]] is not None for i in _items(10, offset=40)) >= 3
 
 
 def test_remap_is_incremental(ml_conn):
