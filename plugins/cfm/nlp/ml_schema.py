@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS ml.topics (
     updated_at           timestamptz NOT NULL DEFAULT now()
 );
 
+-- The label's language (the configured report language when the topic has members written in it).
+ALTER TABLE ml.topics ADD COLUMN IF NOT EXISTS label_language text;
+
 CREATE TABLE IF NOT EXISTS ml.topic_assignments (
     feedback_id     text PRIMARY KEY,
     topic_id        int,
@@ -78,6 +81,14 @@ CREATE TABLE IF NOT EXISTS ml.aspect_sentiment (
     PRIMARY KEY (feedback_id, topic_id)
 );
 CREATE INDEX IF NOT EXISTS aspect_sentiment_topic_idx ON ml.aspect_sentiment (topic_id);
+
+-- One manifest per enrichment run: full nlp config, model provenance, package versions, seed (cfm.nlp.provenance).
+CREATE TABLE IF NOT EXISTS ml.enrichment_runs (
+    run_id      text PRIMARY KEY,
+    config_hash text NOT NULL,
+    manifest    jsonb NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now()
+);
 
 CREATE TABLE IF NOT EXISTS ml.topic_history (
     event_id         bigserial PRIMARY KEY,

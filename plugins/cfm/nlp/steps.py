@@ -12,6 +12,7 @@ step: write nlp/<step>.py, add a `Step` here, and document its column in the mar
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -139,6 +140,12 @@ def _feedback_type(s: StepState) -> None:
     s.columns.update(feedback_type=types, feedback_type_model=model_name)
 
 
+def _provenance(s: StepState) -> None:
+    from cfm.nlp.provenance import config_hash, row_provenance
+
+    s.columns.update(config_hash=config_hash(s.config), provenance=json.dumps(row_provenance(s.backend, s.config)))
+
+
 STEPS: tuple[Step, ...] = (
     Step("redaction", (
         Column("text_redacted", "text", compared=False),
@@ -164,6 +171,12 @@ STEPS: tuple[Step, ...] = (
                "NOT NULL CHECK (feedback_type IN ('complaint', 'suggestion', 'praise', 'question', 'other'))", in_marts=True),
         Column("feedback_type_model", "text", "", per_batch=True),
     ), _feedback_type),
+    # How the row was made (model and version, package version, config hash, seed); the run's
+    # full manifest is in ml.enrichment_runs. Not compared: provenance alone never rewrites a row.
+    Step("provenance", (
+        Column("config_hash", "text", per_batch=True, compared=False),
+        Column("provenance", "jsonb", per_batch=True, compared=False),
+    ), _provenance),
 )
 
 

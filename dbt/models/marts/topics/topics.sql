@@ -44,6 +44,7 @@ select
     registry.merged_into as merged_into_topic_id,
     -- description (built from redacted text only)
     registry.label,
+    registry.label_language,
     registry.keywords,
     registry.representative_texts,
     -- state
