@@ -67,6 +67,14 @@ CREATE TABLE IF NOT EXISTS ml.topic_assignments (
 );
 CREATE INDEX IF NOT EXISTS topic_assignments_topic_idx ON ml.topic_assignments (topic_id);
 
+-- One manifest per enrichment run: full nlp config, model provenance, package versions, seed (cfm.nlp.provenance).
+CREATE TABLE IF NOT EXISTS ml.enrichment_runs (
+    run_id      text PRIMARY KEY,
+    config_hash text NOT NULL,
+    manifest    jsonb NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now()
+);
+
 -- Aspect-level sentiment: the clauses of one item that fall in one topic, pooled (cfm.nlp.aspects).
 CREATE TABLE IF NOT EXISTS ml.aspect_sentiment (
     feedback_id     text NOT NULL,
@@ -81,14 +89,6 @@ CREATE TABLE IF NOT EXISTS ml.aspect_sentiment (
     PRIMARY KEY (feedback_id, topic_id)
 );
 CREATE INDEX IF NOT EXISTS aspect_sentiment_topic_idx ON ml.aspect_sentiment (topic_id);
-
--- One manifest per enrichment run: full nlp config, model provenance, package versions, seed (cfm.nlp.provenance).
-CREATE TABLE IF NOT EXISTS ml.enrichment_runs (
-    run_id      text PRIMARY KEY,
-    config_hash text NOT NULL,
-    manifest    jsonb NOT NULL,
-    recorded_at timestamptz NOT NULL DEFAULT now()
-);
 
 CREATE TABLE IF NOT EXISTS ml.topic_history (
     event_id         bigserial PRIMARY KEY,

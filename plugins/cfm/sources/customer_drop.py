@@ -16,7 +16,6 @@ from typing import Any
 
 from cfm.sources.base import RawRecord, RejectedRecord, SourceError
 from cfm.sources.file_drop import FileDropSource, _csv_rows, _jsonl_rows, decode, escape_undecodable
-from cfm.sources.sanitise import Unstorable, clean_payload
 from cfm.sources.timestamps import parse_utc
 
 #: The columns the staging model maps; any other column is kept in `attributes`.
@@ -79,20 +78,17 @@ class CustomerDropSource(FileDropSource):
     def parse_rows(
         self, account: str, rel: str, data: bytes, *, since: datetime | None = None
     ) -> tuple[dict[str, tuple[int, RawRecord]], list[RejectedRecord]]:
-        """{key: (line, record)} of every good customer row, and a reject per bad line (file:line, field, reason).
-
-        `since` does not apply: customer attributes are a current picture, read whole.
-        """
-        text, encoding_problem = decode(data)
-        if encoding_problem:
-            return {}, [RejectedRecord(self.name, account, rel, "file", encoding_problem, {"_file": rel})]
+        """{key: (line, record)} of every good customer row, and a reject per bad line (as the feedback drop)."""
+        text, problem = decode(data)
+        if problem:
+            return {}, [RejectedRecord(self.name, account, rel, "file", problem, {"_file": rel})]
         rows = _jsonl_rows(text) if rel.lower().endswith((".jsonl", ".ndjson")) else _csv_rows(text)
         kept: dict[str, tuple[int, RawRecord]] = {}
         rejects: list[RejectedRecord] = []
         for line_no, row, error, column in rows:
             ref = f"{rel}:{line_no}"
             if error:
-                raw = row if not isinstance(row, str) else escape_undecodable(row)
+                raw = escape_undecodable(row) if isinstance(row, str) else row
                 rejects.append(RejectedRecord(self.name, account, ref, column or "line", error,
                                               {"_file": rel, "_line": line_no, "raw": raw}))
                 continue
@@ -106,18 +102,12 @@ class CustomerDropSource(FileDropSource):
                 field, reason = errors[0]
                 rejects.append(RejectedRecord(self.name, account, ref, field, reason, {**row, "_file": rel}))
                 continue
-            try:
-                clean_payload(row)
-            except Unstorable as exc:
-                rejects.append(RejectedRecord(self.name, account, ref, exc.field, exc.reason, {**row, "_file": rel},
-                                              check="unstorable"))
-                continue
             if key in kept:
-                earlier_line, loser = kept[key]
+                earlier, loser = kept[key]
                 rejects.append(RejectedRecord(
-                    self.name, account, f"{rel}:{earlier_line}", "customer_id",
-                    f"customer {key!r} appears again at line {line_no}; the later row was kept, this one was not",
-                    {**loser.payload, "_line": earlier_line}, check="duplicate_id"))
+                    self.name, account, f"{rel}:{earlier}", "customer_id",
+                    f"customer {key!r} appears again at line {line_no}; the later row (line {line_no}) was kept, "
+                    f"this one (line {earlier}) was not", {**loser.payload, "_line": earlier}, check="duplicate_id"))
             kept[key] = (line_no, RawRecord(self.name, account, key, {**row, "_file": rel}, _updated_at(row)))
         return kept, rejects
 
