@@ -33,7 +33,8 @@ class ReportContent:
     verbatims: list[Row]
     freshness: list[Row]
     quarantine: list[Row]
-    loop: dict[str, Any] | None = None  # closed-loop status, when the loop marts exist
+    loop: dict[str, Any] | None = None  # the period's closed-loop status (rpt_loop_status)
+    loop_connected: bool = False  # the loop marts exist (no row: no cases opened in the period)
     totals: Row = field(default_factory=dict)
 
     @property
@@ -97,19 +98,17 @@ def load_content(url: str, period: str | None = None, *, top: int = 5) -> Report
         quarantine = conn.execute(
             "select * from marts.rpt_quarantine_reasons order by open_records desc, source, check_name"
         ).fetchall()
-        loop = _loop_status(conn, period)
+        loop_connected = _exists(conn, "marts.rpt_loop_status")
+        loop = _loop_status(conn, period) if loop_connected else None
         totals = conn.execute(
             "select coalesce(sum(responses), 0) as feedback_items from marts.rpt_cell_shifts "
             "where period = %s and cell_type = 'overall' and metric = 'negative_share'",
             (period,),
         ).fetchone()
     return ReportContent(period, datetime.now(UTC), kpis, history, movers, segments, drivers, emerging, verbatims,
-                         freshness, quarantine, loop, totals)
+                         freshness, quarantine, loop, loop_connected, totals)
 
 
 def _loop_status(conn: psycopg.Connection, period: str) -> dict[str, Any] | None:
-    """The closed-loop section reads the loop's report mart when it exists; None means no case data yet."""
-    if not _exists(conn, "marts.rpt_loop_status"):
-        return None
     row = conn.execute("select * from marts.rpt_loop_status where period = %s", (period,)).fetchone()
     return dict(row) if row else None

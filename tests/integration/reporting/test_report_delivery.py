@@ -52,6 +52,7 @@ def test_report_email_has_html_inline_charts_and_pdf(report_warehouse, smtp_serv
     assert "<script>" not in html and "&lt;script&gt;" in html  # feedback text is escaped
     assert ARABIC_VERBATIM in html and 'dir="rtl"' in html and CHINESE_VERBATIM in html
     assert '<meta name="viewport"' in html
+    assert "SLA breaches" in html and "of 2 who scored again (50%)" in html  # closed loop from rpt_loop_status
     cids = set(re.findall(r'src="cid:([^"]+)"', html))
     inline = {part["Content-ID"].strip("<>"): part for part in msg.walk() if part["Content-ID"]}
     assert cids and cids <= set(inline), f"cid references without an inline part: {cids - set(inline)}"

@@ -23,7 +23,7 @@ select
     opening_rating_type,
     opening_rating_value,
     opening_rating_scale_max,
-    opening_rating_type = 'nps' and opening_rating_value <= 6 as is_detractor,
+    coalesce(opening_rating_type = 'nps' and opening_rating_value <= 6, false) as is_detractor,
 
     -- timestamps and SLA
     opened_at,
