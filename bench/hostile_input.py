@@ -169,13 +169,16 @@ def _short(reason: str) -> str:
     return text.replace("|", "/")[:90]
 
 
-def _poison(value: Any) -> Any:
-    if isinstance(value, str) and value.count(" ") >= 4 and "://" not in value:
+def _poison(value: Any, loose: bool = False) -> Any:
+    """NUL + lone surrogate into free text (4+ spaces); `loose`: into any plain word (samples without free text)."""
+    texty = isinstance(value, str) and ((value.isalpha() and len(value) > 3) if loose
+                                        else (value.count(" ") >= 4 and "://" not in value))
+    if texty:
         return value[: len(value) // 2] + "\x00\ud83d" + value[len(value) // 2:]
     if isinstance(value, dict):
-        return {k: _poison(v) for k, v in value.items()}
+        return {k: _poison(v, loose) for k, v in value.items()}
     if isinstance(value, list):
-        return [_poison(v) for v in value]
+        return [_poison(v, loose) for v in value]
     return value
 
 
@@ -196,6 +199,8 @@ def api_rows(admin_url: str) -> list[dict[str, Any]]:
                 lines = [path.read_text(encoding="utf-8")] if path.suffix == ".json" else \
                     [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
                 out = [json.dumps(_poison(json.loads(x))) for x in lines]
+                if not any("\\u0000" in x for x in out):
+                    out = [json.dumps(_poison(json.loads(x), loose=True)) for x in lines]
                 poisoned += sum(x.count("\\u0000") for x in out)
                 path.write_text("\n".join(out) + "\n", encoding="utf-8")
         counts = {}
