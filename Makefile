@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install lock generate demo run test test-fast lint sample-data compose-check airflow-ui docs clean stop-db bench-insight
+.PHONY: system-deps install lock generate demo run test test-fast lint sample-data compose-check airflow-ui docs clean stop-db bench-insight
 
 ## The locked set (requirements.lock: every package, exact versions, dev tools included), then the
 ## project itself without letting pip re-resolve anything.
@@ -24,6 +24,15 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	@touch $@
 
 install: $(BIN)/.installed
+
+## System packages the report needs beyond Python: fonts with Arabic and CJK glyphs (charts and
+## PDF) and headless Chromium (the test that the page has no horizontal scroll at phone width).
+## WeasyPrint's Pango comes with Debian's base image. Skips what is installed; needs root (apt).
+SYSTEM_PACKAGES := chromium fonts-noto-core fonts-noto-cjk
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "system packages present: $(SYSTEM_PACKAGES)"; fi
 
 ## Re-resolve requirements.lock from the direct dependencies in pyproject.toml (runtime + the dev
 ## extra). Existing pins are kept unless pyproject.toml needs otherwise; UPGRADE=1 takes the newest

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import insight_sentiment  # bench/insight_sentiment.py: sentiment references and out-of-fold rows
 import numpy as np
 import pandas as pd
 from sklearn.metrics import (
@@ -51,6 +52,7 @@ COLUMNS = ("set", "method", "NMI", "ARI", "unassigned", "topics", "macro-F1", "a
 
 # Sentiment reference tools: name -> fn(texts, language) -> labels (negative/neutral/positive).
 SENTIMENT_BASELINES: dict[str, Callable[[Sequence[str], str], list[str]]] = {}
+SENTIMENT_BASELINES.update(insight_sentiment.baselines())  # VADER, snownlp, pysenti
 
 
 def _row(set_name: str, method: str, **values) -> dict:
@@ -170,6 +172,7 @@ def run_sentiment_set(path: Path, cfg: dict) -> list[dict]:
                                      "accuracy": round(float(accuracy_score(y, labels)), 4)}, seconds=seconds)
 
     rows = [scored(f"cfm analyze ({summary['embedding_model']})", pred, summary["seconds"])]
+    rows += insight_sentiment.extra_rows(path, cfg)  # out-of-fold rows for the head's training files
     language = path.name.split("_", 1)[0]
     for method, fn in SENTIMENT_BASELINES.items():
         t = time.perf_counter()

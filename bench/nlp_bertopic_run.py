@@ -35,7 +35,8 @@ def main() -> None:
     # that work on any language (c-TF-IDF tokenises on whitespace, poor for Chinese).
     for strategy in ("c-tf-idf", "embeddings"):
         t = time.perf_counter()
-        reduced = model.reduce_outliers(texts, topics, strategy=strategy, embeddings=vectors)
+        # reduce_outliers raises when there is nothing to reduce
+        reduced = model.reduce_outliers(texts, topics, strategy=strategy, embeddings=vectors) if -1 in topics else topics
         out[f"labels_reduced_{strategy}"] = [int(x) for x in reduced]
         out[f"seconds_reduced_{strategy}"] = elapsed + time.perf_counter() - t
     json.dump(out, open(out_path, "w"))

@@ -161,19 +161,6 @@
     end
 {%- endmacro %}
 
-{#- A text field of a JSON attributes column (the source's extra columns, e.g. region). -#}
-{% macro attribute_text(json_column, key) -%}
-    {{ return(adapter.dispatch('attribute_text', 'cfm')(json_column, key)) }}
-{%- endmacro %}
-
-{% macro default__attribute_text(json_column, key) -%}
-    json_extract_string({{ json_column }}, '$.{{ key }}')
-{%- endmacro %}
-
-{% macro postgres__attribute_text(json_column, key) -%}
-    ({{ json_column }} ->> '{{ key }}')
-{%- endmacro %}
-
 {#- The dimensions the metric marts cut by, as (name, value column, label column) of
     fct_metric_responses: everything ('all'), source, channel, category, topic and the
     configured segment columns (var segment_columns). -#}
@@ -194,4 +181,17 @@
 
 {% macro default__type_exact_decimal() -%}
     numeric(38, 12)
+{%- endmacro %}
+
+{#- A timestamp with time zone as a UTC timestamp without one (what dbt's snapshot columns hold). -#}
+{% macro utc_timestamp(ts) -%}
+    {{ return(adapter.dispatch('utc_timestamp', 'cfm')(ts)) }}
+{%- endmacro %}
+
+{% macro default__utc_timestamp(ts) -%}
+    {{ dbt.cast(ts, api.Column.translate_type('timestamp')) }}
+{%- endmacro %}
+
+{% macro postgres__utc_timestamp(ts) -%}
+    ({{ ts }} at time zone 'UTC')
 {%- endmacro %}

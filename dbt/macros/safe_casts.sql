@@ -52,6 +52,8 @@
 {% macro postgres__create_safe_cast_functions() %}
 create or replace function public.cfm_try_timestamptz(value text) returns timestamptz
 language plpgsql stable set timezone to 'UTC' as $$
+declare
+    parsed timestamptz;
 begin
     if value is null or btrim(value) = '' then
         return null;
@@ -60,7 +62,13 @@ begin
     if value !~ '^\s*\d{4}-\d{2}-\d{2}' then
         return null;
     end if;
-    return value::timestamptz;
+    parsed := value::timestamptz;
+    -- 'BC' dates and 9999-12-31 with a negative offset are valid here but no client (Python,
+    -- pandas, BI tools) can read them: one such row used to stop validation for every source.
+    if parsed < '0002-01-01 00:00:00+00' or parsed >= '9999-01-01 00:00:00+00' then
+        return null;
+    end if;
+    return parsed;
 exception when others then
     return null;
 end;

@@ -1,6 +1,6 @@
 {#- The topic registry as SCD2: a new version whenever a topic's label, keywords, status or merge
     target changes (relabelling, merges, retirements; a split creates new topics). valid_from is
-    the registry's updated_at, so a trend by topic can be read as of any date. Size and the
+    the registry's updated_at (UTC), so a trend by topic can be read as of any date. Size and the
     emerging flag change on every enrichment run and are not history-worthy; see marts.topics. -#}
 {% snapshot dim_topics %}
 {{ config(
@@ -21,7 +21,7 @@ select
     merged_into as merged_into_topic_id,
     embedding_model,
     created_at,
-    updated_at
+    {{ utc_timestamp('updated_at') }} as updated_at
 from {{ source('ml', 'topics') }}
 
 {% endsnapshot %}

@@ -99,7 +99,7 @@ def cmd_headline(args: argparse.Namespace, config: dict[str, Any]) -> int:
     if topics:
         print("top topics: " + "; ".join(f"{label} ({n})" for label, n in topics))
     print("marts: nps_daily, csat_daily, ces_daily, star_daily, cx_metrics_monthly, fct_feedback, topics")
-    print(f"report: {project_path(config['report']['out_dir']) / 'leadership_report.html'}")
+    print(f"reports: {project_path(config['report']['out_dir']) / 'reports'}/<period>/ (report.html, report.pdf)")
     return 0
 
 

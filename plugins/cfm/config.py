@@ -23,7 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "nlp": {"embedding_model": "use-multilingual-v3"},
     "report": {"out_dir": "out", "title": "Customer feedback: leadership report", "min_responses": 30,
                "small_cells": "flag",
-               "recipients": [], "period": "latest", "timezone": None, "language": "en",
+               "recipients": [], "period": "complete", "timezone": None, "language": "en",
                "schedule": "0 7 * * 1", "max_mart_age_hours": 26},
     "alerts": {"slack_webhook_env": "CFM_SLACK_WEBHOOK_URL", "email": [], "cooldown_hours": 24},
 }

@@ -2,7 +2,9 @@
 
 Starts the local fake API servers (recorded payloads) for every source that has one,
 writes a demo config enabling them beside the file drop, then runs the DAGs with
-`airflow dags test` in order: ingest -> enrich -> transform -> report.
+`airflow dags test` in order: ingest -> enrich -> transform -> alerts -> report. The report
+goes by email, through Airflow's SMTP provider, to a local SMTP catcher the demo starts
+(messages saved under out/mail/); alerts go to a local Slack webhook that checks their payload.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import yaml
 from cfm.config import PROJECT_ROOT, config_path, load_config
 from cfm.sources.registry import source_names
 
-DAGS = ("cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report")
+DAGS = ("cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_alerts", "cfm_report")
 SAMPLE_API_DIR = PROJECT_ROOT / "sample_data" / "api"
 # Stable demo ports: recorded payloads carry absolute links, which must not change between runs.
 DEMO_PORT_BASE = 18640
@@ -74,14 +76,26 @@ def _airflow(env: dict[str, str], *args: str, quiet: bool = True) -> None:
     print(f"  airflow {' '.join(args):<40} ok  {time.monotonic() - t0:6.1f}s", flush=True)
 
 
+def smtp_connection_uri(port: int, sender: str) -> str:
+    """Airflow's smtp_default as a URI: plain SMTP on loopback (the catcher speaks no TLS)."""
+    from urllib.parse import quote
+
+    return f"smtp://127.0.0.1:{port}?disable_tls=true&disable_ssl=true&from_email={quote(sender)}"
+
+
 def run_demo(url: str) -> dict[str, float]:
     from cfm.airflow_env import airflow_env
     from cfm.pipeline.prepare import init_warehouse
     from cfm.pipeline.run_log import new_run_id
     from cfm.pipeline.stage import StageContext
+    from cfm.testing.fake_slack import FakeSlackWebhook
+    from cfm.testing.mail_catcher import MailCatcher
 
     timings: dict[str, float] = {}
     servers, overlays, creds = start_fake_apis()
+    catcher = MailCatcher(folder=PROJECT_ROOT / "out" / "mail").start()
+    slack = FakeSlackWebhook().start()
+    servers += [catcher, slack]
     try:
         demo_cfg = write_demo_config(overlays)
         os.environ["CFM_CONFIG"] = str(demo_cfg)
@@ -92,7 +106,9 @@ def run_demo(url: str) -> dict[str, float]:
         t0 = time.monotonic()
         init_warehouse(StageContext(url=url, config=config, run_id=new_run_id("demo")))
         timings["init"] = time.monotonic() - t0
-        env = {**os.environ, **airflow_env(url, config)}
+        env = {**os.environ, **airflow_env(url, config),
+               "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection_uri(catcher.port, "cfm-reports@example.com"),
+               "CFM_SLACK_WEBHOOK_URL": slack.webhook_url}
         _airflow(env, "db", "migrate")
         _airflow(env, "pools", "import", str(PROJECT_ROOT / "airflow" / "pools.json"))
         _airflow(env, "dags", "reserialize")
@@ -100,7 +116,34 @@ def run_demo(url: str) -> dict[str, float]:
             t0 = time.monotonic()
             _airflow(env, "dags", "test", dag_id)
             timings[dag_id] = time.monotonic() - t0
+        print_delivery(url, config, catcher, slack)
     finally:
         for server in servers:
             server.stop()
     return timings
+
+
+def print_delivery(url: str, config: dict[str, Any], catcher: Any, slack: Any) -> None:
+    """Where the report went and where its copies are."""
+    import psycopg
+
+    from cfm.config import project_path
+
+    with psycopg.connect(url) as conn:
+        if conn.execute("select to_regclass('ops.report_deliveries') is null").fetchone()[0]:
+            print("report: not delivered (see the cfm_report task log)")
+            return
+        row = conn.execute("select period, archive_dir, count(*) over () from ops.report_deliveries "
+                           "where kind = 'report' and status = 'sent' order by sent_at desc limit 1").fetchone()
+    if catcher.saved:
+        print(f"\nreport emailed to {len(catcher.saved)} recipient(s) through the local SMTP catcher:")
+        for path in catcher.saved:
+            print(f"  .eml  {path}")
+    elif row:
+        print(f"\nreport for {row[0]} already sent earlier: nothing new to send")
+    if row:
+        folder = Path(row[1])
+        print(f"  HTML  {folder / 'report.html'}\n  PDF   {folder / 'report.pdf'}\n  sent  {folder / 'sent'}/*.eml")
+    else:
+        print(f"report not sent; archive folder: {project_path(config['report']['out_dir']) / 'reports'}")
+    print(f"alerts: {len(slack.payloads)} Slack message(s) this run (ops.alerts)")

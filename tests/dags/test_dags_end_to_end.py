@@ -15,7 +15,7 @@ import yaml
 from cfm.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
-DAGS = ("cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_loop", "cfm_report", "cfm_topics")
+DAGS = ("cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_loop", "cfm_alerts", "cfm_report", "cfm_topics")
 
 
 def _small_drop(target: Path) -> int:
@@ -41,9 +41,15 @@ def airflow_run(make_database, tmp_path_factory, dbt_manifest):
     servers, overlays, credentials = start_fake_apis()  # the nine APIs, speaking their protocols on loopback
     config = yaml.safe_load((PROJECT_ROOT / "cfm.yml").read_text())
     config["sources"] = {"file_drop": {"enabled": True, "dir": str(tmp / "drop")}, **overlays}
-    config["report"] = {"out_dir": str(tmp / "out")}
+    config["report"] = {"out_dir": str(tmp / "out"), "recipients": ["leadership@example.com"]}
     (tmp / "cfm.yml").write_text(yaml.safe_dump(config))
+    from cfm.demo import smtp_connection_uri
+    from cfm.testing.mail_catcher import MailCatcher
+
+    catcher = MailCatcher().start()  # the report goes through Airflow's SMTP provider to this server
+    servers.append(catcher)
     env = {**os.environ, **credentials, **airflow_env(url, load_config(tmp / "cfm.yml")),
+           "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection_uri(catcher.port, "reports@example.com"),
            "AIRFLOW_HOME": str(tmp / "airflow_home"), "CFM_CONFIG": str(tmp / "cfm.yml")}
     env.pop("CFM_WAREHOUSE_URL", None)  # tasks must find the warehouse through the cfm_warehouse connection
     airflow = shutil.which("airflow") or str(Path(sys.executable).with_name("airflow"))
@@ -62,10 +68,12 @@ def airflow_run(make_database, tmp_path_factory, dbt_manifest):
         run("dags", "test", "cfm_ingest")
         run("dags", "test", "cfm_enrich")
         second = _counts(url)
+        mail_after_first = len(catcher.messages)
+        run("dags", "test", "cfm_report")  # the same period again: nothing new to send
     finally:
         for server in servers:
             server.stop()
-    yield {"url": url, "rows": rows, "first": first, "second": second, "out": tmp / "out", "logs": logs,
+    yield {"url": url, "rows": rows, "mail": catcher.messages, "mail_after_first": mail_after_first, "first": first, "second": second, "out": tmp / "out", "logs": logs,
            "api_sources": sorted(overlays)}
     metadata_db = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].rsplit("/", 1)[1]
     with psycopg.connect(os.environ.get("CFM_TEST_DATABASE_URL") or url, autocommit=True) as conn:
@@ -106,7 +114,18 @@ def test_dags_load_validate_enrich_and_model_the_feedback(airflow_run) -> None:
         cases = conn.execute("select count(*) from marts.fct_cases").fetchone()[0]
         assert cases > 0
         assert conn.execute("select count(distinct case_id) from ops.case_events where event_type = 'created'").fetchone()[0] == cases
-    assert (airflow_run["out"] / "leadership_report.html").exists()
+    reports = list((airflow_run["out"] / "reports").glob("*/report.pdf"))
+    assert len(reports) == 1 and (reports[0].parent / "report.html").exists()
+
+
+def test_the_report_dag_emails_the_report_once(airflow_run) -> None:
+    import email
+    from email import policy
+
+    assert airflow_run["mail_after_first"] == 1 and len(airflow_run["mail"]) == 1
+    msg = email.message_from_bytes(airflow_run["mail"][0], policy=policy.default)
+    assert msg["To"] == "leadership@example.com" and msg["From"] == "reports@example.com"
+    assert any(p.get_content_type() == "application/pdf" for p in msg.iter_attachments())
 
 
 def test_rerunning_the_dags_against_the_same_servers_stores_each_record_once(airflow_run) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Mapping
@@ -41,7 +42,9 @@ def analyze_csv(
     The output has the input columns plus language, sentiment, sentiment_score, category,
     feedback_type, topic_id and topic_label (topic_id is empty for unassigned rows). The
     input text itself is written back unchanged; topic labels are built from redacted text.
-    Returns a summary: rows, topics, unassigned share, seconds, and rows per second.
+    Returns a summary: rows, topics, unassigned share, seconds, and rows per second. A run
+    manifest (config, model provenance, package versions, seed) is written to
+    `<output>.manifest.json` so the run can be reproduced.
     `cache` (an EmbeddingCache) lets a caller reuse the vectors, as the insight benchmark does.
     """
     import pandas as pd
@@ -93,6 +96,15 @@ def analyze_csv(
         "rows_per_second": round(len(out) / seconds, 1) if seconds else None,
         "output": str(output_path),
     }
+    from cfm.nlp.embedding import load_backend
+    from cfm.nlp.provenance import run_manifest
+
+    manifest = run_manifest(
+        f"analyze:{input_path.name}", load_backend(cfg), cfg, counts=summary, topic_selection=fit.selection
+    )
+    manifest_path = Path(f"{output_path}.manifest.json")
+    manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+    summary["manifest"] = str(manifest_path)
     log.info("analyze_csv: %s", summary)
     return summary
 

@@ -10,8 +10,9 @@ import numpy as np
 class PostgresEmbeddingCache:
     """`EmbeddingCache` over ml.embeddings (vectors as real[])."""
 
-    def __init__(self, conn):
+    def __init__(self, conn, *, commit_chunks: bool = False):
         self.conn = conn
+        self.commit_chunks = commit_chunks  # commit each chunk: a long re-embedding can resume after a crash
 
     def get_many(self, model_name: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -36,3 +37,5 @@ class PostgresEmbeddingCache:
                 "ON CONFLICT (model_name, text_hash) DO NOTHING",
                 rows,
             )
+        if self.commit_chunks:
+            self.conn.commit()

@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS ml.topics (
     updated_at           timestamptz NOT NULL DEFAULT now()
 );
 
+-- The label's language (the configured report language when the topic has members written in it).
+ALTER TABLE ml.topics ADD COLUMN IF NOT EXISTS label_language text;
+
 CREATE TABLE IF NOT EXISTS ml.topic_assignments (
     feedback_id     text PRIMARY KEY,
     topic_id        int,
@@ -63,6 +66,29 @@ CREATE TABLE IF NOT EXISTS ml.topic_assignments (
     assigned_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS topic_assignments_topic_idx ON ml.topic_assignments (topic_id);
+
+-- One manifest per enrichment run: full nlp config, model provenance, package versions, seed (cfm.nlp.provenance).
+CREATE TABLE IF NOT EXISTS ml.enrichment_runs (
+    run_id      text PRIMARY KEY,
+    config_hash text NOT NULL,
+    manifest    jsonb NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Aspect-level sentiment: the clauses of one item that fall in one topic, pooled (cfm.nlp.aspects).
+CREATE TABLE IF NOT EXISTS ml.aspect_sentiment (
+    feedback_id     text NOT NULL,
+    topic_id        int  NOT NULL,
+    clause_count    int  NOT NULL CHECK (clause_count > 0),
+    clauses         text[] NOT NULL,
+    sentiment_label text NOT NULL CHECK (sentiment_label IN ('positive', 'neutral', 'negative')),
+    sentiment_score double precision NOT NULL CHECK (sentiment_score BETWEEN -1 AND 1),
+    sentiment_model text NOT NULL,
+    run_id          text NOT NULL,
+    scored_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (feedback_id, topic_id)
+);
+CREATE INDEX IF NOT EXISTS aspect_sentiment_topic_idx ON ml.aspect_sentiment (topic_id);
 
 CREATE TABLE IF NOT EXISTS ml.topic_history (
     event_id         bigserial PRIMARY KEY,

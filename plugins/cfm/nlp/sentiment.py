@@ -9,6 +9,12 @@ No sentiment model can be downloaded here, so the scorer combines two parts:
 
 The embedding model behind the default configuration (all-MiniLM-L6-v2) is English-centric,
 so for Arabic and Chinese the lexicon carries most of the weight.
+
+When a trained head is shipped for the sentiment embedding model (`nlp.sentiment_embedding_model`,
+multilingual USE by default; see `cfm.nlp.classifier_head`), `HeadSentimentModel` is used
+instead: the head's probabilities, with "neutral" down-weighted so that clearly polar reviews
+are not called neutral, optionally averaged with a classifier fitted on the batch's rated
+feedback (weak labels).
 """
 
 from __future__ import annotations
@@ -196,3 +202,67 @@ def train_sentiment_model(
     labels = labels + list(weak_labels)
     seed = int((config or {}).get("seed", 42))
     return SentimentModel().fit(embed(texts), labels, seed=seed)
+
+
+class HeadSentimentModel:
+    """Sentiment from a shipped classifier head (+ optional weak-label adapter fitted on rated feedback)."""
+
+    def __init__(self, head, *, neutral_weight: float = 1.0, lexicon_weight: float = 0.0, seed: int = 42) -> None:
+        if tuple(sorted(head.classes)) != tuple(sorted(LABELS)):
+            raise ValueError(f"{head.name}: classes {head.classes} are not {LABELS}")
+        self.head = head
+        self.neutral_weight = float(neutral_weight)
+        self.lexicon_weight = float(lexicon_weight)
+        self.seed = seed
+        self.adapter = None
+        self.n_weak = 0
+
+    @property
+    def name(self) -> str:
+        return self.head.name + (f"+weak{self.n_weak}" if self.adapter is not None else "")
+
+    def adapt(self, vectors: np.ndarray, labels: Sequence[str]) -> HeadSentimentModel:
+        """Fit a batch-local classifier on weakly labelled (rated) items; its probabilities are averaged in."""
+        from sklearn.linear_model import LogisticRegression
+
+        if len(set(labels)) < 2:
+            return self
+        self.adapter = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced", random_state=self.seed)
+        self.adapter.fit(vectors, list(labels))
+        self.n_weak = len(labels)
+        return self
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        """P(negative, neutral, positive) per vector (columns in LABELS order)."""
+        p = self.head.predict_proba(vectors)[:, [self.head.classes.index(c) for c in LABELS]]
+        if self.adapter is not None and len(vectors):
+            q = np.zeros_like(p)
+            raw = self.adapter.predict_proba(vectors)
+            for j, c in enumerate(self.adapter.classes_):
+                q[:, LABELS.index(c)] = raw[:, j]
+            p = (p + q) / 2.0
+        return p
+
+    def decide(self, probs: np.ndarray) -> list[Sentiment]:
+        """Label = argmax with neutral down-weighted; score = P(positive) - P(negative)."""
+        weighted = probs * np.array([1.0, self.neutral_weight, 1.0])
+        out = []
+        for p, w in zip(probs, weighted, strict=True):
+            score = float(np.clip(p[2] - p[0], -1.0, 1.0))
+            out.append(Sentiment(LABELS[int(w.argmax())], round(score, 4)))
+        return out
+
+    def with_lexicon(self, probs: np.ndarray, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
+        """Add the seed lexicon's polar evidence to P(positive) / P(negative) and renormalise."""
+        if not self.lexicon_weight:
+            return probs
+        probs = probs.copy()
+        for i, (text, lang) in enumerate(zip(texts, languages, strict=True)):
+            lex, hits = lexicon_score(text or "", lang or "en")
+            if hits:
+                probs[i, 2] += self.lexicon_weight * max(lex, 0.0)
+                probs[i, 0] += self.lexicon_weight * max(-lex, 0.0)
+        return probs / probs.sum(axis=1, keepdims=True)
+
+    def predict(self, vectors: np.ndarray, texts: Sequence[str], languages: Sequence[str]) -> list[Sentiment]:
+        return self.decide(self.with_lexicon(self.probabilities(vectors), texts, languages))

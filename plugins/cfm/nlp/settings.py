@@ -13,11 +13,15 @@ DEFAULTS: dict[str, Any] = {
     "embedding_model": "use-multilingual-v3",  # chosen on the dev sets (bench/results/insight.md); see README
     "embedding_backend": "torch",  # runtime of sentence-transformers models: torch | torch-int8
     # A task's own model (None = embedding_model), read by load_backend(cfg, purpose="sentiment")
-    "sentiment_embedding_model": None,
+    "sentiment_embedding_model": "use-multilingual-v3",  # has shipped sentiment/feedback-type heads
     "batch_size": 64,
     "max_seq_length": 128,  # feedback is short; truncating long e-mails keeps batches fast
-    "sentiment_weak_labels": False,  # also train on rated feedback of the batch (NPS/stars/CSAT as labels)
+    # Rated feedback of the batch (NPS/stars/CSAT) as weak labels: helped on every dev set (bench/results/insight_sentiment.md)
+    "sentiment_weak_labels": True,
     "sentiment_min_weak_labels": 200,
+    # Sentiment and feedback type use the shipped heads of sentiment_embedding_model (nlp/heads/).
+    "sentiment_neutral_weight": 0.6,  # < 1: clearly polar reviews are not called neutral
+    "sentiment_lexicon_weight": 0.3,  # seed-lexicon evidence added to P(pos) / P(neg)
     # Language
     "languages": ["en", "ar", "zh", "fr", "es", "de", "pt", "it", "tr", "hi", "ja", "ru"],
     # Categories

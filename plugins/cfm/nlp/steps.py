@@ -1,6 +1,7 @@
 """The enrichment steps, in order, and the columns each one adds to ml.feedback_enrichment.
 
-redact -> detect language -> embed (cached) -> sentiment -> categories -> feedback type.
+redact -> detect language -> embed (cached) -> sentiment (its own embedding model, shipped head)
+-> categories -> feedback type (shipped head on the sentiment model's vectors).
 Topics are handled by the caller (cfm.nlp.topics in the warehouse, an in-memory fit for a CSV).
 
 STEPS is the one list of what enrichment produces: `ml_schema` builds the table's columns
@@ -11,6 +12,7 @@ step: write nlp/<step>.py, add a `Step` here, and document its column in the mar
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,16 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from cfm.nlp.categories import categorise, feedback_type
+from cfm.nlp.categories import categorise
+from cfm.nlp.classifier_head import load_head
 from cfm.nlp.embedding import EmbeddingCache, embed_texts, load_backend, text_hash
+from cfm.nlp.feedback_type import classify_feedback_types
 from cfm.nlp.language import MODEL_NAME as LANGUAGE_MODEL
 from cfm.nlp.language import detect_language
 from cfm.nlp.redaction import redact
-from cfm.nlp.sentiment import SentimentModel, train_sentiment_model, weak_label
+from cfm.nlp.sentiment import HeadSentimentModel, SentimentModel, train_sentiment_model, weak_label
 from cfm.nlp.settings import nlp_config
 
 log = logging.getLogger(__name__)
-_SENTIMENT_MODELS: dict[tuple[str, str], SentimentModel] = {}
+_SENTIMENT_MODELS: dict[tuple[str, str], SentimentModel | HeadSentimentModel] = {}
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class StepState:
     columns: dict[str, Any] = field(default_factory=dict)
     backend: Any = None
     vectors: np.ndarray | None = None
+    sentiment_backend: Any = None  # nlp.sentiment_embedding_model (also used by feedback type)
+    sentiment_vectors: np.ndarray | None = None
     embedded: int = 0
     cached: int = 0
 
@@ -89,21 +95,32 @@ def _embed(s: StepState) -> None:
 
 
 def _sentiment(s: StepState) -> None:
+    s.sentiment_backend = load_backend(s.config, purpose="sentiment")
+    if s.sentiment_backend.name == s.backend.name:
+        s.sentiment_vectors = s.vectors
+    else:
+        emb = embed_texts(s.texts, config=s.config, cache=s.cache, backend=s.sentiment_backend, progress=s.progress)
+        s.sentiment_vectors = emb.vectors
     weak: list[tuple[str, str]] = []
+    weak_rows: list[int] = []
     if s.config.get("sentiment_weak_labels") and s.ratings is not None:
-        for t, rating in zip(s.texts, s.ratings, strict=True):
+        seen: set[tuple[str, str]] = set()
+        for k, (t, rating) in enumerate(zip(s.texts, s.ratings, strict=True)):
             label = weak_label(*rating)
-            if label and t.strip():
+            if label and t.strip() and (t, label) not in seen:
+                seen.add((t, label))
                 weak.append((t, label))
-        weak = sorted(set(weak))
+                weak_rows.append(k)
         if len(weak) < int(s.config.get("sentiment_min_weak_labels", 200)):
-            weak = []
-    model = sentiment_model_for(s.backend, s.config, weak)
-    sentiments = model.predict(s.vectors, s.texts, s.columns["language"])
+            weak, weak_rows = [], []
+    model = sentiment_model_for(s.sentiment_backend, s.config, weak, s.sentiment_vectors[weak_rows] if weak_rows else None)
+    sentiments = model.predict(s.sentiment_vectors, s.texts, s.columns["language"])
+    recorded = model.name if isinstance(model, HeadSentimentModel) else (
+        f"{model.name}+{s.sentiment_backend.name}" + (f"+weak{len(weak)}" if weak else ""))
     s.columns.update(
         sentiment_label=[x.label for x in sentiments],
         sentiment_score=[x.score for x in sentiments],
-        sentiment_model=f"{model.name}+{s.columns['embedding_model']}" + (f"+weak{len(weak)}" if weak else ""),
+        sentiment_model=recorded,
     )
 
 
@@ -117,7 +134,16 @@ def _categories(s: StepState) -> None:
 
 
 def _feedback_type(s: StepState) -> None:
-    s.columns["feedback_type"] = [feedback_type(t, label) for t, label in zip(s.texts, s.columns["sentiment_label"], strict=True)]
+    types, model_name = classify_feedback_types(
+        s.texts, s.sentiment_vectors, s.sentiment_backend.name, s.columns["sentiment_label"]
+    )
+    s.columns.update(feedback_type=types, feedback_type_model=model_name)
+
+
+def _provenance(s: StepState) -> None:
+    from cfm.nlp.provenance import config_hash, row_provenance
+
+    s.columns.update(config_hash=config_hash(s.config), provenance=json.dumps(row_provenance(s.backend, s.config)))
 
 
 STEPS: tuple[Step, ...] = (
@@ -143,7 +169,14 @@ STEPS: tuple[Step, ...] = (
     Step("feedback_type", (
         Column("feedback_type", "text",
                "NOT NULL CHECK (feedback_type IN ('complaint', 'suggestion', 'praise', 'question', 'other'))", in_marts=True),
+        Column("feedback_type_model", "text", "", per_batch=True),
     ), _feedback_type),
+    # How the row was made (model and version, package version, config hash, seed); the run's
+    # full manifest is in ml.enrichment_runs. Not compared: provenance alone never rewrites a row.
+    Step("provenance", (
+        Column("config_hash", "text", per_batch=True, compared=False),
+        Column("provenance", "jsonb", per_batch=True, compared=False),
+    ), _provenance),
 )
 
 
@@ -174,16 +207,40 @@ class EnrichedBatch:
 
 
 def sentiment_model_for(
-    backend, config: Mapping[str, Any], weak: Sequence[tuple[str, str]] = ()
-) -> SentimentModel:
-    """The sentiment model for this embedding backend (seed-trained once per process)."""
+    backend,
+    config: Mapping[str, Any],
+    weak: Sequence[tuple[str, str]] = (),
+    weak_vectors: np.ndarray | None = None,
+) -> SentimentModel | HeadSentimentModel:
+    """The sentiment model for this embedding backend, built once per process and weak-label set.
+
+    With a shipped head for the backend: the head (+ an adapter fitted on `weak`, whose vectors
+    are `weak_vectors`). Otherwise the seed-trained lexicon + classifier model.
+    """
     key = (backend.name, text_hash(repr(sorted(weak))))
     if key not in _SENTIMENT_MODELS:
-        texts = [t for t, _ in weak]
-        labels = [label for _, label in weak]
-        _SENTIMENT_MODELS[key] = train_sentiment_model(
-            lambda xs: embed_texts(xs, backend=backend, config=config).vectors, texts, labels, config
-        )
+        try:
+            head = load_head("sentiment", backend.name)
+        except FileNotFoundError:
+            head = None
+        if head is not None:
+            model = HeadSentimentModel(
+                head,
+                neutral_weight=float(config.get("sentiment_neutral_weight", 0.6)),
+                lexicon_weight=float(config.get("sentiment_lexicon_weight", 0.3)),
+                seed=int(config.get("seed", 42)),
+            )
+            if weak:
+                if weak_vectors is None:
+                    weak_vectors = embed_texts([t for t, _ in weak], backend=backend, config=config).vectors
+                model.adapt(weak_vectors, [label for _, label in weak])
+        else:
+            texts = [t for t, _ in weak]
+            labels = [label for _, label in weak]
+            model = train_sentiment_model(
+                lambda xs: embed_texts(xs, backend=backend, config=config).vectors, texts, labels, config
+            )
+        _SENTIMENT_MODELS[key] = model
     return _SENTIMENT_MODELS[key]
 
 

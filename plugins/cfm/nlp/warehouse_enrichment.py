@@ -13,8 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from cfm.nlp.aspects import write_aspect_sentiment
+from cfm.nlp.embedding import load_backend
 from cfm.nlp.embedding_cache import PostgresEmbeddingCache
 from cfm.nlp.ml_schema import ensure_ml_schema
+from cfm.nlp.provenance import run_manifest, write_run_manifest
 from cfm.nlp.settings import nlp_config
 from cfm.nlp.steps import enrich_texts, enrichment_columns
 from cfm.nlp.topics.store import update_topics
@@ -132,9 +135,13 @@ def enrich_feedback(
 
     counts.update(update_topics(conn, ids, batch.vectors, batch.text_redacted, pending, config=cfg,
                                 embedding_model=model, run_id=run_id))
+    counts.update(write_aspect_sentiment(conn, ids, batch.text_redacted, batch.language, config=cfg,
+                                         embedding_model=model, cache=PostgresEmbeddingCache(conn), run_id=run_id))
     conn.commit()
     counts.update(
         embedded=batch.embedded, cached=batch.cached, with_pii=sum(bool(p) for p in batch.pii_types)
     )
+    write_run_manifest(conn, run_manifest(run_id, load_backend(cfg), cfg, counts=counts))
+    conn.commit()
     log.info("enrich_feedback %s: %s", run_id, counts)
     return counts

@@ -31,11 +31,14 @@ def sync_source(
     run_id: str,
     since: datetime | None = None,
     progress: Any = None,
+    counts: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Sync every account of a source. Returns counts (received, inserted, updated, unchanged, quarantined).
 
     A failure part-way keeps the batches already committed and their cursor, so the next
     run resumes after them; the error is re-raised for the caller (the DAG task fails).
+    `counts`, when given, is kept up to date batch by batch, so a failure still reports what
+    was committed before it.
     """
     if isinstance(source, str):
         source = build_source(source, config or {})
@@ -49,6 +52,8 @@ def sync_source(
                 result = land_batch(conn, source.name, account, batch.records, batch.rejects, batch.cursor, run_id)
                 total.add(result)
                 batches += 1
+                if counts is not None:
+                    counts.update(asdict(total))
                 if progress is not None:
                     progress.update(result.received + result.quarantined)
                 log.info(
@@ -70,8 +75,12 @@ def run_source(ctx: StageContext, name: str, *, progress: Any = None, require_en
     if require_enabled and name not in enabled_sources(ctx.config):
         raise SourceDisabled(f"source {name} is not enabled in cfm.yml")
     with logged_stage(ctx.url, ctx.run_id, "ingest", name) as counts:
-        counts.update(sync_source(ctx.url, build_source(name, ctx.config), run_id=ctx.run_id, since=ctx.since,
-                                  progress=progress))
+        try:
+            counts.update(sync_source(ctx.url, build_source(name, ctx.config), run_id=ctx.run_id, since=ctx.since,
+                                      progress=progress, counts=counts))
+        except Exception as exc:
+            exc.partial_counts = dict(counts)  # type: ignore[attr-defined]  # committed before the failure
+            raise
     return counts
 
 
@@ -86,6 +95,8 @@ def run(ctx: StageContext) -> dict[str, Any]:
         except Exception as exc:  # reported in the summary and the run log; the rest go on
             log.exception("[%s] sync failed", name)
             failures[name] = f"{type(exc).__name__}: {exc}"
+            if getattr(exc, "partial_counts", None):
+                results[name] = exc.partial_counts  # what was committed before the failure still counts
         finally:
             if bar is not None:
                 bar.close()

@@ -16,29 +16,55 @@ def new_run_id(prefix: str = "cli") -> str:
     return f"{prefix}__{datetime.now(UTC):%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:6]}"
 
 
+class StageBusy(RuntimeError):
+    """Another run holds this stage's lock: refused, with who holds it, instead of racing it."""
+
+
 @contextmanager
 def logged_stage(url: str, run_id: str, stage: str, source: str = "") -> Iterator[dict[str, Any]]:
-    """Record a stage's start, counts and outcome. Yields a dict the stage fills with counts."""
+    """Record a stage's start, counts and outcome. Yields a dict the stage fills with counts.
+
+    The stage runs under a PostgreSQL advisory lock of its own (stage and source), held by a
+    session that dies with the process, so two runs never build the same thing at once and a
+    killed run never leaves a lock behind. Its ops.run_log row says `running` from the start:
+    a killed stage stays visible as running with no finish time.
+    """
     counts: dict[str, Any] = {}
     started = datetime.now(UTC)
-    try:
-        yield counts
-    except Exception as exc:
-        _write(url, run_id, stage, source, started, "failed", counts, f"{type(exc).__name__}: {exc}")
-        raise
-    _write(url, run_id, stage, source, started, "success", counts, None)
+    key = f"{stage}/{source}" if source else stage
+    with psycopg.connect(url, autocommit=True) as lock_conn:
+        if not lock_conn.execute("select pg_try_advisory_lock(hashtext('cfm.stage'), hashtext(%s))", (key,)).fetchone()[0]:
+            raise StageBusy(f"stage {key} is already running in this warehouse ({_holder(lock_conn, stage, source)}); "
+                            "this run leaves it alone: wait for it to finish and run again")
+        _write(url, run_id, stage, source, started, "running", counts, None, finished=False)
+        try:
+            yield counts
+        except BaseException as exc:
+            _write(url, run_id, stage, source, started, "failed", counts, f"{type(exc).__name__}: {exc}")
+            raise
+        _write(url, run_id, stage, source, started, "success", counts, None)
+
+
+def _holder(conn: psycopg.Connection, stage: str, source: str) -> str:
+    if not conn.execute("select to_regclass('ops.run_log')").fetchone()[0]:
+        return "another run"
+    row = conn.execute("select run_id, started_at from ops.run_log where stage = %s and source = %s and status = 'running' "
+                       "order by started_at desc limit 1", (stage, source)).fetchone()
+    return f"run {row[0]}, started {row[1]:%Y-%m-%d %H:%M:%S %Z}" if row else "another run"
 
 
 def _write(url: str, run_id: str, stage: str, source: str, started: datetime, status: str,
-           counts: dict[str, Any], error: str | None) -> None:
+           counts: dict[str, Any], error: str | None, *, finished: bool = True) -> None:
     with psycopg.connect(url) as conn:
+        if not conn.execute("select to_regclass('ops.run_log')").fetchone()[0]:
+            return  # the prepare stage has not created it yet; its finish is logged
         conn.execute(
             """
             insert into ops.run_log (run_id, stage, source, started_at, finished_at, status, counts, error)
-            values (%s, %s, %s, %s, now(), %s, %s, %s)
+            values (%s, %s, %s, %s, case when %s then now() end, %s, %s, %s)
             on conflict (run_id, stage, source) do update set
                 started_at = excluded.started_at, finished_at = excluded.finished_at,
                 status = excluded.status, counts = excluded.counts, error = excluded.error
             """,
-            (run_id, stage, source, started, status, json.dumps(counts, default=str), error),
+            (run_id, stage, source, started, finished, status, json.dumps(counts, default=str), error),
         )

@@ -9,8 +9,8 @@ from cfm.pipeline.stage import StageContext
 
 
 def run(ctx: StageContext) -> dict[str, Any]:
-    from cfm.quality.validation import validate_new_records
+    from cfm.quality.validation import PlausibleWindow, validate_new_records
 
     with logged_stage(ctx.url, ctx.run_id, "validate") as counts:
-        counts.update(validate_new_records(ctx.url, ctx.run_id))
+        counts.update(validate_new_records(ctx.url, ctx.run_id, window=PlausibleWindow.from_config(ctx.config)))
     return counts

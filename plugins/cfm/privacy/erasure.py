@@ -40,6 +40,12 @@ def purge_records(conn: psycopg.Connection, records: list[RecordKey]) -> dict[st
     ids = [r[3] for r in records]
     hashes = [h for (h,) in conn.execute(
         "select distinct text_hash from ml.feedback_enrichment where feedback_id = any(%s) and text_hash is not null", (ids,))]
+    if conn.execute("select to_regclass('ml.aspect_sentiment') is not null").fetchone()[0]:
+        # Clauses are embedded on their own (aspect sentiment): their vectors go too.
+        hashes += [h for (h,) in conn.execute(
+            "select distinct encode(sha256(convert_to(c, 'UTF8')), 'hex') from ml.aspect_sentiment, unnest(clauses) c "
+            "where feedback_id = any(%s)", (ids,))]
+        run("ml.aspect_sentiment", "delete from ml.aspect_sentiment where feedback_id = any(%s)", (ids,))
     for source, account, record_id, _ in records:
         run("raw", sql.SQL("delete from raw.{} where account = %s and source_record_id = %s").format(sql.Identifier(source)),
             (account, record_id))

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from cfm.config import PROJECT_ROOT
+from cfm.sources.timestamps import parse_utc
 from cfm.warehouse import quarantine, staging
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,30 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 CHECKPOINT_NAME = "feedback_checkpoint"
 VALIDATION_NAME = "feedback_record_validation"
 INDEX_COLUMN = "feedback_id"
+
+@dataclass(frozen=True)
+class PlausibleWindow:
+    """When feedback can have been given: not before `earliest` (the sources' epoch), not after
+    now plus `future_skew` (clock drift). Configured under `validation:` in cfm.yml."""
+
+    earliest: datetime = datetime(2000, 1, 1, tzinfo=UTC)
+    future_skew: timedelta = timedelta(hours=24)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None) -> PlausibleWindow:
+        section = (config or {}).get("validation") or {}
+        earliest = parse_utc(str(section.get("earliest_submitted_at") or "")) or cls.earliest
+        skew = timedelta(hours=float(section.get("future_skew_hours", cls.future_skew.total_seconds() / 3600)))
+        return cls(earliest, skew)
+
+    def problem(self, value: Any, now: datetime) -> str | None:
+        if not isinstance(value, datetime):
+            return None
+        latest = now + self.future_skew
+        if value < self.earliest or value > latest:
+            return f"outside the plausible window {self.earliest:%Y-%m-%d} .. {latest:%Y-%m-%d %H:%M} UTC"
+        return None
+
 
 @dataclass
 class Failure:
@@ -86,10 +112,13 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
-def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR) -> dict[str, int]:
+def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR,
+                         window: PlausibleWindow | None = None, now: datetime | None = None) -> dict[str, int]:
     """Validate every staged record whose payload is new or changed; quarantine failures."""
     import pandas as pd
 
+    window = window or PlausibleWindow()
+    now = now or datetime.now(UTC)
     outcome = ValidationOutcome()
     with psycopg.connect(url) as conn:
         views = staging.feedback_views(conn)
@@ -103,8 +132,17 @@ def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR
             frame = pd.DataFrame(records, columns=names)
             for col in ("rating_value", "rating_scale_min", "rating_scale_max"):
                 frame[col] = pd.to_numeric(frame[col], errors="coerce")
-            frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
-            failures = validate_frame(frame.drop(columns=["payload"]), root)
+            implausible = [
+                Failure(row["feedback_id"], "submitted_at_plausible", "submitted_at",
+                        f"submitted_at {row['submitted_at_raw']!r} is {problem}")
+                for row in frame.to_dict("records") if (problem := window.problem(row["submitted_at"], now))
+            ]
+            held = {f.feedback_id for f in implausible}
+            frame.loc[frame["feedback_id"].isin(held), "submitted_at"] = None
+            # Guarded: a value pandas cannot hold becomes NaT (flagged as unparseable), never an error for the batch.
+            frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True, errors="coerce")
+            failures = [f for f in validate_frame(frame.drop(columns=["payload"]), root)
+                        if not (f.feedback_id in held and f.field == "submitted_at")] + implausible
             _store(conn, frame, failures, run_id)
             outcome.checked += len(frame)
             failed_ids = {f.feedback_id for f in failures}

@@ -67,7 +67,7 @@ def trend_chart(
     ax.fill_between(xs, lows, highs, color=colour, alpha=0.13, linewidth=0, label="95% interval")
     ax.plot(xs, vs, color=colour, linewidth=2.2, marker="o", markersize=5)
     for x, v in zip(xs, vs, strict=True):
-        ax.annotate(f"{v:.0f}{unit}", (x, v), textcoords="offset points", xytext=(0, 7), ha="center",
+        ax.annotate(f"{v:.0f}{unit}".replace("-", "−"), (x, v), textcoords="offset points", xytext=(0, 7), ha="center",
                     fontsize=11, fontweight="bold", color=INK)
     ax.set_ylim(*_fitted(lows, highs, *limits))
     ax.set_xticks(range(len(periods)), list(periods))
@@ -91,7 +91,7 @@ def impact_chart(labels: Sequence[str], impacts: Sequence[float]) -> bytes:
     ax.barh(ys, impacts, color=colours, height=0.6)
     reach = max(abs(v) for v in impacts) or 1.0
     for y, v in zip(ys, impacts, strict=True):
-        ax.annotate(f"{v:+.1f}", (v, y), textcoords="offset points", xytext=(5 if v >= 0 else -5, 0),
+        ax.annotate(f"{v:+.1f}".replace("-", "−"), (v, y), textcoords="offset points", xytext=(5 if v >= 0 else -5, 0),
                     ha="left" if v >= 0 else "right", va="center", fontsize=9, fontweight="bold", color=INK)
     ax.set_xlim(-reach * 1.35, reach * 1.35)
     ax.axvline(0, color=MUTED, linewidth=0.8)

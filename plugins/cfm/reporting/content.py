@@ -7,7 +7,7 @@ computes a metric, an interval or a significance test.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -33,7 +33,8 @@ class ReportContent:
     verbatims: list[Row]
     freshness: list[Row]
     quarantine: list[Row]
-    loop: dict[str, Any] | None = None  # closed-loop status, when the loop marts exist
+    loop: dict[str, Any] | None = None  # the period's closed-loop status (rpt_loop_status)
+    loop_connected: bool = False  # the loop marts exist (no row: no cases opened in the period)
     totals: Row = field(default_factory=dict)
 
     @property
@@ -52,16 +53,26 @@ def available_periods(url: str) -> list[str]:
         return [r["period"] for r in conn.execute("select distinct period from marts.rpt_kpi_periods order by period")]
 
 
-def resolve_period(url: str, requested: str | None) -> str:
-    """`latest` (or None): the newest period with data; else a period key such as 2026-10."""
-    periods = available_periods(url)
+def pick_period(periods: list[str], requested: str | None, today: date | None = None) -> str:
+    """`complete` (or None): the newest period with data that has ended (before today's month), so a
+    scheduled run never reports a month in progress; `latest`: the newest with data; else a key (2026-10)."""
     if not periods:
         raise NoReportData("the report marts are empty: run the transform (dbt build) first")
-    if requested in (None, "", "latest"):
+    if requested in (None, "", "complete"):
+        current = (today or datetime.now(UTC).date()).strftime("%Y-%m")
+        ended = [p for p in periods if p < current]
+        if not ended:
+            raise NoReportData(f"no complete period with data yet (periods with data: {', '.join(periods)})")
+        return ended[-1]
+    if requested == "latest":
         return periods[-1]
     if requested not in periods:
         raise NoReportData(f"no data for period {requested!r}; periods with data: {', '.join(periods)}")
     return requested
+
+
+def resolve_period(url: str, requested: str | None) -> str:
+    return pick_period(available_periods(url), requested)
 
 
 def load_content(url: str, period: str | None = None, *, top: int = 5) -> ReportContent:
@@ -97,19 +108,17 @@ def load_content(url: str, period: str | None = None, *, top: int = 5) -> Report
         quarantine = conn.execute(
             "select * from marts.rpt_quarantine_reasons order by open_records desc, source, check_name"
         ).fetchall()
-        loop = _loop_status(conn, period)
+        loop_connected = _exists(conn, "marts.rpt_loop_status")
+        loop = _loop_status(conn, period) if loop_connected else None
         totals = conn.execute(
             "select coalesce(sum(responses), 0) as feedback_items from marts.rpt_cell_shifts "
             "where period = %s and cell_type = 'overall' and metric = 'negative_share'",
             (period,),
         ).fetchone()
     return ReportContent(period, datetime.now(UTC), kpis, history, movers, segments, drivers, emerging, verbatims,
-                         freshness, quarantine, loop, totals)
+                         freshness, quarantine, loop, loop_connected, totals)
 
 
 def _loop_status(conn: psycopg.Connection, period: str) -> dict[str, Any] | None:
-    """The closed-loop section reads the loop's report mart when it exists; None means no case data yet."""
-    if not _exists(conn, "marts.rpt_loop_status"):
-        return None
     row = conn.execute("select * from marts.rpt_loop_status where period = %s", (period,)).fetchone()
     return dict(row) if row else None

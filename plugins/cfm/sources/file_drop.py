@@ -92,7 +92,8 @@ class FileDropSource(FeedbackSource):
         row = {k: v for k, v in payload.items() if k not in ("_line", "raw")}
         record_id, problem = record_id_of(row.get("id"))
         if problem:
-            raise SourceError(self.name, f"quarantined row from {row.get('_file')}: {problem}; set one with cfm quarantine edit")
+            raise SourceError(self.name, f"quarantined row from {row.get('_file')} still has no 'id' ({problem}); "
+                                         "set one with cfm quarantine edit")
         return RawRecord(self.name, account, record_id, row)
 
     def parse_file(

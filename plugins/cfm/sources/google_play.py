@@ -102,19 +102,23 @@ def play_timestamp(value: Any) -> datetime | None:
         nanos = int(value.get("nanos") or 0)
     except (TypeError, ValueError):
         return None
-    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=max(0, min(nanos // 1000, 999_999)))
+    try:
+        return datetime.fromtimestamp(seconds, UTC).replace(microsecond=max(0, min(nanos // 1000, 999_999)))
+    except (OverflowError, OSError, ValueError):  # seconds beyond what a datetime holds: not a timestamp
+        return None
 
 
 def review_times(review: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
     """(user comment lastModified, developer reply lastModified) of a review, either may be None."""
     user = reply = None
-    for comment in review.get("comments") or []:
+    comments = review.get("comments")
+    for comment in comments if isinstance(comments, list) else []:
         if not isinstance(comment, Mapping):
             continue
-        if "userComment" in comment:
-            user = _max(user, play_timestamp((comment.get("userComment") or {}).get("lastModified")))
-        if "developerComment" in comment:
-            reply = _max(reply, play_timestamp((comment.get("developerComment") or {}).get("lastModified")))
+        if isinstance(comment.get("userComment"), Mapping):
+            user = _max(user, play_timestamp(comment["userComment"].get("lastModified")))
+        if isinstance(comment.get("developerComment"), Mapping):
+            reply = _max(reply, play_timestamp(comment["developerComment"].get("lastModified")))
     return user, reply
 
 
@@ -127,10 +131,11 @@ def parse_reviews(account: str, reviews: list[Any]) -> tuple[list[RawRecord], li
             rejects.append(RejectedRecord("google_play", account, f"position {position}", "review",
                                           "a review must be a JSON object", {"review": review}))
             continue
-        review_id = str(review.get("reviewId") or "").strip()
+        raw_id = review.get("reviewId")
+        review_id = str(raw_id).strip() if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else ""
         if not review_id:
             rejects.append(RejectedRecord("google_play", account, f"position {position}", "reviewId",
-                                          "required field 'reviewId' is missing or empty", review))
+                                          "required field 'reviewId' is missing, empty or not a string", review))
             continue
         user, reply = review_times(review)
         if user is None:

@@ -56,7 +56,7 @@ SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec("qualtrics", "cfm.sources.qualtrics:QualtricsSource", answers=True),
     SourceSpec("trustpilot", "cfm.sources.trustpilot:TrustpilotSource"),
     SourceSpec("app_store", "cfm.sources.app_store:AppStoreSource"),
-    SourceSpec("customer_drop", "cfm.sources.customer_drop:CustomerDropSource", kind="customers"),
+    SourceSpec("customer_drop", "cfm.sources.customer_drop:CustomerDropSource", kind="customers", freshness_hours=168),
     SourceSpec("hubspot", "cfm.sources.hubspot:HubSpotSource", kind="customers"),
 )
 

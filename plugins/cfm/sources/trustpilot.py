@@ -63,7 +63,8 @@ def parse_reviews_page(
         if not isinstance(review, Mapping):
             rejects.append(RejectedRecord(source, account, position, "review", "review is not a JSON object", {"value": review}))
             continue
-        review_id = str(review.get("id") or "").strip()
+        raw_id = review.get("id")
+        review_id = str(raw_id).strip() if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else ""
         ref = review_id or position
         if not review_id:
             rejects.append(RejectedRecord(source, account, ref, "id", "required field 'id' is missing or empty", dict(review)))

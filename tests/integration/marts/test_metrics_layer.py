@@ -222,7 +222,7 @@ def test_topic_impact_equals_nps_with_and_without_the_topic(url, responses) -> N
 def test_mix_plus_rate_equals_the_total_nps_change(url, responses) -> None:
     got = _frame(url, "select * from marts.nps_change_decomposition")
     nps = responses[responses.metric == "nps"]
-    assert set(got["dimension"]) == {"source", "channel", "category", "topic", "region", "agent"}
+    assert set(got["dimension"]) == {"source", "channel", "category", "topic", "region", "store", "agent", "product"}
     for (grain, period, previous, _dimension), family in got.groupby(
             ["grain", "period_start", "previous_period_start", "dimension"]):
         col = grain
@@ -245,3 +245,18 @@ def test_suppress_policy_nulls_small_cells_and_keeps_counts(url) -> None:
         assert large["value"].notna().all() and not large["is_suppressed"].any()
     finally:
         run_dbt(url, ["run", "--select", "metric_cells"], vars={"min_responses": MIN_RESPONSES, "small_cells": "flag"})
+
+
+def test_dim_topics_keeps_each_version_of_a_topic(url) -> None:
+    with psycopg.connect(url) as conn:
+        topic_id, label = conn.execute("select topic_id, label from ml.topics order by topic_id limit 1").fetchone()
+        conn.execute("update ml.topics set label = 'relabelled by the test', updated_at = now() where topic_id = %s",
+                     (topic_id,))
+    run_dbt(url, ["snapshot", "--select", "dim_topics"])
+    versions = _frame(url, f"select label, dbt_valid_from, dbt_valid_to from marts.dim_topics where topic_id = {topic_id} "
+                           "order by dbt_valid_from")
+    assert list(versions["label"]) == [label, "relabelled by the test"]
+    assert versions["dbt_valid_to"].iloc[0] == versions["dbt_valid_from"].iloc[1]
+    assert pd.isna(versions["dbt_valid_to"].iloc[1])
+    current = _frame(url, "select count(*) as n from marts.dim_topics where dbt_valid_to is null")["n"].iloc[0]
+    assert current == _frame(url, "select count(*) as n from ml.topics")["n"].iloc[0]

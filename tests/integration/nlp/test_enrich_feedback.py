@@ -133,4 +133,5 @@ def test_ensure_ml_schema_is_idempotent(ml_conn):
         cur.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'ml' ORDER BY table_name"
         )
-        assert [r[0] for r in cur.fetchall()] == sorted((*TABLES, "feedback_identity", "customer_identity"))
+        assert [r[0] for r in cur.fetchall()] == sorted(
+            (*TABLES, "feedback_identity", "customer_identity", "enrichment_runs", "aspect_sentiment"))

@@ -87,6 +87,16 @@ def build_report_marts(url: str) -> None:
                    32::bigint as responses_prior_28d, 8.0 as baseline_weekly
             """
         )
+        # the loop's marts: four October cases, two still open, one past its SLA, two detractors
+        # who scored again, one of them 7+ (recovered)
+        conn.execute("create table marts.fct_cases as select * from (values "
+                     "('c1', timestamptz '2026-10-03 09:00+00', 'open', true, true, false), "
+                     "('c2', timestamptz '2026-10-05 09:00+00', 'open', true, false, false), "
+                     "('c3', timestamptz '2026-10-07 09:00+00', 'resolved', true, false, false), "
+                     "('c4', timestamptz '2026-10-09 09:00+00', 'closed', false, false, false)) "
+                     "as t (case_id, opened_at, status, is_detractor, is_first_response_breached, is_resolution_breached)")
+        conn.execute("create table marts.recovery as select * from (values ('c3', 8, true), ('c2', 5, false)) "
+                     "as t (case_id, next_rating_value, is_detractor_recovered)")
         conn.execute("insert into ops.sync_state (source, account, cursor, updated_at) values "
                      "('file_drop', 'default', '{}', now() - interval '2 hours'), "
                      "('typeform', 'abc123', '{}', now() - interval '5 days')")

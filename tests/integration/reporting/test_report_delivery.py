@@ -52,6 +52,7 @@ def test_report_email_has_html_inline_charts_and_pdf(report_warehouse, smtp_serv
     assert "<script>" not in html and "&lt;script&gt;" in html  # feedback text is escaped
     assert ARABIC_VERBATIM in html and 'dir="rtl"' in html and CHINESE_VERBATIM in html
     assert '<meta name="viewport"' in html
+    assert "SLA breaches" in html and "of 2 who scored again (50%)" in html  # closed loop from rpt_loop_status
     cids = set(re.findall(r'src="cid:([^"]+)"', html))
     inline = {part["Content-ID"].strip("<>"): part for part in msg.walk() if part["Content-ID"]}
     assert cids and cids <= set(inline), f"cid references without an inline part: {cids - set(inline)}"
@@ -143,3 +144,16 @@ def test_cli_settings_come_from_the_environment(monkeypatch, missing) -> None:
     monkeypatch.setenv("CFM_SMTP_STARTTLS", "false")
     s = SmtpSettings.from_env()
     assert (s.host, s.port, s.starttls) == ("mail.example.com", 2525, False)
+
+
+def test_airflow_sends_through_the_smtp_provider_connection(report_warehouse, smtp_server, tmp_path, monkeypatch) -> None:
+    """In Airflow the report goes through the SMTP provider's hook and its smtp_default connection."""
+    from cfm.demo import smtp_connection_uri
+    from cfm.reporting.smtp import airflow_smtp
+
+    mailbox, _ = smtp_server
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection_uri(mailbox.port, "airflow-reports@example.com"))
+    result = send_report(report_warehouse, _config(tmp_path), "dag-run", session=airflow_smtp)
+    assert sorted(result.sent) == sorted(RECIPIENTS)
+    assert {sender for sender, _ in mailbox.envelopes} == {"airflow-reports@example.com"}
+    assert _parse(mailbox.messages[0])["From"] == "airflow-reports@example.com"

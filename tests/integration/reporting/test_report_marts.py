@@ -75,3 +75,11 @@ def test_verbatims_freshness_and_quarantine_in_plain_words(report_warehouse) -> 
                for q in _rows(report_warehouse, "select * from marts.rpt_quarantine_reasons")}
     assert "not a valid date" in reasons[("file_drop", "submitted_at_parseable")]
     assert "could not read" in reasons[("typeform", "source_parse")]
+
+
+def test_closed_loop_status_per_period(report_warehouse) -> None:
+    loop = _rows(report_warehouse, "select * from marts.rpt_loop_status")
+    assert len(loop) == 1
+    row = loop[0]
+    assert (row["period"], row["cases_opened"], row["open_cases"], row["sla_breaches"]) == ("2026-10", 4, 2, 1)
+    assert (row["detractors_rescored"], row["recovered"], float(row["pct_recovered"])) == (2, 1, 50.0)

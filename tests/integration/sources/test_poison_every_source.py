@@ -45,17 +45,22 @@ def _poison_mime(raw: str) -> str:
     return base64.urlsafe_b64encode(message.as_bytes()).decode("ascii")
 
 
-def _poison(value: Any) -> Any:
-    """Put POISON into the middle of every string that reads like free text (four or more spaces)."""
+def _texty(value: str, loose: bool) -> bool:
+    """Free text (four or more spaces); with `loose`, any plain word (a sample with no free text)."""
+    return (value.isalpha() and len(value) > 3) if loose else (value.count(" ") >= 4 and "://" not in value)
+
+
+def _poison(value: Any, loose: bool = False) -> Any:
+    """Put POISON into the middle of every string that reads like free text."""
     if isinstance(value, dict) and isinstance(value.get("raw"), str):
-        return {**_poison({k: v for k, v in value.items() if k != "raw"}), "raw": _poison_mime(value["raw"])}
-    if isinstance(value, str) and value.count(" ") >= 4 and "://" not in value:
+        return {**_poison({k: v for k, v in value.items() if k != "raw"}, loose), "raw": _poison_mime(value["raw"])}
+    if isinstance(value, str) and _texty(value, loose):
         half = len(value) // 2
         return value[:half] + POISON + value[half:]
     if isinstance(value, dict):
-        return {k: _poison(v) for k, v in value.items()}
+        return {k: _poison(v, loose) for k, v in value.items()}
     if isinstance(value, list):
-        return [_poison(v) for v in value]
+        return [_poison(v, loose) for v in value]
     return value
 
 
@@ -66,7 +71,10 @@ def _poisoned_copy(src: Path, dst: Path) -> int:
     for path in dst.iterdir():
         if path.suffix == ".json":
             before = path.read_text(encoding="utf-8")
-            path.write_text(json.dumps(_poison(json.loads(before))), encoding="utf-8")  # ascii: surrogates as \ud83d
+            poisoned = json.dumps(_poison(json.loads(before)))  # ascii: surrogates as \ud83d
+            if "\\u0000" not in poisoned:
+                poisoned = json.dumps(_poison(json.loads(before), loose=True))
+            path.write_text(poisoned, encoding="utf-8")
         elif path.suffix == ".jsonl":
             before = path.read_text(encoding="utf-8")
             lines = [json.dumps(_poison(json.loads(line))) for line in before.splitlines() if line.strip()]

@@ -1,5 +1,8 @@
 """analyze_csv on a small CSV (real model)."""
 
+import json
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -45,3 +48,9 @@ def test_small_csv_gets_analysis_columns(tmp_path):
     late, crash = result.loc[:5, "topic_id"], result.loc[6:11, "topic_id"]
     assert late.nunique() == 1 and crash.nunique() == 1 and late.iloc[0] != crash.iloc[0]
     assert summary["topics"] >= 2
+    # the run can be reproduced: config, model provenance, package versions and how topics were chosen
+    manifest = json.loads(Path(summary["manifest"]).read_text(encoding="utf-8"))
+    assert summary["manifest"] == f"{out}.manifest.json"
+    assert manifest["embedding"]["embedding_model"] == summary["embedding_model"]
+    assert manifest["config"]["min_topic_size"] == 3 and len(manifest["config_hash"]) == 16
+    assert manifest["packages"]["cfm"] and manifest["topic_selection"]["method"] == "leiden"

@@ -76,8 +76,7 @@ def test_rated_feedback_is_used_as_weak_labels_when_enabled():
 
     texts = ["parcel came late", "lovely staff", "ok I guess", "parcel came late again"]
     ratings = [("nps", 2, 0, 10), ("nps", 10, 0, 10), ("nps", 7, 0, 10), (None, None, None, None)]
-    config = {"sentiment_weak_labels": True, "sentiment_min_weak_labels": 3}
-    batch = enrich_texts(texts, ratings=ratings, config=config)
+    batch = enrich_texts(texts, ratings=ratings, config={"sentiment_min_weak_labels": 3})  # on by default
     assert batch.sentiment_model.endswith("+weak3")
-    off = enrich_texts(texts, ratings=ratings, config={"sentiment_min_weak_labels": 3})
+    off = enrich_texts(texts, ratings=ratings, config={"sentiment_weak_labels": False, "sentiment_min_weak_labels": 3})
     assert "+weak" not in off.sentiment_model

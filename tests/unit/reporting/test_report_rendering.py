@@ -89,3 +89,19 @@ def test_every_quarantine_check_has_a_plain_reason() -> None:
     checks = {e.meta["check"] for e in build_suite().expectations}
     checks.add(RejectedRecord.__dataclass_fields__["check"].default)
     assert checks <= described, f"no plain reason for {checks - described}"
+
+
+def test_scheduled_runs_report_the_newest_month_that_has_ended() -> None:
+    import pytest
+
+    from cfm.reporting.content import NoReportData, pick_period
+
+    periods = ["2026-09", "2026-10", "2026-11"]
+    assert pick_period(periods, "complete", today=date(2026, 11, 2)) == "2026-10"  # November is in progress
+    assert pick_period(periods, None, today=date(2026, 12, 1)) == "2026-11"
+    assert pick_period(periods, "latest", today=date(2026, 11, 2)) == "2026-11"
+    assert pick_period(periods, "2026-09") == "2026-09"
+    with pytest.raises(NoReportData, match="2026-08"):
+        pick_period(periods, "2026-08")
+    with pytest.raises(NoReportData, match="no complete period"):
+        pick_period(["2026-11"], "complete", today=date(2026, 11, 2))

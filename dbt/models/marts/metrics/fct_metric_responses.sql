@@ -9,12 +9,6 @@ enriched as (
 
 ),
 
-attributes as (
-
-    select feedback_id, attributes from {{ ref('int_feedback_unioned') }}
-
-),
-
 scored as (
 
     select
@@ -35,7 +29,7 @@ scored as (
         coalesce(cast(e.topic_id as {{ dbt.type_string() }}), '(none)') as topic_id,
         coalesce(e.topic_label, '(none)') as topic_label,
         {%- for segment in var('segment_columns') %}
-        coalesce(nullif(trim({{ attribute_text('a.attributes', segment) }}), ''), '(none)') as {{ adapter.quote(segment) }},
+        coalesce(e.{{ adapter.quote(segment) }}, '(none)') as {{ adapter.quote(segment) }},
         {%- endfor %}
 
         -- the rating as given
@@ -61,7 +55,6 @@ scored as (
         end as is_success
 
     from enriched e
-    left join attributes a on a.feedback_id = e.feedback_id
 
 )
 

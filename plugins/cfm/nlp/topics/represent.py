@@ -32,6 +32,9 @@ _DISPLAY_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|URL_TOKEN)\]")
 _ARABIC_MARKS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u0640]")
 MAX_PHRASE_WORDS = 4
+# Matching drops these as placeholders or filler; in a label they are the subject ("card has not arrived").
+_LABEL_WORDS = frozenset({"card", "phone", "email", "iban", "time", "times", "day", "days", "today", "way"})
+_EN_STOP = ENGLISH - _LABEL_WORDS
 
 
 @dataclass
@@ -56,10 +59,10 @@ def script_language(text: str) -> str:
 
 def _is_stopword(word: str, language: str) -> bool:
     if language == "zh":
-        return word in CHINESE or not _HAN.search(word) and word.lower() in ENGLISH
+        return word in CHINESE or not _HAN.search(word) and word.lower() in _EN_STOP
     if language == "ar":
         return normalise_arabic(word) in ARABIC or len(word) < 2
-    return word.lower() in ENGLISH or len(word) < 2 or word.isdigit()
+    return word.lower() in _EN_STOP or len(word) < 2 or word.isdigit()
 
 
 def _words(text: str, language: str) -> list[str]:
@@ -71,7 +74,7 @@ def _words(text: str, language: str) -> list[str]:
     if language == "ar":
         text = _ARABIC_MARKS.sub("", text)  # diacritics and tatweel are decoration; spelling stays
         return _DISPLAY_WORD.findall(text)
-    return [w.lower() for w in _DISPLAY_WORD.findall(text)]
+    return [w.lower() if w not in {"I", "I'm", "I've", "I'd"} else w for w in _DISPLAY_WORD.findall(text)]
 
 
 def phrase_candidates(text: str, language: str, max_words: int = MAX_PHRASE_WORDS) -> dict[str, str]:
@@ -119,7 +122,9 @@ def _best_phrase(
             continue
         words = len(key) / 2 if language == "zh" else key.count(" ") + 1
         specificity = math.log(1 + n_docs / max(global_df.get(key, count), 1))
-        score = (count / len(member_texts)) * specificity * min(words, MAX_PHRASE_WORDS)
+        # Coverage counts most (a label should describe most members), then specificity, then length.
+        coverage = count / len(member_texts)
+        score = coverage**1.5 * specificity * (1 + 0.5 * (min(words, MAX_PHRASE_WORDS) - 1))
         if best is None or (score, key) > best:
             best = (score, key)
     if best is None:
@@ -207,7 +212,12 @@ def describe_topics(
             if label:
                 used = lang
                 break
+        if not label and reps:
+            # No phrase shared by two members: the most central verbatim, shortened, reads better than a keyword.
+            used = script_language(reps[0])
+            parts = _words(reps[0], used)[:6]
+            label = ("" if used == "zh" else " ").join(parts)
         if not label:
-            label, used = (words[0] if words else "misc"), (by_lang.most_common(1)[0][0] if by_lang else label_language)
+            label, used = "misc", label_language
         out[topic_id] = TopicDescription(label, words, reps, used, dict(sorted(by_lang.items())))
     return out

@@ -58,11 +58,12 @@ def _history(
 def _insert_topic(cur, topic_id: int, fit: TopicFit, local: int, embedding_model: str) -> None:
     d = fit.descriptions[local]
     cur.execute(
-        "INSERT INTO ml.topics (topic_id, label, keywords, representative_texts, size, embedding_model, centroid) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        "INSERT INTO ml.topics (topic_id, label, label_language, keywords, representative_texts, size, embedding_model, "
+        "centroid) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
         (
             topic_id,
             d.label,
+            d.label_language,
             d.keywords,
             d.representative_texts,
             fit.sizes.get(local, 0),
@@ -285,17 +286,21 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
             centroid = [float(x) for x in fit.centroids[local]]
             cur.execute(
                 """
-                UPDATE ml.topics SET label = %s, keywords = %s, representative_texts = %s, centroid = %s::real[], updated_at = now()
-                WHERE topic_id = %s AND (label, keywords, representative_texts, centroid) IS DISTINCT FROM (%s::text, %s::text[], %s::text[], %s::real[])
+                UPDATE ml.topics SET label = %s, label_language = %s, keywords = %s, representative_texts = %s,
+                    centroid = %s::real[], updated_at = now()
+                WHERE topic_id = %s AND (label, label_language, keywords, representative_texts, centroid)
+                    IS DISTINCT FROM (%s::text, %s::text, %s::text[], %s::text[], %s::real[])
                 RETURNING topic_id
                 """,
                 (
                     d.label,
+                    d.label_language,
                     d.keywords,
                     d.representative_texts,
                     centroid,
                     topic_id,
                     d.label,
+                    d.label_language,
                     d.keywords,
                     d.representative_texts,
                     centroid,
@@ -358,6 +363,19 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
     return result
 
 
+def _has_topics_of_another_model(conn, model: str) -> bool:
+    with conn.cursor() as cur:
+        cur.execute("SELECT EXISTS (SELECT 1 FROM ml.topics WHERE status = 'active' AND embedding_model <> %s)", (model,))
+        return bool(cur.fetchone()[0])
+
+
+def _assigned(conn, ids: Sequence[str]) -> set[str]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT feedback_id FROM ml.topic_assignments WHERE feedback_id = ANY(%s) AND topic_id IS NOT NULL",
+                    (list(ids),))
+        return {r[0] for r in cur.fetchall()}
+
+
 def update_topics(
     conn,
     ids: Sequence[str],
@@ -379,6 +397,12 @@ def update_topics(
     model = embedding_model
     counts = {"new_topics": 0}
     active = load_active_centroids(conn, model)
+    if not active and _has_topics_of_another_model(conn, model):
+        from cfm.nlp.embedding import load_backend
+
+        counts["remapped_topics"] = remap_topics_to_model(conn, load_backend(cfg), config=cfg, run_id=run_id)["topics"]
+        active = load_active_centroids(conn, model)
+        pending = set(pending) | {f for f in ids if f not in _assigned(conn, ids)}
     if not active:
         corpus_ids, texts, hashes, corpus_vectors = load_corpus(conn, model)
         fit = fit_topics(corpus_vectors, texts, [h + f for h, f in zip(hashes, corpus_ids, strict=True)], cfg)
@@ -418,4 +442,81 @@ def update_topics(
             (ids,),
         )
         counts["assigned"], counts["unassigned"] = (int(x) for x in cur.fetchone())
+    return counts
+
+
+def remap_topics_to_model(conn, backend, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]:
+    """Move the topic registry onto a new embedding model without changing topic ids.
+
+    Every enriched text is embedded with `backend` (incremental: texts already in
+    ml.embeddings for the new model are skipped; resumable: vectors are committed chunk by
+    chunk, so a crash loses at most one chunk). Each active topic of another model gets its
+    centroid recomputed from its members' new vectors (the match is by centroid: same members,
+    new space), keeps its id, and gets an 'updated' event in ml.topic_history saying which
+    model it moved from. A later `recluster` then matches new clusters to these centroids.
+    Returns counts: topics (remapped), items (re-pointed), embedded (newly computed). Commits.
+    """
+    from cfm.nlp.embedding import embed_texts
+    from cfm.nlp.embedding_cache import PostgresEmbeddingCache
+
+    cfg = nlp_config(config)
+    new_model = backend.name
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT topic_id, embedding_model FROM ml.topics WHERE status = 'active' AND embedding_model <> %s "
+            "ORDER BY topic_id",
+            (new_model,),
+        )
+        old_topics = dict(cur.fetchall())
+        cur.execute(
+            "SELECT e.feedback_id, e.text_redacted, a.topic_id FROM ml.feedback_enrichment e "
+            "LEFT JOIN ml.topic_assignments a USING (feedback_id) "
+            "WHERE e.embedding_model <> %s AND btrim(coalesce(e.text_redacted, '')) <> '' ORDER BY e.feedback_id",
+            (new_model,),
+        )
+        rows = cur.fetchall()
+    counts = {"topics": 0, "items": len(rows), "embedded": 0}
+    if not rows:
+        return counts
+    ids = [r[0] for r in rows]
+    texts = [r[1] for r in rows]
+    emb = embed_texts(texts, config=cfg, cache=PostgresEmbeddingCache(conn, commit_chunks=True), backend=backend)
+    counts["embedded"] = emb.embedded
+    space = topic_space(emb.vectors, texts, float(cfg["lexical_weight"]), int(cfg["lexical_dims"]))
+    members: dict[int, list[int]] = {}
+    for k, (_, _, topic_id) in enumerate(rows):
+        if topic_id in old_topics:
+            members.setdefault(int(topic_id), []).append(k)
+    with conn.cursor() as cur:
+        for topic_id, old_model in old_topics.items():
+            if topic_id not in members:
+                continue
+            mean = space[members[topic_id]].mean(axis=0)
+            centroid = [float(x) for x in mean / max(float(np.linalg.norm(mean)), 1e-12)]
+            cur.execute(
+                "UPDATE ml.topics SET embedding_model = %s, centroid = %s::real[], updated_at = now() WHERE topic_id = %s",
+                (new_model, centroid, topic_id),
+            )
+            _history(
+                cur,
+                topic_id,
+                "updated",
+                run_id,
+                details={"model_change": {"from": old_model, "to": new_model}, "members": len(members[topic_id])},
+            )
+            counts["topics"] += 1
+        sims = {
+            ids[k]: float(space[k] @ np.asarray(centroid_row, dtype=np.float32))
+            for topic_id, centroid_row in load_active_centroids(conn, new_model).items()
+            for k in members.get(topic_id, [])
+        }
+        cur.executemany(
+            "UPDATE ml.topic_assignments SET embedding_model = %s, similarity = %s WHERE feedback_id = %s",
+            [(new_model, round(sims.get(fid, 0.0), 6), fid) for fid in ids],
+        )
+        cur.execute(
+            "UPDATE ml.feedback_enrichment SET embedding_model = %s WHERE feedback_id = ANY(%s)", (new_model, ids)
+        )
+    conn.commit()
+    log.info("topic registry moved to %s: %s", new_model, counts)
     return counts

@@ -1,0 +1,106 @@
+"""Train the shipped classifier heads (plugins/cfm/nlp/heads/*.npz), reproducibly.
+
+    .venv/bin/python bench/train_insight_heads.py [--embedding-model use-multilingual-v3]
+
+- sentiment: multinomial logistic regression on the SemEval 2017 tweet files in
+  `../shared/datasets/sentiment/` (English and Arabic; the only permissively licensed
+  sentiment files there, see its README), plus the project's own seed sentences
+  (`cfm.nlp.sentiment_lexicon.SEED_SENTENCES`).
+- feedback_type: the same model kind on `tests/data/feedback_types.csv` (written for this
+  project in en/ar/zh). Its honest figure is the grouped cross-validation in
+  `bench/insight_sentiment.py`; the shipped head is fitted on all of it.
+
+Deterministic: fixed seed, lbfgs, texts in file order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from cfm.nlp.classifier_head import ClassifierHead, head_path  # noqa: E402
+from cfm.nlp.embedding import create_backend  # noqa: E402
+
+DATASETS = Path(__import__("os").environ.get("CFM_DATASETS", ROOT.parent / "shared" / "datasets"))
+SENTIMENT_TRAIN_FILES = ("sentiment/en_tweets_semeval.csv", "sentiment/ar_tweets_semeval.csv")
+FEEDBACK_TYPES = ROOT / "tests" / "data" / "feedback_types.csv"
+SEED = 42
+SENTIMENT_C = 0.5
+FEEDBACK_TYPE_C = 1.0
+SEED_SENTENCE_WEIGHT = 10.0  # 84 review-style sentences beside 3,837 tweets
+
+
+def fit_head(task, embedding_model, vectors, labels, *, C, sample_weight=None, meta=None) -> ClassifierHead:
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced", random_state=SEED)
+    clf.fit(vectors, labels, sample_weight=sample_weight)
+    return ClassifierHead(
+        task=task,
+        embedding_model=embedding_model,
+        classes=tuple(str(c) for c in clf.classes_),
+        weights=clf.coef_.astype(np.float32),
+        bias=clf.intercept_.astype(np.float32),
+        meta={"version": "1", "C": C, "seed": SEED, **(meta or {})},
+    )
+
+
+def sentiment_training_set(with_seed_sentences: bool = True) -> tuple[list[str], list[str], list[float]]:
+    """Texts, labels and sample weights of the shipped sentiment head."""
+    texts, labels, weights = [], [], []
+    for rel in SENTIMENT_TRAIN_FILES:
+        path = DATASETS / rel
+        if not path.exists():
+            raise SystemExit(f"training file missing: {path} (set CFM_DATASETS to the datasets folder)")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        texts += frame["text"].tolist()
+        labels += frame["label"].tolist()
+        weights += [1.0] * len(frame)
+    if with_seed_sentences:
+        from cfm.nlp.sentiment_lexicon import SEED_SENTENCES
+
+        for by_label in SEED_SENTENCES.values():
+            for label, sentences in by_label.items():
+                texts += list(sentences)
+                labels += [label] * len(sentences)
+                weights += [SEED_SENTENCE_WEIGHT] * len(sentences)
+    return texts, labels, weights
+
+
+def train(embedding_model: str, with_seed_sentences: bool = True) -> list[Path]:
+    backend = create_backend(embedding_model)
+    texts, labels, weights = sentiment_training_set(with_seed_sentences)
+    vectors = backend.encode(texts, 64)
+    sentiment = fit_head(
+        "sentiment", backend.name, vectors, labels, C=SENTIMENT_C, sample_weight=np.array(weights),
+        meta={"trained_on": list(SENTIMENT_TRAIN_FILES) + (["SEED_SENTENCES"] if with_seed_sentences else []),
+              "rows": len(texts), **backend.provenance()},
+    )
+    frame = pd.read_csv(FEEDBACK_TYPES, dtype=str, keep_default_na=False)
+    ft = fit_head(
+        "feedback_type", backend.name, backend.encode(frame["text"].tolist(), 64), frame["feedback_type"].tolist(),
+        C=FEEDBACK_TYPE_C, meta={"trained_on": ["tests/data/feedback_types.csv"], "rows": len(frame), **backend.provenance()},
+    )
+    written = []
+    for head in (sentiment, ft):
+        path = head_path(head.task, head.embedding_model)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        head.save(path)
+        written.append(path)
+        print(f"wrote {path.relative_to(ROOT)} ({head.meta['rows']} rows, classes {', '.join(head.classes)})")
+    return written
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--embedding-model", default="use-multilingual-v3")
+    parser.add_argument("--no-seed-sentences", action="store_true")
+    args = parser.parse_args()
+    train(args.embedding_model, with_seed_sentences=not args.no_seed_sentences)

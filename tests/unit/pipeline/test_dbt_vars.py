@@ -1,0 +1,28 @@
+"""cfm.yml's small-cell rule reaches dbt as vars, and a bad value fails before dbt runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from cfm.config import DEFAULTS
+from cfm.pipeline.transform import dbt_vars
+
+
+def test_defaults_flag_small_cells_under_30() -> None:
+    assert dbt_vars(DEFAULTS) == {"min_responses": 30, "small_cells": "flag"}
+
+
+def test_configured_values_are_passed() -> None:
+    assert dbt_vars({"report": {"min_responses": 50, "small_cells": "suppress"}}) == {
+        "min_responses": 50, "small_cells": "suppress"}
+
+
+@pytest.mark.parametrize(("report", "field"), [
+    ({"min_responses": 0}, "min_responses"),
+    ({"min_responses": "30"}, "min_responses"),
+    ({"min_responses": True}, "min_responses"),
+    ({"small_cells": "hide"}, "small_cells"),
+])
+def test_bad_values_name_the_field(report, field) -> None:
+    with pytest.raises(ValueError, match=f"report.{field}"):
+        dbt_vars({"report": report})
