@@ -15,7 +15,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from cfm.sources.base import RawRecord, RejectedRecord, SourceError
-from cfm.sources.file_drop import ENCODING, FileDropSource, _csv_rows, _jsonl_rows
+from cfm.sources.file_drop import FileDropSource, _csv_rows, _jsonl_rows, decode, escape_undecodable
+from cfm.sources.sanitise import Unstorable, clean_payload
 from cfm.sources.timestamps import parse_utc
 
 #: The columns the staging model maps; any other column is kept in `attributes`.
@@ -75,19 +76,22 @@ class CustomerDropSource(FileDropSource):
             raise SourceError(self.name, f"quarantined row from {row.get('_file')} {problem}; fix it with cfm quarantine edit")
         return RawRecord(self.name, account, key, row, _updated_at(row))
 
-    def parse_file(self, account: str, rel: str, data: bytes) -> tuple[list[RawRecord], list[RejectedRecord]]:
-        try:
-            text = data.decode(ENCODING)
-        except UnicodeDecodeError as exc:
-            return [], [RejectedRecord(self.name, account, rel, "file", f"file is not UTF-8 ({exc.reason} at byte {exc.start})",
-                                       {"_file": rel})]
-        rows = _jsonl_rows(text, rel) if rel.lower().endswith((".jsonl", ".ndjson")) else _csv_rows(text)
-        records: list[RawRecord] = []
+    def parse_rows(
+        self, account: str, rel: str, data: bytes, *, since: datetime | None = None
+    ) -> tuple[dict[str, tuple[int, RawRecord]], list[RejectedRecord]]:
+        """{key: (line, record)} of every good customer row of one file, and a reject per bad line."""
+        text, encoding_problem = decode(data)
+        if encoding_problem:
+            return {}, [RejectedRecord(self.name, account, rel, "file", encoding_problem, {"_file": rel})]
+        rows = _jsonl_rows(text) if rel.lower().endswith((".jsonl", ".ndjson")) else _csv_rows(text)
+        kept: dict[str, tuple[int, RawRecord]] = {}
         rejects: list[RejectedRecord] = []
-        for line_no, row, error in rows:
+        for line_no, row, error, column in rows:
             ref = f"{rel}:{line_no}"
             if error:
-                rejects.append(RejectedRecord(self.name, account, ref, "line", error, {"_file": rel, "_line": line_no, "raw": row}))
+                raw = row if not isinstance(row, str) else escape_undecodable(row)
+                rejects.append(RejectedRecord(self.name, account, ref, column or "line", error,
+                                              {"_file": rel, "_line": line_no, "raw": raw}))
                 continue
             key = record_id(row)
             if not key:
@@ -95,12 +99,22 @@ class CustomerDropSource(FileDropSource):
                                               "a customer row needs 'customer_id' or 'email'", {**row, "_file": rel}))
                 continue
             errors = type_errors(row)
+            try:
+                clean_payload(row)
+            except Unstorable as exc:
+                errors.insert(0, (exc.field, exc.reason))
             if errors:
                 field, reason = errors[0]
                 rejects.append(RejectedRecord(self.name, account, ref, field, reason, {**row, "_file": rel}))
                 continue
-            records.append(RawRecord(self.name, account, key, {**row, "_file": rel}, _updated_at(row)))
-        return records, rejects
+            kept[key] = (line_no, RawRecord(self.name, account, key, {**row, "_file": rel}, _updated_at(row)))
+        return kept, rejects
+
+    def parse_file(
+        self, account: str, rel: str, data: bytes, *, since: datetime | None = None
+    ) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        kept, rejects = self.parse_rows(account, rel, data, since=since)
+        return [rec for _, rec in kept.values()], rejects
 
 
 def _updated_at(row: dict[str, Any]) -> datetime | None:
