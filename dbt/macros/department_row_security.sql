@@ -1,6 +1,6 @@
 {#-
-  Row-level security by department on a mart that has a `department` column (a post-hook on every
-  mart; marts without the column are left alone). A login that is a member of no department role
+  Row-level security by department on a mart table that has a `department` column (a post-hook on
+  every mart; fct_feedback and the closed-loop marts have one; others are left alone). A login that is a member of no department role
   (`cfm_dept_<department>`, made by `cfm analyst add NAME --department D`) sees every row; a
   department manager's login sees only the rows of the departments it belongs to. The table's
   owner (the transformer) and superusers are not subject to it. var department_row_security: false
@@ -14,7 +14,8 @@
 {%- endmacro %}
 
 {% macro postgres__department_row_security() -%}
-  {%- if execute and var('department_row_security', true) and model.resource_type == 'model' -%}
+  {%- if execute and var('department_row_security', true) and model.resource_type == 'model'
+        and model.config.materialized in ('table', 'incremental') -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
     {%- if 'department' in columns -%}
       alter table {{ this }} enable row level security;

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 import pytest
+import yaml
 from scipy import stats
 from statsmodels.stats import proportion as sm_proportion
 from statsmodels.stats.multitest import multipletests
@@ -222,7 +223,8 @@ def test_topic_impact_equals_nps_with_and_without_the_topic(url, responses) -> N
 def test_mix_plus_rate_equals_the_total_nps_change(url, responses) -> None:
     got = _frame(url, "select * from marts.nps_change_decomposition")
     nps = responses[responses.metric == "nps"]
-    assert set(got["dimension"]) == {"source", "channel", "category", "topic", "region", "store", "agent", "product"}
+    segments = yaml.safe_load((PROJECT_ROOT / "dbt" / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]["segment_columns"]
+    assert set(got["dimension"]) == {"source", "channel", "category", "topic", *segments}
     for (grain, period, previous, _dimension), family in got.groupby(
             ["grain", "period_start", "previous_period_start", "dimension"]):
         col = grain
