@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from cfm.pipeline.ingest import sync_source
-from cfm.sources.base import DEFAULT_SCALES
 from cfm.sources.app_store import AppStoreSource
+from cfm.sources.base import DEFAULT_SCALES
 from cfm.sources.trustpilot import TrustpilotSource
 from cfm.testing.fake_apis import app_store as fake_app_store
 from cfm.testing.fake_apis import trustpilot as fake_trustpilot
