@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
 import pytest
@@ -138,11 +139,6 @@ def _rows(url: str, sql: str) -> list[dict]:
         return cur.execute(sql).fetchall()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KNOWN: step 6 fails - the re-survey answer is dated 10 Nov but added after the first Typeform sync, whose "
-    "cursor is the real sync time, so Typeform never lists it and marts.recovery finds no next score. Steps 1-5 and 7, "
-    "run-twice, suppression and the fct_cases/loop_closure checks passed on 2026-12-01. Fix: seed the answer before "
-    "the first sync with the detractor's case id computed from its feedback_id."))
 def test_closed_loop_end_to_end(world) -> None:
     url, gmail_ds = world["url"], world["gmail"]
     with psycopg.connect(url) as conn:  # the opt-out is known before anything runs
@@ -174,10 +170,6 @@ def test_closed_loop_end_to_end(world) -> None:
             actions.resolve_case(conn, case["case_id"], root_cause=cause, resolution_code="fixed",
                                  compensation_amount=comp, actor="cli:e2e", at=MON + timedelta(hours=6))
 
-    # 6. the customer answers the re-survey (the case id in a Typeform hidden field) a day after the resolution;
-    # it is added before the next sync because Typeform lists responses by submission time
-    world["typeform"].add("tfNPS01", _typeform_response("tfr-det-2", MON + timedelta(days=1), 9, "Refund arrived, thanks.",
-                                                        "dana@example.com", {"case_id": det["case_id"]}))
     _run(world, 2)
     # 4. one follow-up draft per resolved case with an address, in the right language; none for the opted-out
     drafts = [email.message_from_bytes(m.raw, policy=policy.default) for _, m in gmail_ds.drafts(INBOX)]
@@ -193,6 +185,15 @@ def test_closed_loop_end_to_end(world) -> None:
     zh_thread = next(m.thread_id for _, m in gmail_ds.drafts(INBOX) if "wang.li" in str(email.message_from_bytes(m.raw)["To"]))
     assert zh_thread == next(m.thread_id for m in gmail_ds.mailbox(INBOX).messages.values()
                              if m.message_id_header == "<zh-1@example.cn>")
+
+    # 6. the customer opens the re-survey link from the follow-up and answers it; Typeform fills the hidden field
+    # from the link's fragment. The answer is submitted now, after the previous sync: Typeform lists responses by
+    # submission time and the sync's cursor is the real sync time, so only an answer given after it is fetched.
+    hidden = dict(parse_qsl(urlsplit(link).fragment))
+    assert hidden == {"case_id": det["case_id"]}
+    answered_at = datetime.now(UTC).replace(microsecond=0)
+    world["typeform"].add("tfNPS01", _typeform_response("tfr-det-2", answered_at, 9, "Refund arrived, thanks.",
+                                                        "dana@example.com", hidden))
 
     # 7. the Chinese customer writes again in the thread
     gmail_ds.add_message(INBOX, _mail("wang.li@example.cn", "Re: 包裹问题", "还是没有收到退款。", MON + timedelta(days=1, hours=2),
@@ -228,6 +229,7 @@ def test_closed_loop_end_to_end(world) -> None:
         assert (float(closure[key]["pct_ci_low"]), float(closure[key]["pct_ci_high"])) == wilson(ok, len(group))
     recovery = {r["case_id"]: r for r in _rows(url, "select * from marts.recovery")}
     assert recovery[det["case_id"]]["is_resurvey"] and float(recovery[det["case_id"]]["next_rating_value"]) == 9
+    assert recovery[det["case_id"]]["next_submitted_at"] == answered_at
     assert recovery[det["case_id"]]["is_detractor_recovered"]
     audit = _rows(url, "select sum(reopened) as reopened, sum(compensation_total) as comp from marts.complaint_audit")[0]
     assert (audit["reopened"], float(audit["comp"])) == (
