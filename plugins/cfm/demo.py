@@ -23,7 +23,7 @@ import yaml
 from cfm.config import PROJECT_ROOT, config_path, load_config
 from cfm.sources.registry import source_names
 
-DAGS = ("cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_alerts", "cfm_report")
+DAGS = ("cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_loop", "cfm_alerts", "cfm_report")
 SAMPLE_API_DIR = PROJECT_ROOT / "sample_data" / "api"
 # Stable demo ports: recorded payloads carry absolute links, which must not change between runs.
 DEMO_PORT_BASE = 18640

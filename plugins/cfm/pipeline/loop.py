@@ -15,7 +15,9 @@ from cfm.pipeline.stage import StageContext
 
 log = logging.getLogger(__name__)
 
-LOOP_MARTS = ["path:models/intermediate/loop", "path:models/marts/loop", "path:snapshots/case_state_snapshot.sql"]
+# rpt_loop_status too: the report marts are built by transform, before the loop has written its cases.
+LOOP_MARTS = ["path:models/intermediate/loop", "path:models/marts/loop", "path:snapshots/case_state_snapshot.sql",
+              "rpt_loop_status"]
 
 
 def _as_of(ctx: StageContext) -> datetime:
