@@ -58,9 +58,16 @@ def test_model_change_keeps_topic_ids_and_records_the_move(ml_conn):
 
 def test_remap_is_incremental(ml_conn):
     enrich_feedback(ml_conn, _items(30), config=MINILM, run_id="run-minilm")
+    # The sentiment head already embedded the texts with USE; the remap reuses those vectors.
+    in_cache = ml_conn.execute(
+        "SELECT count(*) FROM ml.embeddings e JOIN ml.feedback_enrichment f ON f.text_hash = e.text_hash "
+        "WHERE e.model_name = 'use-multilingual-v3'").fetchone()[0]
     backend = create_backend("use-multilingual-v3")
     first = remap_topics_to_model(ml_conn, backend, config=USE, run_id="remap-1")
-    assert first["embedded"] == 30
+    assert first["embedded"] == 30 - in_cache
+    assert ml_conn.execute(
+        "SELECT count(*) FROM ml.embeddings e JOIN ml.feedback_enrichment f ON f.text_hash = e.text_hash "
+        "WHERE e.model_name = 'use-multilingual-v3'").fetchone()[0] == 30
     # an interrupted remap resumes from the committed vectors: nothing is embedded twice
     ml_conn.execute("UPDATE ml.feedback_enrichment SET embedding_model = 'all-MiniLM-L6-v2'")
     ml_conn.execute("UPDATE ml.topics SET embedding_model = 'all-MiniLM-L6-v2'")
