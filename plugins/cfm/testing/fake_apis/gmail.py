@@ -23,6 +23,7 @@ import email.utils
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
@@ -76,6 +77,9 @@ class Mailbox:
     oldest_history_id: int = 0
     drafts: dict[str, str] = field(default_factory=dict)  # draft id -> message id
     sent: list[str] = field(default_factory=list)
+
+
+MailboxHandler = Callable[[Request, Mailbox], Response]
 
 
 class GmailDataset:
@@ -194,6 +198,14 @@ def google_error(code: int, message: str, reason: str, status: str) -> Response:
                                      "errors": [{"message": message, "domain": "global", "reason": reason}]}})
 
 
+def _invalid(message: str) -> Response:
+    return google_error(400, message, "invalidArgument", "INVALID_ARGUMENT")
+
+
+def _not_found() -> Response:
+    return google_error(404, "Requested entity was not found.", "notFound", "NOT_FOUND")
+
+
 def _epoch(term: str) -> int | None:
     if term.isdigit():
         return int(term)
@@ -249,27 +261,36 @@ def build_server(dataset: GmailDataset) -> FakeApiServer:
             if user == "me" and dataset.mailboxes:
                 return next(iter(dataset.mailboxes.values()))
             if user not in dataset.mailboxes:
-                return google_error(400, "Invalid userId", "invalidArgument", "INVALID_ARGUMENT")
+                return _invalid("Invalid userId")
             return dataset.mailboxes[user]
 
     def size(req: Request) -> int:
         return max(1, min(500, int(req.arg("maxResults", "100") or 100)))
 
-    @server.route("GET", USER + r"/profile")
-    def profile(req: Request) -> Response:
-        box = authorised(req) or mailbox_for(req)
-        if isinstance(box, Response):
-            return box
+    def mailbox_route(method: str, pattern: str) -> Callable[[MailboxHandler], MailboxHandler]:
+        """Route `USER + pattern` to a handler that gets the caller's mailbox once the token is checked (401/400 before)."""
+
+        def register(handler: MailboxHandler) -> MailboxHandler:
+            @server.route(method, USER + pattern)
+            def guarded(req: Request) -> Response:
+                box = authorised(req) or mailbox_for(req)
+                if isinstance(box, Response):
+                    return box
+                return handler(req, box)
+
+            return handler
+
+        return register
+
+    @mailbox_route("GET", r"/profile")
+    def profile(req: Request, box: Mailbox) -> Response:
         with dataset.lock:
             return Response(200, {"emailAddress": box.address, "messagesTotal": len(box.messages),
                                   "threadsTotal": len({m.thread_id for m in box.messages.values()}),
                                   "historyId": str(box.history_id)})
 
-    @server.route("GET", USER + r"/messages")
-    def list_messages(req: Request) -> Response:
-        box = authorised(req) or mailbox_for(req)
-        if isinstance(box, Response):
-            return box
+    @mailbox_route("GET", r"/messages")
+    def list_messages(req: Request, box: Mailbox) -> Response:
         labels = req.query.get("labelIds") or []
         spam_trash = (req.arg("includeSpamTrash", "false") or "").lower() == "true"
         q = req.arg("q", "") or ""
@@ -280,7 +301,7 @@ def build_server(dataset: GmailDataset) -> FakeApiServer:
         found.sort(key=lambda m: (m.internal_date_ms, m.id), reverse=True)
         paged = _page(found, req.arg("pageToken"), size(req))
         if paged is None:
-            return google_error(400, "Invalid pageToken", "invalidArgument", "INVALID_ARGUMENT")
+            return _invalid("Invalid pageToken")
         chunk, nxt = paged
         body: dict[str, Any] = {"resultSizeEstimate": len(found)}
         if chunk:
@@ -289,42 +310,35 @@ def build_server(dataset: GmailDataset) -> FakeApiServer:
             body["nextPageToken"] = nxt
         return Response(200, body)
 
-    @server.route("GET", USER + r"/messages/(?P<id>[^/]+)")
-    def get_message(req: Request) -> Response:
-        box = authorised(req) or mailbox_for(req)
-        if isinstance(box, Response):
-            return box
+    @mailbox_route("GET", r"/messages/(?P<id>[^/]+)")
+    def get_message(req: Request, box: Mailbox) -> Response:
         fmt = (req.arg("format", "full") or "full").lower()
         if fmt not in ("raw", "minimal", "metadata"):
-            return google_error(400, f"format {fmt!r} is not implemented by the fake", "invalidArgument", "INVALID_ARGUMENT")
+            return _invalid(f"format {fmt!r} is not implemented by the fake")
         with dataset.lock:
             msg = box.messages.get(req.match["id"])
             if msg is None:
-                return google_error(404, "Requested entity was not found.", "notFound", "NOT_FOUND")
+                return _not_found()
             return Response(200, msg.resource(fmt))
 
     def stored_from(box: Mailbox, message: Any, label: str) -> StoredMessage | Response:
         if not isinstance(message, dict) or not message.get("raw"):
-            return google_error(400, "'raw' RFC822 payload message string or uploading message via /upload/* URL required",
-                                "invalidArgument", "INVALID_ARGUMENT")
+            return _invalid("'raw' RFC822 payload message string or uploading message via /upload/* URL required")
         try:
             raw = base64.urlsafe_b64decode(message["raw"] + "=" * (-len(message["raw"]) % 4))
         except (ValueError, TypeError):
-            return google_error(400, "Invalid value for ByteString", "invalidArgument", "INVALID_ARGUMENT")
+            return _invalid("Invalid value for ByteString")
         parsed = email.message_from_bytes(raw)
         if not parsed["To"]:
             return google_error(400, "Invalid To header", "invalidArgument", "FAILED_PRECONDITION")
         thread = message.get("threadId")
         if thread and not any(m.thread_id == thread for m in box.messages.values()):
-            return google_error(404, "Requested entity was not found.", "notFound", "NOT_FOUND")
+            return _not_found()
         mid = dataset.add_message(box.address, raw, labels=(label,), internal_date=datetime.now(UTC), thread_id=thread)
         return box.messages[mid]
 
-    @server.route("POST", USER + r"/drafts")
-    def create_draft(req: Request) -> Response:
-        box = authorised(req) or mailbox_for(req)
-        if isinstance(box, Response):
-            return box
+    @mailbox_route("POST", r"/drafts")
+    def create_draft(req: Request, box: Mailbox) -> Response:
         with dataset.lock:
             stored = stored_from(box, (req.json() or {}).get("message"), "DRAFT")
             if isinstance(stored, Response):
@@ -334,34 +348,25 @@ def build_server(dataset: GmailDataset) -> FakeApiServer:
             return Response(200, {"id": draft_id, "message": {"id": stored.id, "threadId": stored.thread_id,
                                                               "labelIds": list(stored.labels)}})
 
-    @server.route("GET", USER + r"/drafts")
-    def list_drafts(req: Request) -> Response:
-        box = authorised(req) or mailbox_for(req)
-        if isinstance(box, Response):
-            return box
+    @mailbox_route("GET", r"/drafts")
+    def list_drafts(req: Request, box: Mailbox) -> Response:
         with dataset.lock:
             items = [{"id": d, "message": {"id": m, "threadId": box.messages[m].thread_id}}
                      for d, m in box.drafts.items() if m in box.messages]
         return Response(200, {"drafts": items, "resultSizeEstimate": len(items)} if items else {"resultSizeEstimate": 0})
 
-    @server.route("GET", USER + r"/drafts/(?P<id>[^/]+)")
-    def get_draft(req: Request) -> Response:
-        box = authorised(req) or mailbox_for(req)
-        if isinstance(box, Response):
-            return box
+    @mailbox_route("GET", r"/drafts/(?P<id>[^/]+)")
+    def get_draft(req: Request, box: Mailbox) -> Response:
         with dataset.lock:
             mid = box.drafts.get(req.match["id"])
             if mid is None or mid not in box.messages:
-                return google_error(404, "Requested entity was not found.", "notFound", "NOT_FOUND")
+                return _not_found()
             fmt = (req.arg("format", "full") or "full").lower()
             fmt = fmt if fmt in ("raw", "minimal") else "metadata"  # the fake has no `full` body tree
             return Response(200, {"id": req.match["id"], "message": box.messages[mid].resource(fmt)})
 
-    @server.route("POST", USER + r"/messages/send")
-    def send_message(req: Request) -> Response:
-        box = authorised(req) or mailbox_for(req)
-        if isinstance(box, Response):
-            return box
+    @mailbox_route("POST", r"/messages/send")
+    def send_message(req: Request, box: Mailbox) -> Response:
         with dataset.lock:
             stored = stored_from(box, req.json() or {}, "SENT")
             if isinstance(stored, Response):
@@ -369,24 +374,21 @@ def build_server(dataset: GmailDataset) -> FakeApiServer:
             box.sent.append(stored.id)
             return Response(200, {"id": stored.id, "threadId": stored.thread_id, "labelIds": list(stored.labels)})
 
-    @server.route("GET", USER + r"/history")
-    def list_history(req: Request) -> Response:
-        box = authorised(req) or mailbox_for(req)
-        if isinstance(box, Response):
-            return box
+    @mailbox_route("GET", r"/history")
+    def list_history(req: Request, box: Mailbox) -> Response:
         start = req.arg("startHistoryId")
         if not start or not start.isdigit():
-            return google_error(400, "Invalid startHistoryId", "invalidArgument", "INVALID_ARGUMENT")
+            return _invalid("Invalid startHistoryId")
         types = set(req.query.get("historyTypes") or ["messageAdded", "messageDeleted", "labelAdded", "labelRemoved"])
         label = req.arg("labelId")
         with dataset.lock:
             if int(start) < box.oldest_history_id:
-                return google_error(404, "Requested entity was not found.", "notFound", "NOT_FOUND")
+                return _not_found()
             entries = [h for h in box.history if h["id"] > int(start) and h["type"] in types
                        and (not label or label in (box.messages[h["message"]].labels if h["message"] in box.messages else []))]
             paged = _page(entries, req.arg("pageToken"), size(req))
             if paged is None:
-                return google_error(400, "Invalid pageToken", "invalidArgument", "INVALID_ARGUMENT")
+                return _invalid("Invalid pageToken")
             chunk, nxt = paged
             records = [_history_record(box, h) for h in chunk]
             body: dict[str, Any] = {"historyId": str(box.history_id)}
@@ -409,10 +411,10 @@ def build_server(dataset: GmailDataset) -> FakeApiServer:
         envelope = email.message_from_bytes(
             f"Content-Type: {req.headers.get('content-type', '')}\r\n\r\n".encode() + req.body)
         if not envelope.is_multipart():
-            return google_error(400, "batch body is not multipart/mixed", "invalidArgument", "INVALID_ARGUMENT")
+            return _invalid("batch body is not multipart/mixed")
         parts = envelope.get_payload()
         if len(parts) > 100:
-            return google_error(400, "Too many requests in batch (max 100)", "invalidArgument", "INVALID_ARGUMENT")
+            return _invalid("Too many requests in batch (max 100)")
         boundary = "batch_fake_gmail_boundary"
         chunks = []
         for part in parts:
