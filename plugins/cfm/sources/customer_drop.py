@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from cfm.sources.base import RawRecord, RejectedRecord, SourceError
-from cfm.sources.file_drop import FileDropSource, _csv_rows, _jsonl_rows, decode, escape_undecodable
+from cfm.sources.file_drop import FileDropSource, _csv_rows, _jsonl_rows, decode
 from cfm.sources.timestamps import parse_utc
 
 #: The columns the staging model maps; any other column is kept in `attributes`.
@@ -88,9 +88,7 @@ class CustomerDropSource(FileDropSource):
         for line_no, row, error, column in rows:
             ref = f"{rel}:{line_no}"
             if error:
-                raw = escape_undecodable(row) if isinstance(row, str) else row
-                rejects.append(RejectedRecord(self.name, account, ref, column or "line", error,
-                                              {"_file": rel, "_line": line_no, "raw": raw}))
+                rejects.append(self.line_reject(account, rel, line_no, row, error, column))
                 continue
             key = record_id(row)
             if not key:
@@ -102,13 +100,9 @@ class CustomerDropSource(FileDropSource):
                 field, reason = errors[0]
                 rejects.append(RejectedRecord(self.name, account, ref, field, reason, {**row, "_file": rel}))
                 continue
-            if key in kept:
-                earlier, loser = kept[key]
-                rejects.append(RejectedRecord(
-                    self.name, account, f"{rel}:{earlier}", "customer_id",
-                    f"customer {key!r} appears again at line {line_no}; the later row (line {line_no}) was kept, "
-                    f"this one (line {earlier}) was not", {**loser.payload, "_line": earlier}, check="duplicate_id"))
-            kept[key] = (line_no, RawRecord(self.name, account, key, {**row, "_file": rel}, _updated_at(row)))
+            self.keep_later(kept, rejects, rel, line_no,
+                            RawRecord(self.name, account, key, {**row, "_file": rel}, _updated_at(row)),
+                            field="customer_id", noun="customer")
         return kept, rejects
 
 

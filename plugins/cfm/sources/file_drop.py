@@ -125,9 +125,7 @@ class FileDropSource(FeedbackSource):
         for line_no, row, error, column in rows:
             ref = f"{rel}:{line_no}"
             if error:
-                raw = row if not isinstance(row, str) else escape_undecodable(row)
-                rejects.append(RejectedRecord(self.name, account, ref, column or "line", error,
-                                              {"_file": rel, "_line": line_no, "raw": raw}))
+                rejects.append(self.line_reject(account, rel, line_no, row, error, column))
                 continue
             record_id, problem = record_id_of(row.get("id"))
             if problem:
@@ -141,14 +139,28 @@ class FileDropSource(FeedbackSource):
                 continue
             if since is not None and (submitted := parse_utc(row.get("submitted_at"))) is not None and submitted < since:
                 continue
-            if record_id in kept:
-                earlier_line, loser = kept[record_id]
-                rejects.append(RejectedRecord(
-                    self.name, account, f"{rel}:{earlier_line}", "id",
-                    f"id {record_id!r} appears again at line {line_no}; the later row (line {line_no}) was kept, "
-                    f"this one (line {earlier_line}) was not", {**loser.payload, "_line": earlier_line}, check="duplicate_id"))
-            kept[record_id] = (line_no, RawRecord(self.name, account, record_id, {**row, "_file": rel}))
+            self.keep_later(kept, rejects, rel, line_no, RawRecord(self.name, account, record_id, {**row, "_file": rel}))
         return kept, rejects
+
+    def line_reject(self, account: str, rel: str, line_no: int, row: Any, error: str, column: str | None) -> RejectedRecord:
+        """The reject for a line that could not be read as a row (`row` is its raw text or partial values)."""
+        raw = row if not isinstance(row, str) else escape_undecodable(row)
+        return RejectedRecord(self.name, account, f"{rel}:{line_no}", column or "line", error,
+                              {"_file": rel, "_line": line_no, "raw": raw})
+
+    def keep_later(
+        self, kept: dict[str, tuple[int, RawRecord]], rejects: list[RejectedRecord], rel: str, line_no: int,
+        record: RawRecord, *, field: str = "id", noun: str = "id",
+    ) -> None:
+        """Keep `record` (read at `line_no`) under its id; a row of the same id earlier in the file becomes a duplicate_id reject."""
+        key = record.source_record_id
+        if key in kept:
+            earlier_line, loser = kept[key]
+            rejects.append(RejectedRecord(
+                self.name, record.account, f"{rel}:{earlier_line}", field,
+                f"{noun} {key!r} appears again at line {line_no}; the later row (line {line_no}) was kept, "
+                f"this one (line {earlier_line}) was not", {**loser.payload, "_line": earlier_line}, check="duplicate_id"))
+        kept[key] = (line_no, record)
 
 
 def record_id_of(value: Any) -> tuple[str, str | None]:
