@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -22,17 +21,6 @@ from cfm.testing.fake_apis.app_store import ISSUER_ID, KEY_ID, AppStoreDataset, 
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
 APP = "1234567890"
 OFFSETS = [-8, 8, -7, 4, 0, -3, 10]
-
-
-@pytest.fixture(scope="module")
-def module_warehouse(make_database: Callable[[], str]) -> str:
-    """One database for this module: creating and dropping one per test costs seconds each on a busy server."""
-    from cfm.warehouse.schema import ensure_warehouse
-
-    url = make_database()
-    with psycopg.connect(url) as conn:
-        ensure_warehouse(conn)
-    return url
 
 
 @pytest.fixture

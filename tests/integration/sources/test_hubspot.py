@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,16 +15,6 @@ from cfm.testing.fake_api import Fault
 from cfm.testing.fake_apis.hubspot import RATE_LIMIT_BODY, TOKEN, build_server, rate_limited
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def module_warehouse(make_database: Callable[[], str]) -> str:
-    from cfm.warehouse.schema import ensure_warehouse
-
-    url = make_database()
-    with psycopg.connect(url) as conn:
-        ensure_warehouse(conn)
-    return url
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,17 +17,6 @@ from cfm.testing.fake_apis.trustpilot import API_KEY, build_server
 
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
 UNIT = "bu0000000000000000000001"
-
-
-@pytest.fixture(scope="module")
-def module_warehouse(make_database: Callable[[], str]) -> str:
-    """One database for this module: creating and dropping one per test costs seconds each on a busy server."""
-    from cfm.warehouse.schema import ensure_warehouse
-
-    url = make_database()
-    with psycopg.connect(url) as conn:
-        ensure_warehouse(conn)
-    return url
 
 
 @pytest.fixture
