@@ -6,34 +6,24 @@
   Empty while parsing (no database then).
 -#}
 {% macro enrichment_columns(alias=none) -%}
-  {{ return(adapter.dispatch('enrichment_columns', 'cfm')(alias)) }}
-{%- endmacro %}
-
-{#- DuckDB keeps column comments in duckdb_columns(). -#}
-{% macro duckdb__enrichment_columns(alias) -%}
   {%- if execute -%}
-    {%- set query -%}
-      select column_name from duckdb_columns()
-      where schema_name = 'ml' and table_name = 'feedback_enrichment' and comment = 'cfm: in marts'
-      order by column_index
-    {%- endset -%}
-    {%- for name in run_query(query).columns[0].values() %}
+    {%- for name in run_query(adapter.dispatch('enrichment_columns_query', 'cfm')()).columns[0].values() %}
         {{ (alias ~ '.') if alias else '' }}{{ adapter.quote(name) }},
     {%- endfor %}
   {%- endif -%}
 {%- endmacro %}
 
-{% macro default__enrichment_columns(alias) -%}
-  {%- if execute -%}
-    {%- set query -%}
-      select a.attname
-      from pg_attribute a
-      where a.attrelid = to_regclass('ml.feedback_enrichment') and a.attnum > 0 and not a.attisdropped
-        and col_description(a.attrelid, a.attnum) = 'cfm: in marts'
-      order by a.attnum
-    {%- endset -%}
-    {%- for name in run_query(query).columns[0].values() %}
-        {{ (alias ~ '.') if alias else '' }}{{ adapter.quote(name) }},
-    {%- endfor %}
-  {%- endif -%}
+{#- The query naming those columns, in table order. DuckDB keeps column comments in duckdb_columns(). -#}
+{% macro duckdb__enrichment_columns_query() -%}
+  select column_name from duckdb_columns()
+  where schema_name = 'ml' and table_name = 'feedback_enrichment' and comment = 'cfm: in marts'
+  order by column_index
+{%- endmacro %}
+
+{% macro default__enrichment_columns_query() -%}
+  select a.attname
+  from pg_attribute a
+  where a.attrelid = to_regclass('ml.feedback_enrichment') and a.attnum > 0 and not a.attisdropped
+    and col_description(a.attrelid, a.attnum) = 'cfm: in marts'
+  order by a.attnum
 {%- endmacro %}
