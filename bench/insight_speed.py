@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_results import write_results
+
 HERE = Path(__file__).parent
 DATASETS = Path(os.environ.get("CFM_DATASETS", HERE.parent.parent / "shared" / "datasets"))
 SOURCES = ("clustering/banking77_train_sample.csv", "clustering/zh_online_shopping_categories.csv",
@@ -108,9 +110,7 @@ def main(n: int = 20000) -> None:
         f"{result['analyze_default'].get('unassigned_share')}",
         f"- peak memory of analyze: {result['analyze_default']['peak_rss_mb']:.0f} MB (target < 2048 MB)",
     ]
-    (HERE / "results/insight_speed.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (HERE / "results/insight_speed.json").write_text(json.dumps(result, indent=1))
-    print("\n".join(lines))
+    write_results("insight_speed", lines, result)
 
 
 if __name__ == "__main__":

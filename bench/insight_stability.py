@@ -8,7 +8,6 @@ Run: PYTHONPATH=plugins python bench/insight_stability.py -> bench/results/insig
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_results import write_results  # noqa: E402
 from insight import DATASETS  # noqa: E402
 from nlp_topics import stability  # noqa: E402
 
@@ -53,9 +53,7 @@ def main(name: str = "clustering/banking77_train_sample.csv") -> None:
         f"- recluster counts: {s['recluster_after_10pct_new']}",
         f"- topic_history events: {s['history_events']}",
     ]
-    (HERE / "results/insight_stability.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (HERE / "results/insight_stability.json").write_text(json.dumps(s, indent=1, default=str))
-    print("\n".join(lines))
+    write_results("insight_stability", lines, s, default=str)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench_results import write_results
+
 from cfm.nlp.analyze import analyze_csv
 
 HERE = Path(__file__).parent
@@ -51,9 +53,7 @@ def main(n: int = 20000) -> None:
         f"- peak RSS: {summary['peak_rss_mb']} MB",
         f"- output columns: {', '.join(header)}",
     ]
-    (HERE / "results/analyze.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (HERE / "results/analyze.json").write_text(json.dumps(summary, indent=1))
-    print("\n".join(lines))
+    write_results("analyze", lines, summary)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_results import write_results
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from cfm.nlp.embedding import MemoryEmbeddingCache, SentenceTransformerBackend, embed_texts, text_hash
@@ -155,9 +156,7 @@ def main() -> None:
         "ONNX Runtime was not tried (onnxruntime is on the index, but exporting the model needs optimum/onnx "
         "as well); dynamic int8 quantisation needs no extra package.",
     ]
-    (HERE / "results/embedding.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (HERE / "results/embedding.json").write_text(json.dumps(result, indent=1))
-    print("\n".join(lines))
+    write_results("embedding", lines, result)
 
 
 if __name__ == "__main__":

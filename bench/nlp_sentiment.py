@@ -11,6 +11,7 @@ import json
 import time
 from pathlib import Path
 
+from bench_results import write_results
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
 from cfm.nlp.embedding import embed_texts, load_backend
@@ -75,9 +76,7 @@ def main() -> None:
         "Arabic base sentences per label; it is not an estimate of accuracy on real Arabic feedback. "
         "A held-out, independently written or real labelled set is the next step.",
     ]
-    (HERE / "results/sentiment.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (HERE / "results/sentiment.json").write_text(json.dumps(results, indent=1))
-    print("\n".join(lines))
+    write_results("sentiment", lines, results)
 
 
 if __name__ == "__main__":

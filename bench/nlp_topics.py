@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from bench_results import write_results
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from cfm.nlp.embedding import embed_texts, text_hash
@@ -226,9 +227,7 @@ def main() -> None:
         "stays in a surviving topic while its cosine to that topic's centroid >= assign_threshold, unless its "
         "topic split; an unmatched topic survives while >= min_topic_size members stay close to it.",
     ]
-    (HERE / "results/topics.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (HERE / "results/topics.json").write_text(json.dumps(result, indent=1, default=str))
-    print("\n".join(lines))
+    write_results("topics", lines, result, default=str)
 
 
 if __name__ == "__main__":
