@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import psycopg
+from sync_helpers import crashing_after
 
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.file_drop import FileDropSource
@@ -70,10 +71,7 @@ def test_batch_and_cursor_roll_back_together(tmp_path: Path, warehouse: str) -> 
 
     class CrashAfterFirstFile(FileDropSource):
         def batches(self, account, cursor, *, since=None):
-            for i, batch in enumerate(super().batches(account, cursor, since=since)):
-                if i == 1:
-                    raise RuntimeError("killed mid-sync")
-                yield batch
+            yield from crashing_after(super().batches(account, cursor, since=since), 1)
 
     import pytest
 

@@ -8,6 +8,7 @@ import psycopg
 import pytest
 import requests
 from google.oauth2.credentials import Credentials
+from sync_helpers import crashing_after, raw_rows, sync_cursor
 
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.google_play import GooglePlaySource
@@ -50,22 +51,15 @@ class Source(GooglePlaySource):
         self.crash_after = crash_after
 
     def batches(self, account, cursor, *, since=None):
-        for i, batch in enumerate(super().batches(account, cursor, since=since)):
-            if self.crash_after is not None and i == self.crash_after:
-                raise RuntimeError("killed mid-sync")
-            yield batch
+        yield from crashing_after(super().batches(account, cursor, since=since), self.crash_after)
 
 
 def _rows(url: str) -> dict[str, tuple]:
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("select source_record_id, account, payload, source_updated_at, run_id from raw.google_play").fetchall()
-    return {r[0]: r for r in rows}
+    return raw_rows(url, "google_play")
 
 
 def _cursor(url: str) -> dict[str, Any] | None:
-    with psycopg.connect(url) as conn:
-        row = conn.execute("select cursor from ops.sync_state where source = 'google_play' and account = %s", (APP,)).fetchone()
-    return row[0] if row else None
+    return sync_cursor(url, "google_play", APP)
 
 
 NEWEST = "2026-05-29T03:26:40.250000Z"  # review 7
