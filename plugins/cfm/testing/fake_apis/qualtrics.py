@@ -16,11 +16,10 @@ import itertools
 import json
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cfm.testing.fake_api import FakeApiServer, Request, Response
+from cfm.testing.fake_api import FakeApiServer, Request, Response, parse_when
 
 TOKEN = "qx-fake-token"
 
@@ -41,14 +40,6 @@ class QualtricsDataset:
 
     def find(self, survey_id: str, response_id: str) -> dict[str, Any]:
         return next(r for r in self.responses[survey_id] if r.get("responseId") == response_id)
-
-
-def _when(value: Any) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def _meta(status: str) -> dict[str, Any]:
@@ -90,10 +81,10 @@ def build_server(dataset: QualtricsDataset) -> FakeApiServer:
                                                "error": {"errorMessage": "Invalid continuation token"}}})
             chosen = everything[issued[1]:]
         else:
-            start_at, end_at = _when(body.get("startDate") or ""), _when(body.get("endDate") or "")
+            start_at, end_at = parse_when(body.get("startDate") or ""), parse_when(body.get("endDate") or "")
 
             def keep(r: dict[str, Any]) -> bool:
-                when = _when((r.get("values") or {}).get("recordedDate"))
+                when = parse_when((r.get("values") or {}).get("recordedDate"))
                 return when is None or ((start_at is None or when >= start_at) and (end_at is None or when < end_at))
 
             chosen = [r for r in everything if keep(r)]

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from cfm.testing.fake_api import FakeApiServer, Request, Response
+from cfm.testing.fake_api import FakeApiServer, Request, Response, parse_when
 
 TOKEN = "sm-fake-token"
 
@@ -34,14 +33,6 @@ class SurveyMonkeyDataset:
 
     def find(self, survey_id: str, response_id: str) -> dict[str, Any]:
         return next(r for r in self.responses[survey_id] if r.get("id") == response_id)
-
-
-def _when(value: Any) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def build_server(dataset: SurveyMonkeyDataset) -> FakeApiServer:
@@ -78,10 +69,10 @@ def build_server(dataset: SurveyMonkeyDataset) -> FakeApiServer:
         page, per_page = int(req.arg("page") or 1), int(req.arg("per_page") or 50)
         if per_page > 100 or page < 1:
             return Response(400, {"error": {"id": "1002", "name": "Bad Request", "message": "per_page must be 1..100"}})
-        start, end = _when(req.arg("start_modified_at") or ""), _when(req.arg("end_modified_at") or "")
+        start, end = parse_when(req.arg("start_modified_at") or ""), parse_when(req.arg("end_modified_at") or "")
         items = [r for r in dataset.responses.get(sid, [])
-                 if (_when(r.get("date_modified")) is None)
-                 or ((start is None or _when(r["date_modified"]) >= start) and (end is None or _when(r["date_modified"]) <= end))]
+                 if (parse_when(r.get("date_modified")) is None)
+                 or ((start is None or parse_when(r["date_modified"]) >= start) and (end is None or parse_when(r["date_modified"]) <= end))]
         if req.arg("sort_by") == "date_modified":
             items.sort(key=lambda r: (str(r.get("date_modified") or ""), str(r.get("id"))), reverse=req.arg("sort_order") == "DESC")
         # `_hidden` responses (deleted after the page count was taken) keep their place but are not served.
