@@ -9,18 +9,16 @@ from __future__ import annotations
 import os
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import psycopg
+from bench_db import scratch_warehouse
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.app_store import AppStoreSource
 from cfm.testing.fake_apis.app_store import ISSUER_ID, KEY_ID, AppStoreDataset, build_server
-from cfm.warehouse.schema import ensure_warehouse
 
 APP = "1488201234"
 
@@ -42,18 +40,12 @@ def dataset(count: int) -> AppStoreDataset:
 def main() -> None:
     count = int(next((a for a in sys.argv[1:] if a.isdigit()), 2000))
     admin = os.environ.get("CFM_BENCH_DATABASE_URL") or os.environ["CFM_TEST_DATABASE_URL"]
-    name = f"cfm_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = admin.rsplit("/", 1)[0] + f"/{name}"
     key = ec.generate_private_key(ec.SECP256R1())
     os.environ.update({"CFM_APP_STORE_ISSUER_ID": ISSUER_ID, "CFM_APP_STORE_KEY_ID": KEY_ID,
                        "CFM_APP_STORE_PRIVATE_KEY": key.private_bytes(
                            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                            serialization.NoEncryption()).decode()})
-    try:
-        with psycopg.connect(url) as conn:
-            ensure_warehouse(conn)
+    with scratch_warehouse(admin) as url:
         with build_server(dataset(count), key.public_key()) as server:
             source = AppStoreSource({"base_url": f"{server.base_url}/v1", "apps": [APP], "page_size": 200})
             started = time.perf_counter()
@@ -84,9 +76,6 @@ def main() -> None:
         print("\n".join(lines))
         if "--write" in sys.argv:
             Path(__file__).with_name("results").joinpath("sources_app_store.md").write_text("\n".join(lines) + "\n")
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 if __name__ == "__main__":

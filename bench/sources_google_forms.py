@@ -13,13 +13,12 @@ import os
 import platform
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from bench_db import scratch_warehouse
 from psycopg import sql
 
 
@@ -27,20 +26,13 @@ def bench_sync(title: str, table: str, dataset: dict[str, Any], build_server: Ca
                make_source: Callable[[str], Any], n: int) -> str:
     """Run two syncs of `make_source(base_url)` against `build_server(dataset)`; return a Markdown report."""
     from cfm.pipeline.ingest import sync_source
-    from cfm.warehouse.schema import ensure_warehouse
 
     admin = os.environ.get("CFM_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"cfm_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
     lines = [f"# {title}: sync throughput", "",
              f"{n} records from the local fake API (real HTTP on 127.0.0.1) into PostgreSQL, "
              f"Python {platform.python_version()}, {os.cpu_count()} shared cores.", "",
              "| run | records | HTTP requests | seconds | records/s |", "| --- | ---: | ---: | ---: | ---: |"]
-    try:
-        with psycopg.connect(url) as conn:
-            ensure_warehouse(conn)
+    with scratch_warehouse(admin) as url:
         server = build_server(dataset)
         with server:
             for label in ("first sync (all new)", "second sync (overlap re-read)"):
@@ -55,9 +47,6 @@ def bench_sync(title: str, table: str, dataset: dict[str, Any], build_server: Ca
         lines += ["", f"Rows stored: {stored}. Timings include the COPY + upsert into raw and the cursor commit; "
                   "the machine was shared with other engineers' test runs, so treat them as a floor. TCP_NODELAY was set "
                   "on the fake server: without it every request costs ~40 ms more (Nagle + delayed ACK)."]
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
     return "\n".join(lines) + "\n"
 
 

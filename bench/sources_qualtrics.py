@@ -11,15 +11,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import psycopg
+from bench_db import scratch_warehouse
 
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.qualtrics import QualtricsSource
 from cfm.testing.fake_apis.qualtrics import TOKEN, QualtricsDataset, build_server
-from cfm.warehouse.schema import ensure_warehouse
 
 
 def dataset(n: int) -> QualtricsDataset:
@@ -40,14 +38,8 @@ def dataset(n: int) -> QualtricsDataset:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     admin = os.environ.get("CFM_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    db = f"cfm_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{db}"')
-    url = admin.rsplit("/", 1)[0] + f"/{db}"
     os.environ["CFM_QUALTRICS_TOKEN"] = TOKEN
-    try:
-        with psycopg.connect(url) as conn:
-            ensure_warehouse(conn)
+    with scratch_warehouse(admin) as url:
         with build_server(dataset(n)) as server:
             source = QualtricsSource({"base_url": server.base_url + "/API/v3", "surveys": ["SV_B"],
                                       "poll_interval_seconds": 0})
@@ -56,9 +48,6 @@ def main() -> None:
             seconds = time.perf_counter() - started
         assert counts["inserted"] == n, counts
         print(f"qualtrics: {n} responses in {seconds:.2f} s = {n / seconds:,.0f} records/s (1 export job)")
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{db}" with (force)')
 
 
 if __name__ == "__main__":

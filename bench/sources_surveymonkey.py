@@ -10,15 +10,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import psycopg
+from bench_db import scratch_warehouse
 
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.surveymonkey import SurveyMonkeySource
 from cfm.testing.fake_apis.surveymonkey import TOKEN, SurveyMonkeyDataset, build_server
-from cfm.warehouse.schema import ensure_warehouse
 
 
 def dataset(n: int) -> SurveyMonkeyDataset:
@@ -40,14 +38,8 @@ def dataset(n: int) -> SurveyMonkeyDataset:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     admin = os.environ.get("CFM_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    db = f"cfm_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{db}"')
-    url = admin.rsplit("/", 1)[0] + f"/{db}"
     os.environ["CFM_SURVEYMONKEY_TOKEN"] = TOKEN
-    try:
-        with psycopg.connect(url) as conn:
-            ensure_warehouse(conn)
+    with scratch_warehouse(admin) as url:
         with build_server(dataset(n)) as server:
             source = SurveyMonkeySource({"base_url": server.base_url + "/v3", "surveys": ["B1"], "per_page": 100})
             started = time.perf_counter()
@@ -56,9 +48,6 @@ def main() -> None:
         assert counts["inserted"] == n, counts
         pages = len([r for r in server.requests if r.path.endswith("/bulk")])
         print(f"surveymonkey: {n} responses in {seconds:.2f} s = {n / seconds:,.0f} records/s ({pages} pages)")
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{db}" with (force)')
 
 
 if __name__ == "__main__":

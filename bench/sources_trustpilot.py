@@ -9,16 +9,14 @@ from __future__ import annotations
 import os
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
+from bench_db import scratch_warehouse
 
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.trustpilot import TrustpilotSource
 from cfm.testing.fake_apis.trustpilot import API_KEY, build_server
-from cfm.warehouse.schema import ensure_warehouse
 
 UNIT = "5f0c1d2e3a4b5c6d7e8f9012"
 
@@ -33,14 +31,8 @@ def reviews(count: int) -> list[dict]:
 def main() -> None:
     count = int(next((a for a in sys.argv[1:] if a.isdigit()), 2000))
     admin = os.environ.get("CFM_BENCH_DATABASE_URL") or os.environ["CFM_TEST_DATABASE_URL"]
-    name = f"cfm_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = admin.rsplit("/", 1)[0] + f"/{name}"
     os.environ["CFM_TRUSTPILOT_API_KEY"] = API_KEY
-    try:
-        with psycopg.connect(url) as conn:
-            ensure_warehouse(conn)
+    with scratch_warehouse(admin) as url:
         with build_server({UNIT: reviews(count)}) as server:
             source = TrustpilotSource({"base_url": f"{server.base_url}/v1", "business_units": [UNIT], "per_page": 100})
             started = time.perf_counter()
@@ -71,9 +63,6 @@ def main() -> None:
         print("\n".join(lines))
         if "--write" in sys.argv:
             Path(__file__).with_name("results").joinpath("sources_trustpilot.md").write_text("\n".join(lines) + "\n")
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 if __name__ == "__main__":
