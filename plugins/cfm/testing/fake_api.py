@@ -7,6 +7,7 @@ headers (429 with Retry-After, 500), or a delay longer than the client's timeout
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,6 +28,24 @@ def parse_when(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+
+def encode_page_token(state: dict[str, Any]) -> str:
+    """An opaque page token carrying `state` (URL-safe base64 of its JSON, like Google's)."""
+    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
+
+
+def decode_page_token(token: str) -> Any:
+    """The state inside a token made by `encode_page_token`; raises on any other text."""
+    return json.loads(base64.urlsafe_b64decode(token.encode()))
+
+
+def recorded_dataset(sample_dir: Path, name: str) -> Any:
+    """A fake's recorded dataset.json: in `sample_dir` itself, or in its `name`/ folder (sample_data/api/<name>/)."""
+    folder = Path(sample_dir)
+    path = folder / "dataset.json" if (folder / "dataset.json").is_file() else folder / name / "dataset.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @dataclass

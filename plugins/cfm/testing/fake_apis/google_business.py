@@ -9,12 +9,17 @@ before `dataset["token_epoch"]` was raised is 400 INVALID_ARGUMENT. The list bod
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 from typing import Any
 
-from cfm.testing.fake_api import FakeApiServer, Request, Response
+from cfm.testing.fake_api import (
+    FakeApiServer,
+    Request,
+    Response,
+    decode_page_token,
+    encode_page_token,
+    recorded_dataset,
+)
 
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 
@@ -55,7 +60,7 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
         token = req.arg("pageToken")
         if token:
             try:
-                state = json.loads(base64.urlsafe_b64decode(token.encode()))
+                state = decode_page_token(token)
                 assert state["location"] == location and state["order"] == order
                 assert state["epoch"] == dataset.get("token_epoch", 0)
                 offset = int(state["offset"])
@@ -66,7 +71,7 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
                                 "averageRating": round(sum(rated) / len(rated), 1) if rated else 0}
         if offset + size < len(rows):
             state = {"location": location, "order": order, "offset": offset + size, "epoch": dataset.get("token_epoch", 0)}
-            body["nextPageToken"] = base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
+            body["nextPageToken"] = encode_page_token(state)
         return Response(200, body)
 
     return server
@@ -74,10 +79,7 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
 
 def demo_server(sample_dir: Path) -> FakeApiServer:
     """The fake loaded with the recorded sample payloads; `sample_dir` is sample_data/api or its google_business/ folder."""
-    folder = Path(sample_dir)
-    path = folder / "dataset.json" if (folder / "dataset.json").is_file() else folder / "google_business" / "dataset.json"
-    dataset = json.loads(path.read_text(encoding="utf-8"))
-    return build_server(dataset)
+    return build_server(recorded_dataset(sample_dir, "google_business"))
 
 
 def demo_config(base_url: str) -> dict[str, Any]:

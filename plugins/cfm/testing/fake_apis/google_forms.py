@@ -10,13 +10,18 @@ Every call needs `Authorization: Bearer ...` (401 otherwise).
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cfm.testing.fake_api import FakeApiServer, Request, Response
+from cfm.testing.fake_api import (
+    FakeApiServer,
+    Request,
+    Response,
+    decode_page_token,
+    encode_page_token,
+    recorded_dataset,
+)
 
 
 def _ts(value: str | None) -> datetime | None:
@@ -67,7 +72,7 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
         token = req.arg("pageToken")
         if token:
             try:
-                state = json.loads(base64.urlsafe_b64decode(token.encode()))
+                state = decode_page_token(token)
                 assert state["form"] == form_id and state["filter"] == filter_
                 assert state["epoch"] == dataset.get("token_epoch", 0)
                 offset = int(state["offset"])
@@ -80,7 +85,7 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
             body["responses"] = page
         if offset + size < len(rows):
             state = {"form": form_id, "filter": filter_, "offset": offset + size, "epoch": dataset.get("token_epoch", 0)}
-            body["nextPageToken"] = base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
+            body["nextPageToken"] = encode_page_token(state)
         return Response(200, body)
 
     return server
@@ -88,10 +93,7 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
 
 def demo_server(sample_dir: Path) -> FakeApiServer:
     """The fake loaded with the recorded sample payloads; `sample_dir` is sample_data/api or its google_forms/ folder."""
-    folder = Path(sample_dir)
-    path = folder / "dataset.json" if (folder / "dataset.json").is_file() else folder / "google_forms" / "dataset.json"
-    dataset = json.loads(path.read_text(encoding="utf-8"))
-    return build_server(dataset)
+    return build_server(recorded_dataset(sample_dir, "google_forms"))
 
 
 def demo_config(base_url: str) -> dict[str, Any]:

@@ -10,12 +10,17 @@ Every call needs `Authorization: Bearer ...` (401 otherwise).
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 from typing import Any
 
-from cfm.testing.fake_api import FakeApiServer, Request, Response
+from cfm.testing.fake_api import (
+    FakeApiServer,
+    Request,
+    Response,
+    decode_page_token,
+    encode_page_token,
+    recorded_dataset,
+)
 
 
 def _error(status: int, reason: str, message: str) -> Response:
@@ -51,7 +56,7 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
         token = req.arg("token")
         if token:
             try:
-                state = json.loads(base64.urlsafe_b64decode(token.encode()))
+                state = decode_page_token(token)
                 assert state["package"] == package and state["epoch"] == dataset.get("token_epoch", 0)
                 offset = int(state["offset"])
             except Exception:
@@ -61,7 +66,7 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
                                 "reviews": rows[offset:offset + size]}
         if offset + size < len(rows):
             state = {"package": package, "offset": offset + size, "epoch": dataset.get("token_epoch", 0)}
-            body["tokenPagination"] = {"nextPageToken": base64.urlsafe_b64encode(json.dumps(state).encode()).decode()}
+            body["tokenPagination"] = {"nextPageToken": encode_page_token(state)}
         return Response(200, body)
 
     return server
@@ -69,10 +74,7 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
 
 def demo_server(sample_dir: Path) -> FakeApiServer:
     """The fake loaded with the recorded sample payloads; `sample_dir` is sample_data/api or its google_play/ folder."""
-    folder = Path(sample_dir)
-    path = folder / "dataset.json" if (folder / "dataset.json").is_file() else folder / "google_play" / "dataset.json"
-    dataset = json.loads(path.read_text(encoding="utf-8"))
-    return build_server(dataset)
+    return build_server(recorded_dataset(sample_dir, "google_play"))
 
 
 def demo_config(base_url: str) -> dict[str, Any]:
