@@ -25,13 +25,19 @@ ENRICHMENT_COLUMNS = (
 )
 
 
-def feedback_views(conn: psycopg.Connection) -> list[str]:
-    """The staged feedback views, one per source that dbt has built."""
+def _staged_views(conn: psycopg.Connection, kind: str) -> list[str]:
+    """The staging views stg_<source>__<kind> that dbt has built, by name."""
     rows = conn.execute(
         "select table_name from information_schema.views where table_schema = 'staging' "
-        "and table_name like 'stg\\_%\\_\\_feedback' order by table_name"
+        "and table_name like %s order by table_name",
+        (f"stg\\_%\\_\\_{kind}",),
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def feedback_views(conn: psycopg.Connection) -> list[str]:
+    """The staged feedback views, one per source that dbt has built."""
+    return _staged_views(conn, "feedback")
 
 
 def view_source(view: str) -> str:
@@ -109,11 +115,7 @@ def customer_records(conn: psycopg.Connection, key: str, email: str | None,
 
 def customer_views(conn: psycopg.Connection) -> list[str]:
     """The staged customer-attribute views, one per customer source that dbt has built."""
-    rows = conn.execute(
-        "select table_name from information_schema.views where table_schema = 'staging' "
-        "and table_name like 'stg\\_%\\_\\_customers' order by table_name"
-    ).fetchall()
-    return [r[0] for r in rows]
+    return _staged_views(conn, "customers")
 
 
 def unkeyed_customers(conn: psycopg.Connection) -> list[dict[str, Any]]:
