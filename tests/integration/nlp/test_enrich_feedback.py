@@ -82,10 +82,6 @@ def test_enrich_writes_contract_tables_and_is_idempotent(ml_conn):
     assert _snapshot(ml_conn) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known regression (issue 8, open): on a cold start with a tiny batch (60 items, 12 true topics) the graph "
-    "clustering with USE keeps 2 topics and leaves 52 items unassigned, so only 1 of 20 new items joins a topic; "
-    "large batches are unaffected (demo: 3,637 items, 0 unassigned)"))
 def test_incremental_assignment_keeps_ids_and_recluster_records_history(ml_conn):
     old = _items(60)
     enrich_feedback(ml_conn, old, config=CONFIG, run_id="run-1")

@@ -104,6 +104,24 @@ def test_plan_detects_merge_split_retire_and_new():
     assert plan.retired == [4]
 
 
+def test_near_identical_half_of_a_kept_topic_is_absorbed_not_split():
+    e = np.eye(8)
+    old_centroids = {1: e[0], 2: e[1]}
+    old_topics = [1] * 20 + [2] * 10 + [None] * 4
+    # topic 1 comes back cut in two: cluster 0 (14 items) and cluster 2 (6 old + 4 new items),
+    # whose centroid is at cosine 0.9 to cluster 0's: the same topic, so it keeps topic 1's id
+    new_labels = [0] * 14 + [2] * 6 + [1] * 10 + [2] * 4
+    half = 0.9 * e[0] + np.sqrt(1 - 0.81) * e[2]
+    plan = plan_recluster(new_labels, old_topics, {0: e[0], 1: e[1], 2: half}, old_centroids)
+    assert plan.kept == {0: 1, 1: 2}
+    assert plan.absorbed == {2: 1}
+    assert not (plan.splits or plan.created or plan.merged or plan.retired)
+    # the same cut with the halves further apart (cosine 0.6) is a split
+    apart = 0.6 * e[0] + 0.8 * e[2]
+    plan = plan_recluster(new_labels, old_topics, {0: e[0], 1: e[1], 2: apart}, old_centroids)
+    assert plan.splits == {2: 1} and not plan.absorbed
+
+
 def test_established_assignments_are_sticky_but_splits_can_take_items():
     from cfm.nlp.topics.planning import keep_established_assignments
 

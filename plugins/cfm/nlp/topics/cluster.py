@@ -121,9 +121,9 @@ class GraphTopics(ClusteringStage):
     """Leiden communities on a k-nearest-neighbour cosine graph; the resolution is chosen by silhouette.
 
     The number of topics follows the data: each candidate resolution gives a partition, and
-    the one with the highest cosine silhouette (over items in topics of at least
-    `min_topic_size`) wins. Deterministic for a given input order and seed. After fitting,
-    `resolution_` and `scores_` (resolution -> silhouette, topics) say what was chosen and why.
+    the one with the highest cosine silhouette wins, counting 0 for each item left outside
+    the topics of at least `min_topic_size` (as for a singleton cluster). Deterministic for a
+    given input order and seed. After fitting, `resolution_` and `scores_` (resolution -> silhouette, topics) say what was chosen and why.
     """
 
     def __init__(
@@ -160,7 +160,9 @@ class GraphTopics(ClusteringStage):
             return np.full(n, -1, dtype=int)
         from sklearn.metrics import silhouette_score
 
-        graph = knn_graph(vectors, self.n_neighbors)
+        # On a small batch a fixed k joins each item to a large share of all items, across
+        # topics; k ~ sqrt(n) is the usual kNN scale, capped by `n_neighbors` (reached at 225).
+        graph = knn_graph(vectors, min(self.n_neighbors, max(4, round(n**0.5))))
         best: tuple[float, np.ndarray] | None = None
         self.scores_ = {}
         for resolution in self.resolutions:
@@ -170,7 +172,11 @@ class GraphTopics(ClusteringStage):
             if n_topics < 2:
                 score = -1.0
             else:
-                score = float(silhouette_score(vectors[inside], labels[inside], metric="cosine"))
+                # Items left outside every topic score 0 (sklearn's value for a singleton), so a
+                # partition cannot look tight by dropping most items: on 60 items, scoring only
+                # the members picked 2 topics of 4 items and left 51 unassigned.
+                coverage = float(inside.mean())
+                score = coverage * float(silhouette_score(vectors[inside], labels[inside], metric="cosine"))
             self.scores_[resolution] = (round(score, 4), n_topics)
             if best is None or score > best[0]:
                 best, self.resolution_ = (score, labels), resolution

@@ -19,6 +19,9 @@ class ReclusterPlan:
 
     kept: dict[int, int] = field(default_factory=dict)  # new local cluster -> existing topic id
     splits: dict[int, int] = field(default_factory=dict)  # new local cluster -> topic it split from
+    # new local cluster -> kept topic it is folded back into: a would-be split whose centroid is as
+    # close to its parent's new centroid as a kept topic is to its old one (same topic, cut in two)
+    absorbed: dict[int, int] = field(default_factory=dict)
     created: list[int] = field(default_factory=list)  # new local clusters with no ancestor
     merged: dict[int, int] = field(default_factory=dict)  # old topic id -> topic id it merged into
     retired: list[int] = field(default_factory=list)  # old topic ids with no successor
@@ -38,6 +41,11 @@ def plan_recluster(
     current topic id or None). A pair is kept when centroid cosine >= `match_threshold` or
     member Jaccard overlap >= `overlap_threshold`; pairs are chosen by a Hungarian assignment
     maximising max(cosine, overlap) so one old topic continues in at most one new cluster.
+
+    An unmatched cluster drawn mostly from one kept topic is a split, unless its centroid is
+    within `match_threshold` of the cluster that continues that topic: then the new fit only cut
+    one topic in two near-identical halves (the resolution wobbles as data is added), and the
+    cluster is absorbed into the topic rather than given a new id.
     """
     from scipy.optimize import linear_sum_assignment
 
@@ -72,10 +80,14 @@ def plan_recluster(
         origins = Counter(old_topics[i] for i in new_members[c] if old_topics[i] is not None)
         parent, n = origins.most_common(1)[0] if origins else (None, 0)
         if parent is not None and parent in kept_old and n >= overlap_threshold * len(new_members[c]):
-            plan.splits[c] = parent
+            continuing = next(a for a, o in plan.kept.items() if o == parent)
+            if float(new_centroids[c] @ new_centroids[continuing]) >= match_threshold:
+                plan.absorbed[c] = parent
+            else:
+                plan.splits[c] = parent
         else:
             plan.created.append(c)
-    successor_of_new = plan.kept
+    successor_of_new = {**plan.kept, **plan.absorbed}
     for o in old_ids:
         if o in kept_old:
             continue

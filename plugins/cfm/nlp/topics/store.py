@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from cfm.nlp.settings import nlp_config
-from cfm.nlp.topics.cluster import assign_to_centroids
+from cfm.nlp.topics.cluster import assign_to_centroids, normalise
 from cfm.nlp.topics.features import topic_space
 from cfm.nlp.topics.model import TopicFit, fit_topics
 from cfm.nlp.topics.planning import keep_established_assignments, plan_recluster, surviving_topics
@@ -215,7 +215,8 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
     """Re-cluster all enriched feedback and reconcile with the registry, keeping topic ids.
 
     Returns counts: items, topics (active after), kept (matched to a new cluster), survived
-    (unmatched but still holding its members), created, split, merged, retired, unassigned.
+    (unmatched but still holding its members), created, split, absorbed (clusters folded back
+    into the kept topic they would have split from), merged, retired, unassigned.
     Commits.
     """
     from cfm.nlp.embedding import configured_cache_name
@@ -230,6 +231,7 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
             "kept": 0,
             "created": 0,
             "split": 0,
+            "absorbed": 0,
             "merged": 0,
             "retired": 0,
             "unassigned": 0,
@@ -256,8 +258,15 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
         int(cfg["min_topic_size"]),
     )
     plan.retired = [o for o in plan.retired if o not in survivors]
+    kept_local_centroids = {local: fit.centroids[local] for local in plan.kept}
+    for local, topic_id in plan.kept.items():
+        pieces = [local] + [c for c, t in plan.absorbed.items() if t == topic_id]
+        if len(pieces) > 1:
+            kept_local_centroids[local] = normalise(
+                space[np.isin(fit.labels, pieces)].mean(axis=0, keepdims=True)
+            )[0]
     with conn.cursor() as cur:
-        mapping: dict[int, int] = dict(plan.kept)
+        mapping: dict[int, int] = {**plan.kept, **plan.absorbed}
         next_id = _next_topic_id(cur)
         for local in sorted(plan.created + list(plan.splits)):
             mapping[local] = next_id
@@ -283,7 +292,7 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
             next_id += 1
         for local, topic_id in plan.kept.items():
             d = fit.descriptions[local]
-            centroid = [float(x) for x in fit.centroids[local]]
+            centroid = [float(x) for x in kept_local_centroids[local]]
             cur.execute(
                 """
                 UPDATE ml.topics SET label = %s, label_language = %s, keywords = %s, representative_texts = %s,
@@ -327,7 +336,7 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
             _history(cur, old, "retired", run_id)
     topic_ids = [mapping.get(int(label)) if label >= 0 else None for label in fit.labels]
     similarities = fit.similarities.copy()
-    kept_centroids = {topic_id: fit.centroids[local] for local, topic_id in plan.kept.items()}
+    kept_centroids = {topic_id: kept_local_centroids[local] for local, topic_id in plan.kept.items()}
     kept_centroids.update(survivors)
     split_ids = {mapping[local] for local in plan.splits}
     sticky = keep_established_assignments(
@@ -355,6 +364,7 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
         "survived": len(survivors),
         "created": len(plan.created),
         "split": len(plan.splits),
+        "absorbed": len(plan.absorbed),
         "merged": len(plan.merged),
         "retired": len(plan.retired),
         "unassigned": sum(t is None for t in topic_ids),
