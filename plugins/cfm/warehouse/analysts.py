@@ -34,13 +34,17 @@ def department_role(department: str) -> str:
 
 def check_name(name: str) -> str:
     if not _NAME.match(name):
-        raise AnalystError(f"login name {name!r}: use lower-case letters, digits and _ (at most 63, not starting with a digit)")
+        raise AnalystError(
+            f"login name {name!r}: use lower-case letters, digits and _ (at most 63, not starting with a digit)"
+        )
     if _RESERVED.match(name):
         raise AnalystError(f"login name {name!r}: names starting with pg_ or cfm_ are reserved")
     return name
 
 
-def add_analyst(conn: psycopg.Connection, name: str, password: str, *, department: str | None = None) -> dict[str, object]:
+def add_analyst(
+    conn: psycopg.Connection, name: str, password: str, *, department: str | None = None
+) -> dict[str, object]:
     """Create (or update the password and department of) a LOGIN role that is a member of cfm_analyst.
 
     Returns {"name", "created", "department_role"}. Commits.
@@ -111,6 +115,10 @@ def list_analysts(conn: psycopg.Connection) -> list[tuple[str, str | None]]:
 
 
 def _is_analyst(conn: psycopg.Connection, name: str) -> bool:
-    return bool(conn.execute(
-        "select 1 from pg_auth_members m join pg_roles a on a.oid = m.roleid join pg_roles u on u.oid = m.member "
-        "where a.rolname = %s and u.rolname = %s", (ANALYST_ROLE, name)).fetchone())
+    return bool(
+        conn.execute(
+            "select 1 from pg_auth_members m join pg_roles a on a.oid = m.roleid join pg_roles u on u.oid = m.member "
+            "where a.rolname = %s and u.rolname = %s",
+            (ANALYST_ROLE, name),
+        ).fetchone()
+    )

@@ -48,8 +48,10 @@ def scram_matches(verifier: str, password: str) -> bool:
     stored_key, server_key = (base64.b64decode(k) for k in keys.split(":"))
     salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
     client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-    return (hashlib.sha256(client_key).digest() == stored_key
-            and hmac.new(salted, b"Server Key", "sha256").digest() == server_key)
+    return (
+        hashlib.sha256(client_key).digest() == stored_key
+        and hmac.new(salted, b"Server Key", "sha256").digest() == server_key
+    )
 
 
 def test_cfm_analyst_add_stores_a_scram_verifier_and_the_login_works(
