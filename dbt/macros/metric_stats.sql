@@ -162,12 +162,12 @@
 {%- endmacro %}
 
 {#- The dimensions the metric marts cut by, as (name, value column, label column) of
-    fct_metric_responses: everything ('all'), source, channel, category, topic and the
-    configured segment columns (var segment_columns). -#}
+    fct_metric_responses: everything ('all'), source, channel, category, topic, the
+    configured segment columns (var segment_columns) and customer attributes (var customer_dimensions). -#}
 {% macro metric_dimensions() -%}
     {%- set dims = [('all', "'all'", "'all'"), ('source', 'source', 'source'), ('channel', 'channel', 'channel'),
                     ('category', 'category', 'category'), ('topic', 'topic_id', 'topic_label')] -%}
-    {%- for segment in var('segment_columns') -%}
+    {%- for segment in var('segment_columns') + customer_dimension_columns() -%}
         {%- do dims.append((segment, adapter.quote(segment), adapter.quote(segment))) -%}
     {%- endfor -%}
     {{ return(dims) }}

@@ -16,3 +16,20 @@
     {%- endif %}
   {%- endfor %}
 {%- endmacro %}
+
+
+{#-
+  The customer attributes the metric marts cut by (var `customer_dimensions`: plan, region, tier by
+  default), as the names of their fct_feedback columns: customer_plan, customer_region, customer_tier.
+-#}
+{% macro customer_dimension_columns() -%}
+  {%- set known = ['plan', 'region', 'tier', 'account_owner'] -%}
+  {%- set columns = [] -%}
+  {%- for name in var('customer_dimensions', []) -%}
+    {%- if name not in known -%}
+      {{ exceptions.raise_compiler_error("var customer_dimensions: '" ~ name ~ "' is not one of " ~ known | join(', ')) }}
+    {%- endif -%}
+    {%- do columns.append('customer_' ~ name) -%}
+  {%- endfor -%}
+  {{ return(columns) }}
+{%- endmacro %}

@@ -43,6 +43,9 @@ keyed as (
 
 )
 
-select customer_key, attribute_source, plan, region, tier, signup_date, lifetime_value, account_owner, attributes, updated_at
+-- updated_at in UTC without a time zone, the type of dbt's snapshot time (dim_customers' dbt_valid_to
+-- for a deleted customer), so the snapshot's validity columns have one type.
+select customer_key, attribute_source, plan, region, tier, signup_date, lifetime_value, account_owner, attributes,
+       {{ utc_timestamp('updated_at') }} as updated_at
 from keyed
 where recency_rank = 1

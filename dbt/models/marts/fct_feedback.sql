@@ -60,5 +60,6 @@ select
 from feedback f
 left join customer_versions c
     on c.customer_key = f.customer_key
-    and (c.effective_from is null or f.submitted_at >= c.effective_from)
-    and (c.effective_to is null or f.submitted_at < c.effective_to)
+    -- the snapshot's validity is UTC without a time zone (macros/metric_stats.sql utc_timestamp)
+    and (c.effective_from is null or {{ utc_timestamp('f.submitted_at') }} >= c.effective_from)
+    and (c.effective_to is null or {{ utc_timestamp('f.submitted_at') }} < c.effective_to)

@@ -32,26 +32,52 @@ def dbt_env(url: str) -> dict[str, str]:
     }
 
 
-def run_dbt(url: str, args: Sequence[str], *, project_dir: Path = DBT_DIR, vars: dict[str, Any] | None = None) -> None:
-    """Run one dbt command in-process; raise with dbt's failures when it does not succeed."""
+def run_dbt(
+    url: str, args: Sequence[str], *, project_dir: Path = DBT_DIR, vars: dict[str, Any] | None = None
+) -> list[str]:
+    """Run one dbt command in-process; raise with dbt's failures when it does not succeed.
+
+    Returns dbt's warnings (warn-level events: tests with severity warn, deprecations, contract
+    and config warnings), each also logged; the transform stage records them in its counts.
+    """
     import json
 
     from dbt.cli.main import dbtRunner
 
     os.environ.update(dbt_env(url))
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
-    cli = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--log-path",
-           str(project_dir / "logs"), "--target-path", str(project_dir / "target")]
+    cli = [
+        *args,
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        "--log-path",
+        str(project_dir / "logs"),
+        "--target-path",
+        str(project_dir / "target"),
+    ]
     if vars:
         cli += ["--vars", json.dumps(vars)]
     log.info("dbt %s", " ".join(args))
-    result = dbtRunner().invoke(cli)
+    warnings: list[str] = []
+
+    def collect(event: Any) -> None:
+        if event.info.level == "warn":
+            warnings.append(event.info.msg[:500])
+
+    result = dbtRunner(callbacks=[collect]).invoke(cli)
+    for message in warnings:
+        log.warning("dbt %s: %s", args[0] if args else "", message)
     if not result.success:
         failed = []
         for r in getattr(result.result, "results", None) or []:
             if str(getattr(r, "status", "")).lower() in ("error", "fail"):
                 failed.append(f"{r.node.name}: {r.message}")
-        raise RuntimeError(f"dbt {' '.join(args)} failed" + (": " + "; ".join(failed) if failed else f": {result.exception}"))
+        raise RuntimeError(
+            f"dbt {' '.join(args)} failed" + (": " + "; ".join(failed) if failed else f": {result.exception}")
+        )
+    return warnings
 
 
 def dbt_vars(config: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +95,7 @@ def dbt_vars(config: dict[str, Any]) -> dict[str, Any]:
 def run(ctx: StageContext) -> dict[str, Any]:
     """Build every model and run every data test (staging views included: re-creating them is cheap)."""
     with logged_stage(ctx.url, ctx.run_id, "transform") as counts:
-        run_dbt(ctx.url, ["build"], vars=dbt_vars(ctx.config))
+        counts["dbt_warnings"] = run_dbt(ctx.url, ["build"], vars=dbt_vars(ctx.config))
     return counts
 
 

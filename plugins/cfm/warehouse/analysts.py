@@ -34,13 +34,17 @@ def department_role(department: str) -> str:
 
 def check_name(name: str) -> str:
     if not _NAME.match(name):
-        raise AnalystError(f"login name {name!r}: use lower-case letters, digits and _ (at most 63, not starting with a digit)")
+        raise AnalystError(
+            f"login name {name!r}: use lower-case letters, digits and _ (at most 63, not starting with a digit)"
+        )
     if _RESERVED.match(name):
         raise AnalystError(f"login name {name!r}: names starting with pg_ or cfm_ are reserved")
     return name
 
 
-def add_analyst(conn: psycopg.Connection, name: str, password: str, *, department: str | None = None) -> dict[str, object]:
+def add_analyst(
+    conn: psycopg.Connection, name: str, password: str, *, department: str | None = None
+) -> dict[str, object]:
     """Create (or update the password and department of) a LOGIN role that is a member of cfm_analyst.
 
     Returns {"name", "created", "department_role"}. Commits.
@@ -49,16 +53,11 @@ def add_analyst(conn: psycopg.Connection, name: str, password: str, *, departmen
     if len(password) < 12:
         raise AnalystError("the password must have at least 12 characters")
     ident = sql.Identifier(name)
-    # CREATE/ALTER ROLE take no bind parameters: the password goes in as a quoted literal.
-    secret = sql.Literal(password)
     with conn.transaction():
         existing = conn.execute("select rolcanlogin from pg_roles where rolname = %s", (name,)).fetchone()
-        if existing is None:
-            conn.execute(sql.SQL("create role {} login password {}").format(ident, secret))
-        elif not _is_analyst(conn, name):
+        if existing is not None and not _is_analyst(conn, name):
             raise AnalystError(f"role {name!r} exists and is not an analyst login; choose another name")
-        else:
-            conn.execute(sql.SQL("alter role {} login password {}").format(ident, secret))
+        conn.execute(role_statement(conn, name, password, create=existing is None))
         conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(ANALYST_ROLE), ident))
         for (old,) in conn.execute(
             "select r.rolname from pg_auth_members m join pg_roles r on r.oid = m.roleid "
@@ -73,6 +72,18 @@ def add_analyst(conn: psycopg.Connection, name: str, password: str, *, departmen
                 conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(dept_role)))
             conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(dept_role), ident))
     return {"name": name, "created": existing is None, "department_role": dept_role}
+
+
+def role_statement(conn: psycopg.Connection, name: str, password: str, *, create: bool) -> sql.Composed:
+    """CREATE/ALTER ROLE ... LOGIN PASSWORD with the password's verifier, never the password itself.
+
+    The statements take no bind parameters, so the password would go in as a literal that a server
+    with log_statement = ddl writes to its log. libpq hashes it client-side instead (PQencryptPasswordConn,
+    with the server's password_encryption: SCRAM-SHA-256 by default), as psql's \\password does.
+    """
+    verifier = conn.pgconn.encrypt_password(password.encode(), name.encode(), None).decode("ascii")
+    verb = "create" if create else "alter"
+    return sql.SQL(verb + " role {} login password {}").format(sql.Identifier(name), sql.Literal(verifier))
 
 
 def remove_analyst(conn: psycopg.Connection, name: str) -> None:
@@ -104,6 +115,10 @@ def list_analysts(conn: psycopg.Connection) -> list[tuple[str, str | None]]:
 
 
 def _is_analyst(conn: psycopg.Connection, name: str) -> bool:
-    return bool(conn.execute(
-        "select 1 from pg_auth_members m join pg_roles a on a.oid = m.roleid join pg_roles u on u.oid = m.member "
-        "where a.rolname = %s and u.rolname = %s", (ANALYST_ROLE, name)).fetchone())
+    return bool(
+        conn.execute(
+            "select 1 from pg_auth_members m join pg_roles a on a.oid = m.roleid join pg_roles u on u.oid = m.member "
+            "where a.rolname = %s and u.rolname = %s",
+            (ANALYST_ROLE, name),
+        ).fetchone()
+    )

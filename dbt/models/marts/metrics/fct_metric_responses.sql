@@ -1,5 +1,6 @@
 -- One row per rated response (NPS, CSAT, CES, star) with the per-response score on the reporting
--- scale and every dimension the metrics layer cuts by. The metric marts aggregate this table.
+-- scale and every dimension the metrics layer cuts by, the customer's attributes included. The
+-- metric marts aggregate this table.
 with
 
 enriched as (
@@ -31,6 +32,10 @@ scored as (
         {%- for segment in var('segment_columns') %}
         coalesce(e.{{ adapter.quote(segment) }}, '(none)') as {{ adapter.quote(segment) }},
         {%- endfor %}
+        -- the customer's attributes when they responded (fct_feedback joins dim_customers as of then)
+        {%- for attribute in customer_dimension_columns() %}
+        coalesce(cast(c.{{ attribute }} as {{ dbt.type_string() }}), '(none)') as {{ attribute }},
+        {%- endfor %}
 
         -- the rating as given
         e.rating_value,
@@ -55,13 +60,14 @@ scored as (
         end as is_success
 
     from enriched e
+    left join {{ ref('fct_feedback') }} c on c.feedback_id = e.feedback_id
 
 )
 
 select
     feedback_id, metric, submitted_at, response_date, response_week, response_month,
     source, channel, category, topic_id, topic_label,
-    {%- for segment in var('segment_columns') %}
+    {%- for segment in var('segment_columns') + customer_dimension_columns() %}
     {{ adapter.quote(segment) }},
     {%- endfor %}
     cast(rating_value as {{ dbt.type_float() }}) as rating_value,
