@@ -68,10 +68,12 @@ def cfm_transform():
             should_detach_multiple_parents_tests=True,
             emit_datasets=False,
         ),
-        # Rendered per task (Cosmos templates vars): the metric marts' small-cell rule from cfm.yml.
+        # Rendered per task (Cosmos templates vars): the metric marts' small-cell rule and the report
+        # time zone (local days, weeks, months) from cfm.yml.
         operator_args={"install_deps": False, "vars": {
             "min_responses": "{{ cfm_dbt_var('min_responses') }}",
             "small_cells": "{{ cfm_dbt_var('small_cells') }}",
+            "report_timezone": "{{ cfm_dbt_var('report_timezone') }}",
         }},
     )
 

@@ -162,11 +162,14 @@
 {%- endmacro %}
 
 {#- The dimensions the metric marts cut by, as (name, value column, label column) of
-    fct_metric_responses: everything ('all'), source, channel, category, topic, the
-    configured segment columns (var segment_columns) and customer attributes (var customer_dimensions). -#}
+    fct_metric_responses: everything ('all'), source, channel, category, topic, channel x topic
+    (value 'channel|topic_id', label the topic's; the report's segment x topic cells and shift
+    alerts), the configured segment columns (var segment_columns) and customer attributes
+    (var customer_dimensions). -#}
 {% macro metric_dimensions() -%}
     {%- set dims = [('all', "'all'", "'all'"), ('source', 'source', 'source'), ('channel', 'channel', 'channel'),
-                    ('category', 'category', 'category'), ('topic', 'topic_id', 'topic_label')] -%}
+                    ('category', 'category', 'category'), ('topic', 'topic_id', 'topic_label'),
+                    ('channel_topic', dbt.concat(['channel', "'|'", 'topic_id']), 'topic_label')] -%}
     {%- for segment in var('segment_columns') + customer_dimension_columns() -%}
         {%- do dims.append((segment, adapter.quote(segment), adapter.quote(segment))) -%}
     {%- endfor -%}

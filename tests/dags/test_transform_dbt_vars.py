@@ -1,4 +1,4 @@
-"""The transform DAG's dbt tasks render cfm.yml's small-cell rule into dbt vars when they run."""
+"""The transform DAG's dbt tasks render cfm.yml's small-cell rule and report time zone into dbt vars when they run."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ def transform_dag(dbt_manifest, airflow_home):
 
 def test_dbt_tasks_render_min_responses_and_small_cells_from_cfm_yml(transform_dag, tmp_path, monkeypatch) -> None:
     config = tmp_path / "cfm.yml"
-    config.write_text(yaml.safe_dump({"report": {"min_responses": 42, "small_cells": "suppress"}}))
+    config.write_text(yaml.safe_dump({"report": {"min_responses": 42, "small_cells": "suppress",
+                                                 "timezone": "America/New_York"}}))
     monkeypatch.setenv("CFM_CONFIG", str(config))
     dbt_tasks = [t for t in transform_dag.tasks if t.task_id.startswith("dbt.")]
     assert dbt_tasks
     for task in dbt_tasks:
         rendered = task.render_template(task.vars, {}, jinja_env=transform_dag.get_template_env())
-        assert rendered == {"min_responses": "42", "small_cells": "suppress"}, task.task_id
+        assert rendered == {"min_responses": "42", "small_cells": "suppress",
+                            "report_timezone": "America/New_York"}, task.task_id

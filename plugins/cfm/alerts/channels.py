@@ -48,29 +48,50 @@ def send_slack(url: str, decisions: Sequence[Decision]) -> None:
         raise RuntimeError(f"Slack webhook refused the alert message: HTTP {response.status_code} {response.body}")
 
 
-def send_email(recipients: Sequence[str], decisions: Sequence[Decision], session) -> None:
+def send_email(recipient: str, decisions: Sequence[Decision], session) -> None:
     from cfm.reporting.email_message import notice_message
 
     subject = f"CFM alerts: {', '.join(d.alert.title for d in decisions)}"[:180]
     text = "\n\n".join(f"[{LABELS[d.action]}] {d.alert.title}\n{d.alert.text}" for d in decisions)
     with session() as smtp:
-        for recipient in recipients:
-            smtp.send(notice_message(subject, text, sender=smtp.sender, recipient=recipient))
+        smtp.send(notice_message(subject, text, sender=smtp.sender, recipient=recipient))
 
 
-def deliver(decisions: Sequence[Decision], config: dict[str, Any], *, session=None) -> dict[str, int]:
-    """Send to every configured channel; the Slack webhook URL is a secret, read from the environment."""
+def deliver(decisions: Sequence[Decision], config: dict[str, Any], *, url: str, session=None) -> dict[str, int]:
+    """Send to every configured channel (slack, email:<recipient>) the messages it has not taken yet
+    (ops.alert_deliveries, committed per channel on its own connection). Every channel is tried; the
+    first failure is raised afterwards, so the caller rolls ops.alerts back and the next run retries
+    the failed channels only. The Slack webhook URL is a secret, read from the environment."""
+    import psycopg
+
+    from cfm.alerts.store import delivered, record_delivery
     from cfm.reporting.smtp import smtp_session
 
-    if not decisions:
-        return {"slack": 0, "email": 0}
-    alerts_cfg = config["alerts"]
     sent = {"slack": 0, "email": 0}
+    if not decisions:
+        return sent
+    alerts_cfg = config["alerts"]
+    senders: list[tuple[str, str, Any]] = []
     webhook = os.environ.get(alerts_cfg.get("slack_webhook_env") or "CFM_SLACK_WEBHOOK_URL")
     if webhook:
-        send_slack(webhook, decisions)
-        sent["slack"] = 1
-    if alerts_cfg.get("email"):
-        send_email(alerts_cfg["email"], decisions, session or smtp_session)
-        sent["email"] = len(alerts_cfg["email"])
+        senders.append(("slack", "slack", lambda pending: send_slack(webhook, pending)))
+    for recipient in alerts_cfg.get("email") or []:
+        senders.append((f"email:{recipient}", "email",
+                        lambda pending, r=recipient: send_email(r, pending, session or smtp_session)))
+    failure: Exception | None = None
+    with psycopg.connect(url, autocommit=True) as log:
+        for channel, kind, send in senders:
+            done = delivered(log, list(decisions), channel)
+            pending = [d for d in decisions if (d.alert.key, d.message_no) not in done]
+            if not pending:
+                continue
+            try:
+                send(pending)
+            except Exception as exc:  # noqa: BLE001 - the other channels still get their message
+                failure = failure or exc
+                continue
+            record_delivery(log, pending, channel)
+            sent[kind] += 1
+    if failure is not None:
+        raise failure
     return sent

@@ -21,14 +21,15 @@ EVALUATED_KINDS = {"shift", "emerging_topic", "stale_source", "sla_breach"}
 
 def notify(url: str, config: dict[str, Any], current: list[Alert], *, resolve_kinds: set[str],
            session=None) -> dict[str, Any]:
-    """Record and send; ops.alerts is committed only after the channels accepted the message,
-    so a failed send is retried on the next run rather than lost."""
+    """Record and send; ops.alerts is committed only after every channel accepted the message, so a
+    failed send is retried on the next run rather than lost, and only to the channels that did not
+    take it (ops.alert_deliveries)."""
     cooldown = timedelta(hours=float(config["alerts"]["cooldown_hours"]))
     with psycopg.connect(url) as conn:
         ensure_alerts_table(conn)
         conn.commit()
         decisions = decide(conn, current, cooldown, resolve_kinds=resolve_kinds)
-        sent = channels.deliver(decisions, config, session=session)
+        sent = channels.deliver(decisions, config, url=url, session=session)
         conn.commit()
     counts = {"holding": len(current), "new": sum(d.action == "new" for d in decisions),
               "changed": sum(d.action == "changed" for d in decisions),

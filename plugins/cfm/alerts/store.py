@@ -26,6 +26,17 @@ create table if not exists ops.alerts (
     suppressed     integer not null default 0,
     resolved_at    timestamptz
 );
+-- Which channel (slack, email:<recipient>) took which message of an alert (message_no = its
+-- messages_sent), committed as each channel accepts it: when one channel fails, ops.alerts rolls
+-- back and the next run sends that message again, but only to the channels without a row here.
+create table if not exists ops.alert_deliveries (
+    alert_key      text not null,
+    message_no     integer not null,
+    channel        text not null,
+    action         text not null,
+    delivered_at   timestamptz not null default now(),
+    primary key (alert_key, message_no, channel)
+);
 """
 
 Action = Literal["new", "changed", "resolved"]
@@ -35,6 +46,7 @@ Action = Literal["new", "changed", "resolved"]
 class Decision:
     alert: Alert
     action: Action
+    message_no: int = 0  # ops.alerts.messages_sent once this message is counted
 
 
 def ensure_alerts_table(conn: psycopg.Connection) -> None:
@@ -68,7 +80,7 @@ def decide(conn: psycopg.Connection, current: list[Alert], cooldown: timedelta, 
                 """,
                 (alert.key, alert.kind, alert.title, alert.text, alert.fingerprint),
             )
-            decisions.append(Decision(alert, "new"))
+            decisions.append(Decision(alert, "new", _message_no(conn, alert.key)))
         elif row[1] == alert.fingerprint:
             conn.execute("update ops.alerts set last_seen_at = now() where alert_key = %s", (alert.key,))
         elif row[2]:
@@ -80,7 +92,7 @@ def decide(conn: psycopg.Connection, current: list[Alert], cooldown: timedelta, 
                 "messages_sent = messages_sent + 1 where alert_key = %s",
                 (alert.title, alert.text, alert.fingerprint, alert.key),
             )
-            decisions.append(Decision(alert, "changed"))
+            decisions.append(Decision(alert, "changed", _message_no(conn, alert.key)))
     for key, kind, title, text, fingerprint in conn.execute(
         "select alert_key, kind, title, text, fingerprint from ops.alerts where status = 'open' and kind = any(%s)",
         (sorted(resolve_kinds),),
@@ -88,5 +100,28 @@ def decide(conn: psycopg.Connection, current: list[Alert], cooldown: timedelta, 
         if key not in seen:
             conn.execute("update ops.alerts set status = 'resolved', resolved_at = now(), last_sent_at = now(), "
                          "messages_sent = messages_sent + 1 where alert_key = %s", (key,))
-            decisions.append(Decision(Alert(key, kind, f"Resolved: {title}", text, fingerprint, "info"), "resolved"))
+            decisions.append(Decision(Alert(key, kind, f"Resolved: {title}", text, fingerprint, "info"), "resolved",
+                                      _message_no(conn, key)))
     return decisions
+
+
+def _message_no(conn: psycopg.Connection, key: str) -> int:
+    return conn.execute("select messages_sent from ops.alerts where alert_key = %s", (key,)).fetchone()[0]
+
+
+def delivered(conn: psycopg.Connection, decisions: list[Decision], channel: str) -> set[tuple[str, int]]:
+    """(alert_key, message_no) of these decisions that `channel` already took."""
+    rows = conn.execute(
+        "select alert_key, message_no from ops.alert_deliveries where channel = %s and alert_key = any(%s)",
+        (channel, [d.alert.key for d in decisions]),
+    ).fetchall()
+    return {(k, n) for k, n in rows}
+
+
+def record_delivery(conn: psycopg.Connection, decisions: list[Decision], channel: str) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "insert into ops.alert_deliveries (alert_key, message_no, channel, action) values (%s, %s, %s, %s) "
+            "on conflict do nothing",
+            [(d.alert.key, d.message_no, channel, d.action) for d in decisions],
+        )

@@ -73,10 +73,11 @@ def write_drafts(ctx: StageContext) -> dict[str, Any]:
 
 def build_marts(ctx: StageContext) -> dict[str, Any]:
     """dbt: the loop's intermediate models, marts and the case-state snapshot, with their tests."""
-    from cfm.pipeline.transform import run_dbt
+    from cfm.pipeline.transform import dbt_vars, run_dbt
 
     with logged_stage(ctx.url, ctx.run_id, "loop", "marts") as counts:
-        run_dbt(ctx.url, ["build", "--select", *LOOP_MARTS], vars={"loop_as_of": _as_of(ctx).isoformat()})
+        run_dbt(ctx.url, ["build", "--select", *LOOP_MARTS],
+                vars={**dbt_vars(ctx.config), "loop_as_of": _as_of(ctx).isoformat()})
     return counts
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cfm.config import PROJECT_ROOT
 from cfm.pipeline.run_log import logged_stage
@@ -81,7 +82,8 @@ def run_dbt(
 
 
 def dbt_vars(config: dict[str, Any]) -> dict[str, Any]:
-    """The dbt vars that come from cfm.yml: the small-cell rule of the metric marts (macros/metric_stats.sql)."""
+    """The dbt vars that come from cfm.yml: the small-cell rule of the metric marts (macros/metric_stats.sql)
+    and the report time zone that local days, weeks and months are cut in (macros/cx_metrics.sql local_day)."""
     report = config.get("report") or {}
     min_responses = report.get("min_responses", 30)
     if isinstance(min_responses, bool) or not isinstance(min_responses, int) or min_responses < 1:
@@ -89,7 +91,13 @@ def dbt_vars(config: dict[str, Any]) -> dict[str, Any]:
     small_cells = report.get("small_cells", "flag")
     if small_cells not in ("flag", "suppress"):
         raise ValueError(f"cfm.yml report.small_cells must be 'flag' or 'suppress', got {small_cells!r}")
-    return {"min_responses": min_responses, "small_cells": small_cells}
+    # Days, weeks and months (the report's periods) are local to the report time zone.
+    timezone = report.get("timezone") or config.get("timezone") or "UTC"
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"cfm.yml report.timezone / timezone must be an IANA time zone, got {timezone!r}") from exc
+    return {"min_responses": min_responses, "small_cells": small_cells, "report_timezone": str(timezone)}
 
 
 def run(ctx: StageContext) -> dict[str, Any]:

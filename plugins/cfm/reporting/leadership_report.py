@@ -12,7 +12,7 @@ from pathlib import Path
 from cfm.reporting.content import ReportContent
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-KPI_COLOURS = {"nps": "#1f5f99", "csat": "#2e8540", "ces_easy": "#b5651d"}
+KPI_COLOURS = {"nps": "#1f5f99", "csat": "#2e8540", "ces": "#b5651d"}
 
 
 @dataclass
@@ -37,7 +37,7 @@ def chart_images(content: ReportContent) -> dict[str, bytes]:
             continue
         charts[f"{metric}_trend.png"] = trend_chart(
             [wording.short_period(r["period"]) for r in rows], [r["value"] for r in rows], [r["ci_low"] for r in rows],
-            [r["ci_high"] for r in rows], colour=colour, unit="" if metric == "nps" else "%",
+            [r["ci_high"] for r in rows], colour=colour, unit="%" if metric == "csat" else "",
             limits=(-100, 100) if metric == "nps" else (0, 100),
         )
     drivers = [d for d in content.drivers if d["nps_impact"] is not None]

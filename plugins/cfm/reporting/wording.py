@@ -8,9 +8,8 @@ from typing import Any
 
 Row = dict[str, Any]
 
-METRIC_WORDS = {"nps": "NPS", "csat": "CSAT", "ces_easy": "the share who found it easy (CES)",
-                "negative_share": "negative feedback"}
-UNITS = {"nps": "", "csat": "%", "ces_easy": "%", "negative_share": "%"}
+METRIC_WORDS = {"nps": "NPS", "csat": "CSAT", "ces": "ease of effort (CES, 0-100)", "negative_share": "negative feedback"}
+UNITS = {"nps": "", "csat": "%", "ces": "", "negative_share": "%"}
 
 
 def period_name(period: str) -> str:
@@ -67,16 +66,16 @@ def headline(kpis: dict[str, Row], movers: list[Row], period: str, stale_sources
     if nps and nps["value"] is not None:
         sentences.append(f"NPS was {num(nps['value'])} in {period_name(period)} from {nps['responses']} responses, "
                          f"{change_phrase(nps)}.")
-    others = [k for k in (kpis.get("csat"), kpis.get("ces_easy")) if k and k["value"] is not None]
+    others = [k for k in (kpis.get("csat"), kpis.get("ces")) if k and k["value"] is not None]
     if others:
         parts = []
         for k in others:
-            name = "CSAT" if k["metric"] == "csat" else "the share who found it easy (CES)"
+            name = "CSAT" if k["metric"] == "csat" else "ease of effort (CES, 0-100)"
             if k.get("previous_value") is None:
                 note = "no previous period"
             else:
                 note = f"{signed(k['change'], ' pts')}, {'significant' if k['is_significant'] else 'not significant'}"
-            parts.append(f"{name} was {num(k['value'], '%')} ({note})")
+            parts.append(f"{name} was {num(k['value'], UNITS[k['metric']])} ({note})")
         sentences.append(" and ".join(parts) + ".")
     worse = [m for m in movers if m["is_worse"]]
     if worse:

@@ -19,8 +19,11 @@ class MailCatcher:
                 port = s.getsockname()[1]
         self.port = port
         self._controller = None
+        self.refuse: str | None = None  # an SMTP reply (e.g. "451 4.3.0 try later") to refuse every message with
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        if self.refuse:
+            return self.refuse
         raw = envelope.original_content or envelope.content
         self.messages.append(raw)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))

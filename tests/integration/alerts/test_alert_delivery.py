@@ -3,6 +3,7 @@ alert email over a real SMTP server, and failed DAG runs through the Airflow not
 
 from __future__ import annotations
 
+import smtplib
 from types import SimpleNamespace
 
 import psycopg
@@ -86,6 +87,32 @@ def test_a_refused_message_is_not_recorded_so_the_next_run_retries(warehouse, sl
     assert _alert_rows(warehouse) == []
     assert notify(warehouse, _config(), [_alert()], resolve_kinds=set())["new"] == 1
     assert len(slack.payloads) == 1
+
+
+def test_a_channel_that_took_the_message_does_not_get_it_again_when_another_failed(warehouse, slack) -> None:
+    with MailCatcher() as catcher:
+        config = _config(email=["oncall@example.com"])
+
+        def notify_now() -> dict:
+            return notify(warehouse, config, [_alert()], resolve_kinds=set(), session=lambda: env_smtp(catcher.settings()))
+
+        catcher.refuse = "451 4.3.0 Mail server temporarily unavailable"
+        for _ in range(2):  # Slack accepts, the mail server refuses, twice
+            with pytest.raises(smtplib.SMTPDataError):
+                notify_now()
+        assert len(slack.payloads) == 1 and catcher.messages == []
+        assert _alert_rows(warehouse) == []  # the message is still due
+
+        catcher.refuse = None
+        counts = notify_now()
+        assert (counts["new"], counts["sent_slack"], counts["sent_email"]) == (1, 0, 1)
+        assert len(slack.payloads) == 1 and len(catcher.messages) == 1 and b"late delivery" in catcher.messages[0]
+        assert notify_now()["new"] == 0
+        assert len(slack.payloads) == 1 and len(catcher.messages) == 1
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select channel, message_no from ops.alert_deliveries order by channel").fetchall() == [
+            ("email:oncall@example.com", 1), ("slack", 1)]
+    assert _alert_rows(warehouse) == [("shift:segment_topic:email:1:negative_share", "open", "2026-10:45", 1, 0)]
 
 
 def test_alerts_are_emailed_too(warehouse, monkeypatch) -> None:

@@ -1,4 +1,5 @@
-"""Shift alerts with false-discovery control, on a seeded simulation built by the real dbt mart:
+"""Shift alerts with false-discovery control, on a seeded simulation built by the real dbt marts
+(metric_cells -> metric_changes, whose BH family here is negative share by channel x topic):
 100 segment x topic cells with no real change give no alert at q = 0.05; one real shift gives one."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from cfm.pipeline.alerts import run as run_alerts
 from cfm.pipeline.stage import StageContext
 from cfm.pipeline.transform import run_dbt
 from cfm.testing.fake_slack import FakeSlackWebhook
+from cfm.testing.metric_marts import build_metric_marts, stand_in_enriched
 
 pytestmark = pytest.mark.slow
 CHANNELS = ["survey", "email", "review", "chat", "phone", "in_person", "social", "other", "web", "app"]
@@ -24,17 +26,20 @@ N, BASE_RATE = 200, 0.30
 
 def _rows(rng: np.random.Generator, month: date, channel: str, topic: int, rate: float) -> list[tuple]:
     negatives = rng.binomial(N, rate)
-    return [(month, channel, topic, f"topic {topic}", "negative" if i < negatives else "positive") for i in range(N)]
+    return [(f"{month}:{channel}:{topic}:{i}", month, channel, topic, f"topic {topic}",
+             "negative" if i < negatives else "positive") for i in range(N)]
 
 
 def _load(url: str, rows: list[tuple]) -> None:
     with psycopg.connect(url) as conn:
-        conn.execute("create table if not exists marts.fct_feedback (submitted_date date, channel text, topic_id bigint, "
-                      "topic_label text, sentiment_label text, nps_group text, is_satisfied boolean)")
+        conn.execute("create table if not exists marts.fct_feedback (feedback_id text, submitted_date date, channel text, "
+                      "topic_id bigint, topic_label text, sentiment_label text, nps_group text, is_satisfied boolean)")
         conn.execute("truncate marts.fct_feedback")
+        stand_in_enriched(conn)
         with conn.cursor() as cur:
-            cur.executemany("insert into marts.fct_feedback (submitted_date, channel, topic_id, topic_label, sentiment_label) "
-                            "values (%s, %s, %s, %s, %s)", rows)
+            cur.executemany("insert into marts.fct_feedback (feedback_id, submitted_date, channel, topic_id, topic_label, "
+                            "sentiment_label) values (%s, %s, %s, %s, %s, %s)", rows)
+    build_metric_marts(url)
 
 
 def _simulate(rng: np.random.Generator, shifted: tuple[str, int] | None = None) -> list[tuple]:

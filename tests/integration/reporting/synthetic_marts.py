@@ -1,7 +1,7 @@
 """A small, known feedback history under the report marts, then the real dbt report models on it.
 
 The upstream marts (fct_feedback, int_feedback_enriched, emerging_topics) are stood in by tables
-with their columns, so each figure the report shows has a hand-checkable expected value.
+with their columns, the metrics layer (metric_cells, metric_changes, nps_topic_impact) is built on them by dbt, so each figure the report shows has a hand-checkable expected value.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 
 from cfm.pipeline.transform import run_dbt
+from cfm.testing.metric_marts import build_metric_marts, stand_in_enriched
 
 ARABIC_VERBATIM = "تأخر التوصيل أسبوعين ولم يرد أحد على رسائلي"  # no lam-alef: PDF text keeps it one ligature
 CHINESE_VERBATIM = "退款申请两周了还没有处理"
@@ -76,7 +77,7 @@ def build_report_marts(url: str) -> None:
 
     with psycopg.connect(url) as conn:
         conn.execute(f"create table marts.fct_feedback ({COLUMNS})")
-        conn.execute("create view intermediate.int_feedback_enriched as select * from marts.fct_feedback")
+        stand_in_enriched(conn)
         with conn.cursor() as cur:
             cur.executemany("insert into marts.fct_feedback values (" + ", ".join(["%s"] * 17) + ")", feedback_rows())
         conn.execute(
@@ -105,4 +106,5 @@ def build_report_marts(url: str) -> None:
                            RejectedRecord("typeform", "abc123", "item#2", "response_id", "missing", {"a": 1})], "t")
         conn.commit()
     run_dbt(url, ["seed", "--select", "quarantine_check_descriptions"])
+    build_metric_marts(url, command="build")
     run_dbt(url, ["build", "--select", "path:models/marts/report"])

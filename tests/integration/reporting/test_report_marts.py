@@ -44,14 +44,32 @@ def test_share_kpis_have_wilson_intervals(report_warehouse) -> None:
     assert float(csat["ci_high"]) == pytest.approx(100 * high, abs=0.06)
 
 
-def test_cell_q_values_are_benjamini_hochberg_across_the_period(report_warehouse) -> None:
-    cells = _rows(report_warehouse, "select * from marts.rpt_cell_shifts where period = '2026-10' and p_value is not null "
-                                    "order by cell_key")
+def test_cell_q_values_are_benjamini_hochberg_per_family_of_metric_changes(report_warehouse) -> None:
+    # The family is metric_changes': one metric, period and dimension (overall, channel, topic,
+    # channel x topic), over the cells whose two periods both have min_responses; unassigned
+    # feedback ('(none)') is in its topic family but not a report cell.
+    changes = _rows(report_warehouse, "select * from marts.metric_changes where grain = 'month' and period_start = '2026-10-01' "
+                                      "and metric in ('nps', 'csat', 'negative_share') "
+                                      "and dimension in ('all', 'channel', 'topic', 'channel_topic') "
+                                      "and responses >= 30 and previous_responses >= 30 and p_value is not null")
+    families: dict[tuple, list[dict]] = {}
+    for c in changes:
+        families.setdefault((c["metric"], c["dimension"]), []).append(c)
+    expected = {}
+    for (metric, dimension), family in families.items():
+        qs = stats.false_discovery_control([float(c["p_value"]) for c in family], method="bh")
+        for c, q in zip(family, qs, strict=True):
+            expected[(metric, dimension, c["dimension_value"])] = (q, len(family))
+    cells = _rows(report_warehouse, "select * from marts.rpt_cell_shifts where period = '2026-10' and is_tested order by cell_key")
     assert len(cells) >= 5
-    expected = stats.false_discovery_control([float(c["p_value"]) for c in cells], method="bh")
-    for cell, q in zip(cells, expected, strict=True):
+    dimension = {"overall": "all", "segment": "channel", "topic": "topic", "segment_topic": "channel_topic"}
+    for cell in cells:
+        value = {"overall": "all", "segment": cell["segment"], "topic": str(cell["topic_id"]),
+                 "segment_topic": f"{cell['segment']}|{cell['topic_id']}"}[cell["cell_type"]]
+        q, size = expected.pop((cell["metric"], dimension[cell["cell_type"]], value))
         assert float(cell["q_value"]) == pytest.approx(q, rel=1e-9), cell["cell_key"]
-        assert cell["family_size"] == len(cells)
+        assert cell["family_size"] == size
+    assert all(v == "(none)" or v.endswith("|(none)") for (_m, _d, v) in expected)  # every tested cell but unassigned is a report cell
     overall = next(c for c in cells if c["cell_key"] == "overall:*:*:nps")
     assert overall["is_significant"] and overall["is_worse"]
     assert all(c["topic_label"] is None for c in cells if c["cell_type"] in ("overall", "segment"))

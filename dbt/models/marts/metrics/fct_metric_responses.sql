@@ -1,12 +1,16 @@
 -- One row per rated response (NPS, CSAT, CES, star) with the per-response score on the reporting
--- scale and every dimension the metrics layer cuts by, the customer's attributes included. The
+-- scale and every dimension the metric marts cut by, the customer's attributes included, plus one
+-- row per feedback item with a sentiment (metric negative_share: 100 when negative, else 0). The
 -- metric marts aggregate this table.
 with
 
 enriched as (
 
-    select * from {{ ref('int_feedback_enriched') }}
+    select *, rating_type as metric from {{ ref('int_feedback_enriched') }}
     where rating_type in ('nps', 'csat', 'ces', 'star') and rating_value is not null
+    union all
+    select *, 'negative_share' as metric from {{ ref('int_feedback_enriched') }}
+    where sentiment_label is not null
 
 ),
 
@@ -15,7 +19,7 @@ scored as (
     select
         -- ids
         e.feedback_id,
-        e.rating_type as metric,
+        e.metric,
 
         -- when
         e.submitted_at,
@@ -38,25 +42,27 @@ scored as (
         {%- endfor %}
 
         -- the rating as given
-        e.rating_value,
-        e.rating_scale_min,
-        e.rating_scale_max,
+        case when e.metric <> 'negative_share' then e.rating_value end as rating_value,
+        case when e.metric <> 'negative_share' then e.rating_scale_min end as rating_scale_min,
+        case when e.metric <> 'negative_share' then e.rating_scale_max end as rating_scale_max,
 
         -- the score on the reporting scale: NPS +100/0/-100, CSAT and CES-easy 100/0 shares
         -- come from is_success, CES ease 0..100 (100 = easiest), stars as given
-        case e.rating_type
+        case e.metric
             when 'nps' then case e.nps_group when 'promoter' then 100.0 when 'detractor' then -100.0 else 0.0 end
             when 'csat' then case when e.is_satisfied then 100.0 else 0.0 end
             when 'ces' then {{ ces_ease_score('e.rating_value', 'e.rating_scale_min', 'e.rating_scale_max', 'e.ces_higher_is_easier') }}
             when 'star' then 1.0 * e.rating_value
+            when 'negative_share' then case when e.sentiment_label = 'negative' then 100.0 else 0.0 end
         end as score,
-        coalesce(e.nps_group = 'promoter', false) as is_promoter,
-        coalesce(e.nps_group = 'detractor', false) as is_detractor,
-        case e.rating_type
+        coalesce(e.metric = 'nps' and e.nps_group = 'promoter', false) as is_promoter,
+        coalesce(e.metric = 'nps' and e.nps_group = 'detractor', false) as is_detractor,
+        case e.metric
             when 'nps' then e.nps_group = 'promoter'
             when 'csat' then e.is_satisfied
             when 'ces' then {{ ces_is_easy('e.rating_value', 'e.rating_scale_min', 'e.rating_scale_max', 'e.ces_higher_is_easier') }}
             when 'star' then e.rating_value >= 4
+            when 'negative_share' then e.sentiment_label = 'negative'
         end as is_success
 
     from enriched e

@@ -81,21 +81,24 @@ measured as (
         case metric
             when 'nps' then {{ nps_se('promoters', 'detractors', 'responses') }}
             when 'csat' then {{ proportion_se('successes', 'responses') }}
+            when 'negative_share' then {{ proportion_se('successes', 'responses') }}
             else {{ sample_sd('score_sum', 'score_sq_sum', 'responses') }} / sqrt(responses)
         end as standard_error,
         case metric
             when 'nps' then {{ nps_adjusted_wald('promoters', 'detractors', 'responses', 'low') }}
             when 'csat' then {{ wilson_bound('successes', 'responses', 'low') }}
+            when 'negative_share' then {{ wilson_bound('successes', 'responses', 'low') }}
             else 1.0 * score_sum / responses
                 - {{ t_quantile_975('responses - 1') }} * {{ sample_sd('score_sum', 'score_sq_sum', 'responses') }} / sqrt(responses)
         end as ci_low,
         case metric
             when 'nps' then {{ nps_adjusted_wald('promoters', 'detractors', 'responses', 'high') }}
             when 'csat' then {{ wilson_bound('successes', 'responses', 'high') }}
+            when 'negative_share' then {{ wilson_bound('successes', 'responses', 'high') }}
             else 1.0 * score_sum / responses
                 + {{ t_quantile_975('responses - 1') }} * {{ sample_sd('score_sum', 'score_sq_sum', 'responses') }} / sqrt(responses)
         end as ci_high,
-        case metric when 'nps' then 'adjusted_wald' when 'csat' then 'wilson' else 't' end as interval_method
+        case metric when 'nps' then 'adjusted_wald' when 'csat' then 'wilson' when 'negative_share' then 'wilson' else 't' end as interval_method
     from counted
     left join {{ ref('t_quantiles') }} tq on tq.df = counted.responses - 1
 

@@ -38,11 +38,13 @@ paired as (
             power(case cur.metric
                 when 'nps' then {{ nps_se('cur.promoters', 'cur.detractors', 'cur.responses') }}
                 when 'csat' then {{ proportion_se('cur.successes', 'cur.responses') }}
+                when 'negative_share' then {{ proportion_se('cur.successes', 'cur.responses') }}
                 else {{ sample_sd('cur.score_sum', 'cur.score_sq_sum', 'cur.responses') }} / sqrt(cur.responses)
             end, 2)
             + power(case cur.metric
                 when 'nps' then {{ nps_se('prev.promoters', 'prev.detractors', 'prev.responses') }}
                 when 'csat' then {{ proportion_se('prev.successes', 'prev.responses') }}
+                when 'negative_share' then {{ proportion_se('prev.successes', 'prev.responses') }}
                 else {{ sample_sd('prev.score_sum', 'prev.score_sq_sum', 'prev.responses') }} / sqrt(prev.responses)
             end, 2)
         ) as difference_se

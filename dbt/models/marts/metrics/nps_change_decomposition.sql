@@ -44,7 +44,7 @@ groups as (
     from totals t
     inner join nps g
         on g.grain = t.grain
-        and g.dimension <> 'all'
+        and g.dimension not in ('all', 'channel_topic')
         and g.period_start in (t.period_start, t.previous_period_start)
 
 ),

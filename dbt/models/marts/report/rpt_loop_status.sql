@@ -4,7 +4,7 @@ with
 
 cases as (
     select
-        {{ report_period("cast(opened_at as date)") }} as period_start,
+        {{ period_start(var('report_period_grain'), local_day('opened_at')) }} as period_start,
         case_id,
         status,
         is_detractor,
@@ -37,5 +37,5 @@ select
     sla_breaches,
     detractors_rescored,
     recovered,
-    {{ pct('recovered', 'detractors_rescored') }} as pct_recovered
+    cast({{ pct('recovered', 'detractors_rescored') }} as numeric) as pct_recovered
 from per_period

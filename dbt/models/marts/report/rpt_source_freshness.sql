@@ -45,7 +45,7 @@ select
     last_synced_at,
     last_feedback_at,
     feedback_items,
-    expected_cadence_hours,
+    cast(expected_cadence_hours as integer) as expected_cadence_hours,
     round(cast(extract(epoch from as_of - last_synced_at) / 3600.0 as numeric), 1) as hours_since_sync,
     last_synced_at is null
         or extract(epoch from as_of - last_synced_at) / 3600.0 > expected_cadence_hours as is_stale,

@@ -4,7 +4,7 @@ with
 
 feedback as (
     select
-        {{ report_period('submitted_date') }} as period_start,
+        {{ period_start(var('report_period_grain'), 'submitted_date') }} as period_start,
         feedback_id,
         topic_id,
         topic_label,
@@ -42,7 +42,7 @@ latest_per_language as (
 select
     v.period_start,
     to_char(v.period_start, 'YYYY-MM') as period,
-    v.topic_id,
+    cast(v.topic_id as bigint) as topic_id,
     v.topic_label,
     r.topic_rank,
     r.topic_responses,
