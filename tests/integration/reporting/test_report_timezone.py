@@ -7,7 +7,12 @@ from datetime import date
 
 import pytest
 
-from cfm.pipeline.transform import dbt_vars, run_dbt
+import json
+import os
+
+from dbt.cli.main import dbtRunner
+
+from cfm.pipeline.transform import DBT_DIR, dbt_env, dbt_vars
 
 # America/New_York is UTC-4 on 1 October 2026: 03:59:59 UTC is 23:59:59 on 30 September there.
 BOUNDARY = """
@@ -19,7 +24,12 @@ order by at
 
 
 def _periods(url: str, config: dict) -> list[tuple[date, date]]:
-    result = run_dbt(url, ["show", "--inline", BOUNDARY, "--limit", "10"], vars=dbt_vars(config))
+    os.environ.update(dbt_env(url))
+    result = dbtRunner().invoke([
+        "show", "--inline", BOUNDARY, "--limit", "10", "--vars", json.dumps(dbt_vars(config)),
+        "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+    ])
+    assert result.success, result.exception
     return [(row["local_day"], row["period_start"]) for row in result.result.results[0].agate_table.rows]
 
 
