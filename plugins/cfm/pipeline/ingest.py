@@ -81,7 +81,7 @@ def run_source(ctx: StageContext, name: str, *, progress: Any = None, require_en
         raise SourceDisabled(f"source {name} is not enabled in cfm.yml")
     with logged_stage(ctx.url, ctx.run_id, "ingest", name) as counts:
         try:
-            counts.update(sync_source(ctx.url, build_source(name, ctx.config), run_id=ctx.run_id, since=ctx.since,
+            counts.update(sync_source(ctx.url, build_source(name, ctx.config), config=ctx.config, run_id=ctx.run_id, since=ctx.since,
                                       progress=progress, counts=counts))
         except Exception as exc:
             exc.partial_counts = dict(counts)  # type: ignore[attr-defined]  # committed before the failure
