@@ -187,6 +187,7 @@ def cmd_demo(args: argparse.Namespace, config: dict[str, Any]) -> int:
 
 
 def cmd_erase(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    """Erase one customer named by any of email, external id and phone (all given are erased together)."""
     from cfm.config import privacy_config
     from cfm.privacy.erasure import erase_customer
 
@@ -258,10 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     af.set_defaults(fn=cmd_airflow)
 
     er = sub.add_parser("erase", help="delete one customer's feedback everywhere (right to erasure)")
-    who = er.add_mutually_exclusive_group(required=True)
-    who.add_argument("--email")
-    who.add_argument("--customer-id")
-    who.add_argument("--phone", help="any format; +country, or the region below / privacy.phone_region")
+    er.add_argument("--email")
+    er.add_argument("--customer-id")
+    er.add_argument("--phone", help="any format; +country, or the region below / privacy.phone_region")
     er.add_argument("--region", help="region of a phone written without +country (e.g. GB)")
     er.add_argument("--actor", help="who asked (ops.privacy_audit); default: the login name")
     er.set_defaults(fn=cmd_erase)

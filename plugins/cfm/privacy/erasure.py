@@ -239,6 +239,8 @@ def _actor() -> str:
 
 def erase_customer(url: str, *, email: str | None = None, external_id: str | None = None, phone: str | None = None,
                    region: str | None = None, actor: str | None = None) -> dict[str, Any]:
+    if not any(v and v.strip() for v in (email, external_id, phone)):
+        raise ValueError("name the customer by email, external id or phone (--email, --customer-id, --phone)")
     who = Identifiers(email, external_id, phone, pseudonym_key(), region)
     keys = who.customer_keys()
     with psycopg.connect(url) as conn, conn.transaction():
