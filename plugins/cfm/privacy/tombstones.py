@@ -122,6 +122,8 @@ class Tombstones:
 
     def _names_erased(self, name: str, text: str) -> bool:
         d = self.digests
+        # A lone surrogate (the record is not sanitised yet) must not crash the check.
+        text = text.encode("utf-8", "replace").decode("utf-8")
         if d["email"] and "@" in text:
             if any(
                 email_digest(normalise_email(e), self.key) in d["email"] for e in EMAIL_IN_TEXT.findall(text)
