@@ -36,7 +36,11 @@ def _break_typeform(folder: Path) -> tuple[str, str, Callable[[dict[str, Any]], 
     item = body["items"][0]
     original = item.pop("submitted_at")
     path.write_text(json.dumps(body), encoding="utf-8")
-    return item["response_id"], "submitted_at", lambda p: {"response": {**p["response"], "submitted_at": original}}
+    return (
+        item["response_id"],
+        "submitted_at",
+        lambda p: {"response": {**p["response"], "submitted_at": original}},
+    )
 
 
 def _break_trustpilot(folder: Path) -> tuple[str, str, Callable[[dict[str, Any]], dict[str, Any]]]:
@@ -49,7 +53,11 @@ def _break_trustpilot(folder: Path) -> tuple[str, str, Callable[[dict[str, Any]]
 
 
 def _break_gmail(folder: Path) -> tuple[str, str, Callable[[dict[str, Any]], dict[str, Any]]]:
-    return "", "threadId", lambda p: {"message": {**p["message"], "threadId": _GMAIL_THREAD[p["message"]["id"]]}}
+    return (
+        "",
+        "threadId",
+        lambda p: {"message": {**p["message"], "threadId": _GMAIL_THREAD[p["message"]["id"]]}},
+    )
 
 
 _GMAIL_THREAD: dict[str, str] = {}
@@ -63,8 +71,11 @@ def _server(name: str, folder: Path) -> tuple[Any, str | None]:
         return fake.demo_server(folder), None
     dataset = fake.demo_dataset(folder)
     box = dataset.mailbox(fake.DEMO_INBOXES[0])
-    customers = [m for m in box.messages.values()  # a customer's message (staged as feedback), not the company's reply
-                 if "acme-shop.example" not in str(email.message_from_bytes(m.raw).get("From", ""))]
+    customers = [
+        m
+        for m in box.messages.values()  # a customer's message (staged as feedback), not the company's reply
+        if "acme-shop.example" not in str(email.message_from_bytes(m.raw).get("From", ""))
+    ]
     message = max(customers, key=lambda m: m.internal_date_ms)
     message.drop_fields = ("threadId",)
     _GMAIL_THREAD[message.id] = message.thread_id
@@ -93,38 +104,53 @@ def test_a_parser_reject_is_replayed_from_its_stored_payload(
         build_staging_views(warehouse)
         [entry] = [r for r in quarantine.list_records(warehouse, source=name) if r["field"] == field]
         with psycopg.connect(warehouse) as conn:
-            stored = conn.execute(f"select count(*) from raw.{name} where source_record_id = %s", (record_id,)).fetchone()[0]
+            stored = conn.execute(
+                f"select count(*) from raw.{name} where source_record_id = %s", (record_id,)
+            ).fetchone()[0]
         assert stored == 0
 
         # As stored, the source's mapping still rejects it: named, and left open.
         result = replay(warehouse, config, "replay-0", ids=[entry["quarantine_id"]])
         assert result["relanded"] == 0 and result["errors"] == 1
         assert field in result["error_messages"][0] and f"[{name}]" in result["error_messages"][0]
-        assert entry["quarantine_id"] in [r["quarantine_id"] for r in quarantine.list_records(warehouse, source=name)]
+        assert entry["quarantine_id"] in [
+            r["quarantine_id"] for r in quarantine.list_records(warehouse, source=name)
+        ]
 
         with psycopg.connect(warehouse) as conn:
-            payload = conn.execute("select payload from quarantine.records where quarantine_id = %s",
-                                   (entry["quarantine_id"],)).fetchone()[0]
+            payload = conn.execute(
+                "select payload from quarantine.records where quarantine_id = %s", (entry["quarantine_id"],)
+            ).fetchone()[0]
         quarantine.edit_payload(warehouse, entry["quarantine_id"], fix(payload))
         result = replay(warehouse, config, "replay-1", ids=[entry["quarantine_id"]])
         assert (result["relanded"], result["errors"]) == (1, 0)
 
     with psycopg.connect(warehouse) as conn:
-        status = conn.execute("select status from quarantine.records where quarantine_id = %s",
-                              (entry["quarantine_id"],)).fetchone()[0]
-        replayed = conn.execute(f"select payload_hash, run_id from raw.{name} where source_record_id = %s",
-                                (record_id,)).fetchone()
-        validated = conn.execute("select passed from ops.validated_records where source = %s and source_record_id = %s",
-                                 (name, record_id)).fetchone()
+        status = conn.execute(
+            "select status from quarantine.records where quarantine_id = %s", (entry["quarantine_id"],)
+        ).fetchone()[0]
+        replayed = conn.execute(
+            f"select payload_hash, run_id from raw.{name} where source_record_id = %s", (record_id,)
+        ).fetchone()
+        validated = conn.execute(
+            "select passed from ops.validated_records where source = %s and source_record_id = %s",
+            (name, record_id),
+        ).fetchone()
     assert status == "replayed" and replayed[1] == "replay-1" and validated == (True,)
 
     # A backfill of the unbroken sample maps the same item to the very payload replay stored.
     with fake.demo_server(SAMPLE_API / name) as server:
         config = {"sources": {name: fake.demo_config(server.base_url)}}
-        counts = sync_source(warehouse, build_source(name, config), run_id="r2", config=config,
-                             since=datetime(2000, 1, 1, tzinfo=UTC))
+        counts = sync_source(
+            warehouse,
+            build_source(name, config),
+            run_id="r2",
+            config=config,
+            since=datetime(2000, 1, 1, tzinfo=UTC),
+        )
     with psycopg.connect(warehouse) as conn:
-        after = conn.execute(f"select payload_hash, run_id from raw.{name} where source_record_id = %s",
-                             (record_id,)).fetchone()
+        after = conn.execute(
+            f"select payload_hash, run_id from raw.{name} where source_record_id = %s", (record_id,)
+        ).fetchone()
     assert after == replayed, "the backfill changed the replayed record: replay mapped it differently"
     assert counts["inserted"] == 0 and counts["updated"] == 0

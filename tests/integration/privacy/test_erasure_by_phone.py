@@ -30,8 +30,25 @@ def test_erase_by_phone_from_the_cli_and_a_redelivery_stays_out(warehouse: str) 
     with psycopg.connect(warehouse) as conn:
         _land(conn, "r1")
     env = {**os.environ, "CFM_WAREHOUSE_URL": warehouse}
-    proc = subprocess.run([sys.executable, "-m", "cfm.cli", "erase", "--phone", "07700 900123", "--region", "GB",
-                           "--actor", "dpo@example.com"], capture_output=True, text=True, env=env, timeout=120, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cfm.cli",
+            "erase",
+            "--phone",
+            "07700 900123",
+            "--region",
+            "GB",
+            "--actor",
+            "dpo@example.com",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout)
     assert result["deleted"]["raw_unstaged"] == 2 and result["deleted"]["quarantine_payloads"] == 1
@@ -41,7 +58,9 @@ def test_erase_by_phone_from_the_cli_and_a_redelivery_stays_out(warehouse: str) 
         assert [r for (r,) in conn.execute("select source_record_id from raw.file_drop")] == ["r3"]
         assert conn.execute("select count(*) from quarantine.records").fetchone()[0] == 0
         assert [k for (k,) in conn.execute("select kind from ops.erasure_tombstones")] == ["phone"]
-        audit = conn.execute("select action, actor, subject_hash, counts::text from ops.privacy_audit").fetchall()
+        audit = conn.execute(
+            "select action, actor, subject_hash, counts::text from ops.privacy_audit"
+        ).fetchall()
         assert len(audit) == 1 and audit[0][:2] == ("erasure", "dpo@example.com")
         assert "7700" not in audit[0][2] + audit[0][3]
 

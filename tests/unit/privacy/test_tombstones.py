@@ -41,10 +41,16 @@ def test_a_payload_naming_an_erased_customer_is_blocked_wherever_it_names_them()
     assert stones.blocks("typeform", "f1", "x", {"text": "call 07700 900123"})
     assert stones.blocks("typeform", "f1", "x", {"hidden": {"customer_id": "CUST-9"}})
     assert stones.blocks("file_drop", "drop", "x", {"id": "amira@example.com"})
-    assert not stones.blocks("typeform", "f1", "r-2", {"text": "call 07700 900999", "customer_id": "CUST-1",
-                                                        "email": "li.wei@example.com"})
+    assert not stones.blocks(
+        "typeform",
+        "f1",
+        "r-2",
+        {"text": "call 07700 900999", "customer_id": "CUST-1", "email": "li.wei@example.com"},
+    )
     assert not stones.blocks("trustpilot", "f1", "r-1", {})  # the same id in another source is another record
-    assert not stones.blocks("typeform", "f1", "x", {"id": "broken \ud83d emoji", "text": "nul \x00 07700 900999"})
+    assert not stones.blocks(
+        "typeform", "f1", "x", {"id": "broken \ud83d emoji", "text": "nul \x00 07700 900999"}
+    )
 
 
 def test_a_hostile_payload_is_scanned_without_recursion() -> None:
