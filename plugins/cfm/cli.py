@@ -187,10 +187,27 @@ def cmd_demo(args: argparse.Namespace, config: dict[str, Any]) -> int:
 
 
 def cmd_erase(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    """Erase one customer named by any of email, external id and phone (all given are erased together)."""
+    from cfm.config import privacy_config
     from cfm.privacy.erasure import erase_customer
 
-    result = erase_customer(_url(config), email=args.email, external_id=args.customer_id)
+    result = erase_customer(_url(config), email=args.email, external_id=args.customer_id, phone=args.phone,
+                            region=args.region or privacy_config(config).phone_region, actor=args.actor)
     print(json.dumps(result))
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    from cfm.privacy.retention import apply_retention
+
+    result = apply_retention(_url(config), config, dry_run=args.dry_run, actor=args.actor)
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"retention: raw payloads extracted before {result['raw_before']} ({result['raw_days']} days), "
+          f"quarantine rows before {result['quarantine_before']} ({result['quarantine_days']} days)")
+    for table, n in sorted(result["deleted"].items()):
+        print(f"  {verb} {n} rows from {table}")
+    if not result["deleted"]:
+        print("  nothing to delete")
     return 0
 
 
@@ -242,10 +259,17 @@ def build_parser() -> argparse.ArgumentParser:
     af.set_defaults(fn=cmd_airflow)
 
     er = sub.add_parser("erase", help="delete one customer's feedback everywhere (right to erasure)")
-    who = er.add_mutually_exclusive_group(required=True)
-    who.add_argument("--email")
-    who.add_argument("--customer-id")
+    er.add_argument("--email")
+    er.add_argument("--customer-id")
+    er.add_argument("--phone", help="any format; +country, or the region below / privacy.phone_region")
+    er.add_argument("--region", help="region of a phone written without +country (e.g. GB)")
+    er.add_argument("--actor", help="who asked (ops.privacy_audit); default: the login name")
     er.set_defaults(fn=cmd_erase)
+
+    rt = sub.add_parser("retention", help="delete raw payloads and quarantine rows older than privacy.retention")
+    rt.add_argument("--dry-run", action="store_true", help="print what would be deleted, delete nothing")
+    rt.add_argument("--actor", help="who ran it (ops.privacy_audit); default: the login name")
+    rt.set_defaults(fn=cmd_retention)
 
     qi = sub.add_parser("quality", help="Great Expectations context")
     qi.add_argument("action", choices=["init"])

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
                "recipients": [], "period": "complete", "timezone": None, "language": "en",
                "schedule": "0 7 * * 1", "max_mart_age_hours": 26},
     "alerts": {"slack_webhook_env": "CFM_SLACK_WEBHOOK_URL", "email": [], "cooldown_hours": 24},
+    "privacy": {"phone_region": None, "retention": {"raw_days": 365, "quarantine_days": 180}},
 }
 
 
@@ -74,3 +76,24 @@ def in_airflow_task() -> bool:
     import sys
 
     return "airflow.sdk" in sys.modules
+
+
+class RetentionConfig(BaseModel):
+    """How long raw payloads and quarantine rows are kept (`privacy.retention` in cfm.yml)."""
+
+    model_config = ConfigDict(extra="forbid")
+    raw_days: int = Field(365, ge=1)
+    quarantine_days: int = Field(180, ge=1)
+
+
+class PrivacyConfig(BaseModel):
+    """`privacy` in cfm.yml: retention windows, and the region for phone numbers written without +country."""
+
+    model_config = ConfigDict(extra="forbid")
+    phone_region: str | None = Field(None, min_length=2, max_length=2)
+    retention: RetentionConfig = RetentionConfig()
+
+
+def privacy_config(cfg: Mapping[str, Any]) -> PrivacyConfig:
+    """The validated `privacy` section; a bad value raises pydantic's ValidationError naming the field."""
+    return PrivacyConfig.model_validate(cfg.get("privacy") or {})

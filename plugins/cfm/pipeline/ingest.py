@@ -16,6 +16,7 @@ import psycopg
 
 from cfm.pipeline.run_log import logged_stage
 from cfm.pipeline.stage import StageContext
+from cfm.privacy.tombstones import Tombstones
 from cfm.sources.base import FeedbackSource
 from cfm.sources.registry import build_source, enabled_sources
 from cfm.warehouse.raw_loader import LandingResult, land_batch, load_cursor
@@ -45,11 +46,14 @@ def sync_source(
     total = LandingResult()
     started = time.monotonic()
     with psycopg.connect(url) as conn:
+        stones = Tombstones.load(conn, ((config or {}).get("privacy") or {}).get("phone_region"))
+        conn.commit()
         for account in source.accounts():
             cursor = load_cursor(conn, source.name, account)
             batches = 0
             for batch in source.batches(account, cursor, since=since):
-                result = land_batch(conn, source.name, account, batch.records, batch.rejects, batch.cursor, run_id)
+                result = land_batch(conn, source.name, account, batch.records, batch.rejects, batch.cursor, run_id,
+                                    erased=stones.blocks if stones else None)
                 total.add(result)
                 batches += 1
                 if counts is not None:
@@ -57,8 +61,9 @@ def sync_source(
                 if progress is not None:
                     progress.update(result.received + result.quarantined)
                 log.info(
-                    "[%s/%s] batch %d: %d received, %d new, %d updated, %d quarantined",
+                    "[%s/%s] batch %d: %d received, %d new, %d updated, %d quarantined, %d erased (refused)",
                     source.name, account, batches, result.received, result.inserted, result.updated, result.quarantined,
+                    result.erased,
                 )
     counts = asdict(total)
     counts["seconds"] = round(time.monotonic() - started, 3)
@@ -76,7 +81,7 @@ def run_source(ctx: StageContext, name: str, *, progress: Any = None, require_en
         raise SourceDisabled(f"source {name} is not enabled in cfm.yml")
     with logged_stage(ctx.url, ctx.run_id, "ingest", name) as counts:
         try:
-            counts.update(sync_source(ctx.url, build_source(name, ctx.config), run_id=ctx.run_id, since=ctx.since,
+            counts.update(sync_source(ctx.url, build_source(name, ctx.config), config=ctx.config, run_id=ctx.run_id, since=ctx.since,
                                       progress=progress, counts=counts))
         except Exception as exc:
             exc.partial_counts = dict(counts)  # type: ignore[attr-defined]  # committed before the failure

@@ -194,6 +194,13 @@ class AppStoreSource(RestApiSource):
         parts = urlsplit(link)
         return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
+    def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        review = payload.get("review", payload.get("value"))
+        response = payload.get("response")
+        document = {"data": [review], "included": [response] if isinstance(response, Mapping) else []}
+        records, rejects, _ = parse_reviews_document(self.name, account, 0, document)
+        return records, rejects
+
     def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
         """One batch per page of reviews, newest first, down to the stop point (module docstring)."""
         state = ScanState.from_cursor(self.name, account, cursor)

@@ -93,12 +93,23 @@ class FeedbackSource(ABC):
         batch's cursor must only cover records in that batch or earlier ones.
         """
 
+    def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        """Map one stored payload, as a reject of this source keeps it, through the source's record mapping
+        (the same function `batches` applies to a page). Every source implements it: replay depends on it."""
+        raise SourceError(self.name, "this source has no record mapping for a stored payload; fix the record at the source")
+
     def record_from_quarantine(self, account: str, payload: Mapping[str, Any]) -> RawRecord:
         """Rebuild a record from a (corrected) quarantined payload, for `cfm quarantine replay`.
 
-        Sources whose rejects can be fixed by editing the payload override this.
+        The payload goes through the source's own mapping again (`remap`); if the mapping still
+        rejects it, the error names the field and reason, and the entry stays open.
         """
-        raise SourceError(self.name, "records rejected by this source's parser cannot be replayed; fix them at the source")
+        records, rejects = self.remap(account, payload)
+        if rejects:
+            raise SourceError(self.name, f"still rejected: {rejects[0].message()}; correct it with cfm quarantine edit")
+        if len(records) != 1:
+            raise SourceError(self.name, f"the stored payload maps to {len(records)} records, not one")
+        return records[0]
 
     def accounts(self) -> list[str]:
         """The forms, inboxes, apps or folders this source reads; each has its own cursor."""

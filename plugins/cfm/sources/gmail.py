@@ -370,6 +370,12 @@ class GmailSource(FeedbackSource):
             return "company_reply"
         return "feedback"
 
+    def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        out = self.to_record(account, payload.get("message"), ref="replay")
+        if out is None:
+            raise SourceError(self.name, "the stored message carries a label this inbox skips (spam, trash, draft)")
+        return ([out], []) if isinstance(out, RawRecord) else ([], [out])
+
     def to_record(self, account: str, message: Any, *, ref: str) -> RawRecord | RejectedRecord | None:
         """Key and parse one messages.get(format=raw) response; malformed -> RejectedRecord naming the field."""
         if not isinstance(message, dict):

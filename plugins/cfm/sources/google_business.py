@@ -64,6 +64,9 @@ class GoogleBusinessSource(GoogleSource):
                                      auth_refresh=(lambda: _bearer(creds, refresh=True)) if _refreshable(creds) else None)
         return self._client
 
+    def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        return parse_reviews(account, [payload["review"] if set(payload) == {"review"} else dict(payload)])
+
     def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
         cursor = dict(cursor or {})
         watermark = cursor.get("update_time")

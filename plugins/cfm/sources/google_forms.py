@@ -132,6 +132,15 @@ class GoogleFormsSource(GoogleSource):
             return None
         return f"timestamp >= {format_rfc3339(start - overlap(self.config, 60))}"
 
+    def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        """A stored response keeps the form summary and mapping it was read with: re-key it with those."""
+        form, mapping = payload.get("form"), payload.get("mapping")
+        if not isinstance(form, dict) or not isinstance(mapping, dict):
+            definition = self._execute(self.service.forms().get(formId=account), f"forms.get {account}")
+            form = form_summary(definition)
+            mapping = response_mapping(form, self.form_configs().get(account, {"id": account}))
+        return self.parse_page(account, [payload.get("response")], form, mapping)
+
     def parse_page(
         self, account: str, responses: list[Any], form: dict[str, Any], mapping: dict[str, Any]
     ) -> tuple[list[RawRecord], list[RejectedRecord]]:

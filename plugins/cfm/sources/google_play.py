@@ -53,6 +53,9 @@ class GooglePlaySource(GoogleSource):
             apps.append(str(package))
         return apps
 
+    def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        return parse_reviews(account, [payload["review"] if set(payload) == {"review"} else dict(payload)])
+
     def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
         cursor = dict(cursor or {})
         watermark = cursor.get("last_modified")

@@ -148,6 +148,9 @@ class HubSpotSource(RestApiSource):
 
     # -- the sync -------------------------------------------------------------------------
 
+    def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        return parse_objects(self.name, account, "replay", [payload["value"] if set(payload) == {"value"} else dict(payload)])
+
     def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
         saved = dict(cursor or {})
         watermark = parse_utc(saved.get("watermark"))

@@ -325,6 +325,13 @@ class QualtricsSource(RestApiSource):
             self._sleep(interval)
             waited += interval
 
+    def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        """The exported response through the survey's current definition (fetched again, as a sync does)."""
+        questions, survey_name = self._definition(self.api(), account)
+        survey_info = {"id": account, "name": survey_name, "format": "json"}
+        return self.parse_responses(account, [payload.get("response")], questions, survey_info,
+                                    self._surveys.get(account) or {"id": account})
+
     def parse_responses(self, account: str, responses: list[Any], questions: Mapping[str, Any],
                         survey_info: Mapping[str, Any], survey_cfg: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
         """Turn exported responses into raw records, and the ones that cannot be keyed into rejects."""

@@ -258,6 +258,14 @@ class SurveyMonkeySource(RestApiSource):
             nxt = (body.get("links") or {}).get("next")
             path, params = (nxt, None) if nxt else (None, None)  # an empty page with a next link continues
 
+    def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        """The response through the survey's current details (fetched again, as a sync does)."""
+        details, _ = self.api().fetch_json("GET", f"/surveys/{account}/details")
+        survey_info = {"id": str(details.get("id") or account), "title": details.get("title"),
+                       "language": details.get("language")}
+        return self.parse_page(account, [payload.get("response")], survey_questions(details), survey_info,
+                               self._surveys.get(account) or {"id": account})
+
     def parse_page(self, account: str, data: list[Any], questions: Mapping[str, Any], survey_info: Mapping[str, Any],
                    survey_cfg: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
         """Turn one bulk page into raw records, and the ones that cannot be keyed into rejects."""

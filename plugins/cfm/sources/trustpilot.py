@@ -143,6 +143,11 @@ class TrustpilotSource(RestApiSource):
             return reviews, None
         return reviews, any(isinstance(link, Mapping) and link.get("rel") == "next-page" for link in links)
 
+    def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        review = payload.get("value", payload) if set(payload) == {"value"} else payload
+        records, rejects, _ = parse_reviews_page(self.name, account, 0, [review])
+        return records, rejects
+
     def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
         """One batch per page of reviews, newest first, down to the stop point (module docstring)."""
         state = ScanState.from_cursor(self.name, account, cursor)

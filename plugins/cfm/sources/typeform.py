@@ -263,6 +263,14 @@ class TypeformSource(RestApiSource):
                 return
             after = last_token
 
+    def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
+        """The response through the form's current definition (fetched again, as a sync does)."""
+        definition = self.api().get_json(f"/forms/{account}")
+        form_info = {"id": definition.get("id") or account, "title": definition.get("title"),
+                     "language": (definition.get("settings") or {}).get("language")}
+        return self.parse_items(account, [payload.get("response")], form_fields(definition), form_info,
+                                self._forms.get(account) or {"id": account})
+
     def parse_items(self, account: str, items: list[Any], fields: Mapping[str, Any], form_info: Mapping[str, Any],
                     form_cfg: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
         """Turn one page of response items into raw records, and the ones that cannot be keyed into rejects."""

@@ -8,7 +8,7 @@ entries are resolved or replayed, and deleted only for a right-to-erasure reques
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import psycopg
@@ -17,11 +17,21 @@ from psycopg.rows import dict_row
 from cfm.sources import sanitise
 from cfm.sources.base import RejectedRecord, payload_hash
 
+#: (source, account, record id or ref, payload) -> True when it belongs to an erased customer (cfm.privacy.tombstones).
+ErasedCheck = Callable[[str, str, str | None, Any], bool]
 
-def add_rejects(conn: psycopg.Connection, rejects: Iterable[RejectedRecord], run_id: str) -> int:
-    """Insert source-level (parser) rejects; the same reject twice is stored once."""
+
+def add_rejects(conn: psycopg.Connection, rejects: Iterable[RejectedRecord], run_id: str,
+                erased: ErasedCheck | None = None) -> int:
+    """Insert source-level (parser) rejects; the same reject twice is stored once.
+
+    A reject of an erased customer (`erased` says so: its record key or an identifier in its payload)
+    is not stored: an erasure stays done when the source delivers the same bad row again.
+    """
     count = 0
     for rej in map(sanitise.reject_storable, rejects):
+        if erased is not None and erased(rej.source, rej.account, rej.record_ref, rej.payload):
+            continue
         conn.execute(
             """
             insert into quarantine.records

@@ -31,9 +31,10 @@ class LandingResult:
     updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    erased: int = 0  # records of erased customers, refused (cfm.privacy.tombstones)
 
     def add(self, other: LandingResult) -> None:
-        for f in ("received", "inserted", "updated", "unchanged", "quarantined"):
+        for f in ("received", "inserted", "updated", "unchanged", "quarantined", "erased"):
             setattr(self, f, getattr(self, f) + getattr(other, f))
 
 
@@ -45,12 +46,15 @@ def land_batch(
     rejects: Iterable[RejectedRecord],
     cursor: dict[str, Any] | None,
     run_id: str,
+    erased: quarantine.ErasedCheck | None = None,
 ) -> LandingResult:
     """Store one batch, its rejects and its cursor atomically. Commits on success, rolls back on error.
 
     Every record is made storable first (`cfm.sources.sanitise`); one that cannot be, or that
     PostgreSQL still refuses, is quarantined with its field and reason while the rest land,
     so the cursor only moves past records that were stored or quarantined.
+    `erased` (cfm.privacy.tombstones) says which records and rejects belong to an erased customer:
+    they are neither stored nor quarantined, only counted.
     """
     result = LandingResult()
     by_key: dict[str, RawRecord] = {}
@@ -59,6 +63,9 @@ def land_batch(
         if rec.source != source or rec.account != account:
             raise ValueError(f"[{source}] record {rec.source_record_id} belongs to {rec.source}/{rec.account}, not {source}/{account}")
         result.received += 1
+        if erased is not None and erased(source, account, rec.source_record_id, rec.payload):
+            result.erased += 1
+            continue
         admitted = sanitise.admit(rec)
         if isinstance(admitted, RejectedRecord):
             refused.append(admitted)
@@ -101,7 +108,7 @@ def land_batch(
                         inserted, updated = inserted + i, updated + u
                 result.inserted, result.updated = inserted, updated
                 result.unchanged = len(by_key) - db_refused - inserted - updated
-            result.quarantined = quarantine.add_rejects(conn, [*rejects, *refused], run_id)
+            result.quarantined = quarantine.add_rejects(conn, [*rejects, *refused], run_id, erased=erased)
             if cursor is not None:
                 save_cursor(conn, source, account, cursor, run_id)
     except Exception:

@@ -68,6 +68,24 @@ create table if not exists ops.erasure_requests (
     completed_at timestamptz,
     rows_deleted jsonb
 );
+-- What an erasure removed, as keyed hashes (cfm.privacy.tombstones): identifiers (email, phone, external id)
+-- and record keys. The raw loader and the quarantine writer consult it, so a re-read never brings them back.
+create table if not exists ops.erasure_tombstones (
+    digest     text primary key,
+    kind       text not null check (kind in ('email', 'phone', 'id', 'record')),
+    request_id bigint,
+    created_at timestamptz not null default now()
+);
+-- Who did what and when to personal data (erasure requests, retention runs), with counts. Never a clear identifier.
+create table if not exists ops.privacy_audit (
+    audit_id     bigserial primary key,
+    action       text not null check (action in ('erasure', 'retention')),
+    actor        text not null,
+    subject_hash text,
+    dry_run      boolean not null default false,
+    counts       jsonb not null default '{}',
+    occurred_at  timestamptz not null default now()
+);
 create table if not exists quarantine.records (
     quarantine_id    bigserial primary key,
     source           text not null,
