@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from cfm.config import PROJECT_ROOT
-from cfm.pipeline.run_log import logged_stage
+from cfm.pipeline.run_log import logged_stage, stage_lock
 from cfm.pipeline.stage import StageContext
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def dbt_vars(config: dict[str, Any]) -> dict[str, Any]:
 
 def run(ctx: StageContext) -> dict[str, Any]:
     """Build every model and run every data test (staging views included: re-creating them is cheap)."""
-    with logged_stage(ctx.url, ctx.run_id, "transform") as counts:
+    with logged_stage(ctx.url, ctx.run_id, "transform") as counts, stage_lock(ctx.url, "dbt"):
         run_dbt(ctx.url, ["build"], vars=dbt_vars(ctx.config))
     return counts
 
