@@ -80,7 +80,12 @@ def cmd_headline(args: argparse.Namespace, config: dict[str, Any]) -> int:
     """Print the headline numbers and where the results are."""
     import psycopg
 
+    from cfm.reporting.build_state import HEADLINE_MARTS, require_marts
+
     url = _url(config)
+    state = require_marts(url, HEADLINE_MARTS)  # a clear error when no transform has built them yet
+    if state.note():
+        print(f"stale: {state.note()}")
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "select month, nps, nps_ci_low, nps_ci_high, nps_responses, csat_pct, csat_responses, ces_pct_easy, ces_responses,"
