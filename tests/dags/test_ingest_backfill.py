@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -17,7 +17,7 @@ import yaml
 from cfm.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
-HOUR = datetime(2026, 6, 1, 10, tzinfo=UTC)  # the DAG's hourly interval [10:00, 11:00) of this logical date
+HOUR = datetime(2026, 6, 1, 10, tzinfo=UTC)  # the hourly data interval [10:00, 11:00) under test
 ROWS = [  # id, submitted_at: two inside the hour, one on each side of it
     ("in-1", "2026-06-01T10:00:00Z"),
     ("in-2", "2026-06-01T10:59:59Z"),
@@ -75,7 +75,9 @@ def test_a_backfill_run_of_the_ingest_dag_reads_its_interval_and_keeps_the_token
         try:
             run("db", "migrate")
             run("pools", "import", str(PROJECT_ROOT / "airflow" / "pools.json"))
-            test = run("dags", "test", "cfm_ingest", HOUR.isoformat(), "--conf", '{"backfill": true}')
+            # A run at 11:00 covers the hour that ended then.
+            run_at = (HOUR + timedelta(hours=1)).isoformat()
+            test = run("dags", "test", "cfm_ingest", run_at, "--conf", '{"backfill": true}')
             with psycopg.connect(metadata) as conn:
                 xcom = "\n".join(str(r) for r in conn.execute("select * from xcom").fetchall())
                 interval = conn.execute(
@@ -97,7 +99,7 @@ def test_a_backfill_run_of_the_ingest_dag_reads_its_interval_and_keeps_the_token
             os.environ.pop("CFM_TYPEFORM_TOKEN", None)
         assert cli["failed"] == {}
 
-    assert interval == (HOUR, datetime(2026, 6, 1, 11, tzinfo=UTC))
+    assert interval == (HOUR, HOUR + timedelta(hours=1))
     landed = {}
     for url in (dag_url, cli_url):
         with psycopg.connect(url) as conn:
