@@ -50,6 +50,7 @@ VOLATILE = (
     "updated_at",
     "as_of",
     "built_at",
+    "oldest_quarantined_at",  # when a row was quarantined: wall-clock time, differs between databases
 )
 AIRFLOW_SECRET = "airflow-conn-secret-5f1e9c"
 
