@@ -3,7 +3,9 @@
 
 One task per registered source, each in its own API pool (`cfm_api_<source>`) so
 concurrent runs and backfills never exceed an API's rate limit. Sources not enabled in
-`cfm.yml` are skipped. A failing source does not stop the others: staging and
+`cfm.yml` are skipped. A backfill run (or one triggered with conf `{"backfill": true}`)
+re-reads its data interval, as `cfm run --since/--until` does; other runs sync
+incrementally from each source's cursor. A failing source does not stop the others: staging and
 validation run on whatever was stored, and the final check fails the run naming the
 sources that failed. Emits `cfm_validated_feedback`.
 """
@@ -14,6 +16,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import dag, task
+from airflow.timetables.interval import CronDataIntervalTimetable
 
 from cfm.alerts.notifier import CfmFailureNotifier
 from cfm.assets import VALIDATED_FEEDBACK
@@ -21,7 +24,9 @@ from cfm.sources.registry import source_names
 
 
 @dag(
-    schedule="0 * * * *",
+    # Hourly data intervals (a plain cron string would give Airflow 3's point-in-time trigger
+    # timetable, whose runs have an empty interval): a backfill run re-reads its hour.
+    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
@@ -43,10 +48,11 @@ def cfm_ingest():
             from airflow.sdk.exceptions import AirflowSkipException
 
             from cfm.pipeline.ingest import SourceDisabled, run_source
-            from cfm.pipeline.stage import task_context
+            from cfm.pipeline.stage import backfill_window, task_context
 
+            since, until = backfill_window(context)
             try:
-                return run_source(task_context(context["run_id"]), source)
+                return run_source(task_context(context["run_id"], since=since, until=until), source)
             except SourceDisabled as exc:
                 raise AirflowSkipException(str(exc)) from exc
 

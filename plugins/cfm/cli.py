@@ -53,7 +53,7 @@ def cmd_run(args: argparse.Namespace, config: dict[str, Any]) -> int:
     url = _url(config)
     run_id = args.run_id or new_run_id("cli")
     print(f"warehouse: {redacted_url(url)}  run: {run_id}", file=sys.stderr)
-    summary = run_pipeline(url, config, run_id, only=args.source or None, since=args.since,
+    summary = run_pipeline(url, config, run_id, only=args.source or None, since=args.since, until=args.until,
                            progress=not args.no_progress, report=not args.no_report)
     print_summary(summary)
     return 1 if summary.failed_sources else 0
@@ -80,7 +80,12 @@ def cmd_headline(args: argparse.Namespace, config: dict[str, Any]) -> int:
     """Print the headline numbers and where the results are."""
     import psycopg
 
+    from cfm.reporting.build_state import HEADLINE_MARTS, require_marts
+
     url = _url(config)
+    state = require_marts(url, HEADLINE_MARTS)  # a clear error when no transform has built them yet
+    if state.note():
+        print(f"stale: {state.note()}")
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "select month, nps, nps_ci_low, nps_ci_high, nps_responses, csat_pct, csat_responses, ces_pct_easy, ces_responses,"
@@ -220,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="ingest, validate, enrich, model and report, in-process")
     r.add_argument("--source", action="append", help="only this source (repeatable)")
     r.add_argument("--since", type=_date, help="backfill: re-read from this date (idempotent)")
+    r.add_argument("--until", type=_date, help="backfill window end, exclusive (sources that support one; "
+                                               "the others read from --since on)")
     r.add_argument("--run-id")
     r.add_argument("--no-report", action="store_true")
     r.add_argument("--no-progress", action="store_true")

@@ -31,6 +31,7 @@ def sync_source(
     config: dict[str, Any] | None = None,
     run_id: str,
     since: datetime | None = None,
+    until: datetime | None = None,
     progress: Any = None,
     counts: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -39,10 +40,14 @@ def sync_source(
     A failure part-way keeps the batches already committed and their cursor, so the next
     run resumes after them; the error is re-raised for the caller (the DAG task fails).
     `counts`, when given, is kept up to date batch by batch, so a failure still reports what
-    was committed before it.
+    was committed before it. `since`/`until` is a backfill window; `until` goes to the sources
+    that support it (`supports_until`), the others read from `since` on.
     """
     if isinstance(source, str):
         source = build_source(source, config or {})
+    window: dict[str, Any] = {"since": since}
+    if until is not None and source.supports_until:
+        window["until"] = until
     total = LandingResult()
     started = time.monotonic()
     with psycopg.connect(url) as conn:
@@ -51,7 +56,7 @@ def sync_source(
         for account in source.accounts():
             cursor = load_cursor(conn, source.name, account)
             batches = 0
-            for batch in source.batches(account, cursor, since=since):
+            for batch in source.batches(account, cursor, **window):
                 result = land_batch(conn, source.name, account, batch.records, batch.rejects, batch.cursor, run_id,
                                     erased=stones.blocks if stones else None)
                 total.add(result)
@@ -81,7 +86,8 @@ def run_source(ctx: StageContext, name: str, *, progress: Any = None, require_en
         raise SourceDisabled(f"source {name} is not enabled in cfm.yml")
     with logged_stage(ctx.url, ctx.run_id, "ingest", name) as counts:
         try:
-            counts.update(sync_source(ctx.url, build_source(name, ctx.config), config=ctx.config, run_id=ctx.run_id, since=ctx.since,
+            counts.update(sync_source(ctx.url, build_source(name, ctx.config), config=ctx.config, run_id=ctx.run_id,
+                                      since=ctx.since, until=ctx.until,
                                       progress=progress, counts=counts))
         except Exception as exc:
             exc.partial_counts = dict(counts)  # type: ignore[attr-defined]  # committed before the failure

@@ -23,7 +23,10 @@ def prepare_warehouse(conn: psycopg.Connection) -> None:
 
 
 def run(ctx: StageContext) -> dict[str, Any]:
-    with psycopg.connect(ctx.url) as conn:
+    from cfm.pipeline.run_log import stage_lock
+
+    # Concurrent `create ... if not exists` can still collide in the catalog: runs take turns (it is quick).
+    with stage_lock(ctx.url, "prepare", wait=True), psycopg.connect(ctx.url) as conn:
         prepare_warehouse(conn)
     return {}
 

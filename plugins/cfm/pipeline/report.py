@@ -15,16 +15,21 @@ from cfm.pipeline.stage import StageContext
 
 
 def run(ctx: StageContext, period: str | None = None) -> dict[str, Any]:
+    from cfm.reporting.build_state import REPORT_MARTS, require_marts
     from cfm.reporting.content import NoReportData, load_content
     from cfm.reporting.leadership_report import archive, render_report
 
     report = ctx.config["report"]
     with logged_stage(ctx.url, ctx.run_id, "report") as counts:
+        state = require_marts(ctx.url, REPORT_MARTS)  # a clear error, not a missing relation, before any build
         try:
             content = load_content(ctx.url, period or report.get("period"))
         except NoReportData as exc:
             counts["skipped"] = str(exc)
             return counts
+        content.build_note = state.note()
+        if content.build_note:
+            counts["stale"] = content.build_note
         rendered = render_report(content, title=report["title"], language=report.get("language", "en"))
         folder = archive(rendered, project_path(report["out_dir"]))
         counts.update(period=rendered.period, path=str(folder / "report.html"), pdf=str(folder / "report.pdf"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cfm.pipeline.run_log import stage_lock
 from cfm.pipeline.stage import STAGES, StageContext
 
 
@@ -50,16 +51,18 @@ class RunSummary:
 
 
 def run_pipeline(url: str, config: dict[str, Any], run_id: str, *, only: list[str] | None = None,
-                 since: datetime | None = None, progress: bool = False, report: bool = True) -> RunSummary:
+                 since: datetime | None = None, until: datetime | None = None, progress: bool = False, report: bool = True) -> RunSummary:
     """Run each stage of STAGES that belongs to `cfm run`, in order; a stage that fails stops the run."""
-    ctx = StageContext(url=url, config=config, run_id=run_id, only=only, since=since, progress=progress)
+    ctx = StageContext(url=url, config=config, run_id=run_id, only=only, since=since, until=until,
+                       progress=progress)
     summary = RunSummary(run_id)
-    for stage in STAGES:
-        if not stage.in_run or (stage.name == "report" and not report):
-            continue
-        t0 = time.monotonic()
-        try:
-            summary.counts[stage.name] = stage.run(ctx)
-        finally:
-            summary.stage_seconds[stage.name] = round(time.monotonic() - t0, 2)
+    with stage_lock(url, "run"):  # a second `cfm run` on this warehouse is refused, naming why
+        for stage in STAGES:
+            if not stage.in_run or (stage.name == "report" and not report):
+                continue
+            t0 = time.monotonic()
+            try:
+                summary.counts[stage.name] = stage.run(ctx)
+            finally:
+                summary.stage_seconds[stage.name] = round(time.monotonic() - t0, 2)
     return summary

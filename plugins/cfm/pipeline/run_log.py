@@ -31,11 +31,7 @@ def logged_stage(url: str, run_id: str, stage: str, source: str = "") -> Iterato
     """
     counts: dict[str, Any] = {}
     started = datetime.now(UTC)
-    key = f"{stage}/{source}" if source else stage
-    with psycopg.connect(url, autocommit=True) as lock_conn:
-        if not lock_conn.execute("select pg_try_advisory_lock(hashtext('cfm.stage'), hashtext(%s))", (key,)).fetchone()[0]:
-            raise StageBusy(f"stage {key} is already running in this warehouse ({_holder(lock_conn, stage, source)}); "
-                            "this run leaves it alone: wait for it to finish and run again")
+    with stage_lock(url, stage, source):
         _write(url, run_id, stage, source, started, "running", counts, None, finished=False)
         try:
             yield counts
@@ -43,6 +39,24 @@ def logged_stage(url: str, run_id: str, stage: str, source: str = "") -> Iterato
             _write(url, run_id, stage, source, started, "failed", counts, f"{type(exc).__name__}: {exc}")
             raise
         _write(url, run_id, stage, source, started, "success", counts, None)
+
+
+@contextmanager
+def stage_lock(url: str, stage: str, source: str = "", *, wait: bool = False) -> Iterator[None]:
+    """Hold the advisory lock of a stage (and source) for the block; raise StageBusy when another run holds it.
+
+    `wait=True` queues behind the holder instead (for short, idempotent steps such as DDL). The lock
+    belongs to a session of its own, so it dies with the process.
+    """
+    key = f"{stage}/{source}" if source else stage
+    with psycopg.connect(url, autocommit=True) as lock_conn:
+        if wait:
+            lock_conn.execute("select pg_advisory_lock(hashtext('cfm.stage'), hashtext(%s))", (key,))
+        elif not lock_conn.execute("select pg_try_advisory_lock(hashtext('cfm.stage'), hashtext(%s))", (key,)).fetchone()[0]:
+            what = "another cfm run is" if key == "run" else f"stage {key} is already"
+            raise StageBusy(f"{what} running in this warehouse ({_holder(lock_conn, stage, source)}); "
+                            "this run leaves it alone: wait for it to finish and run again")
+        yield
 
 
 def _holder(conn: psycopg.Connection, stage: str, source: str) -> str:

@@ -9,7 +9,7 @@ pipeline/<stage>.py, add it to STAGES below, and (to run it in Airflow) call it 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ class StageContext:
     run_id: str
     only: list[str] | None = None  # sources (ingest)
     since: datetime | None = None  # backfill from (ingest)
+    until: datetime | None = None  # backfill to, exclusive (ingest; sources that support a window end)
     progress: bool = False  # progress bars (CLI)
     as_of: datetime | None = None  # the instant a run stands for (loop: the data interval end); None = now
 
@@ -61,12 +62,28 @@ def stage(name: str) -> Stage:
     raise KeyError(f"unknown stage {name!r}; stages: {', '.join(s.name for s in STAGES)}")
 
 
-def task_context(run_id: str) -> StageContext:
+def task_context(run_id: str, *, since: datetime | None = None, until: datetime | None = None) -> StageContext:
     """The context inside an Airflow task: the `cfm_warehouse` connection (else CFM_WAREHOUSE_URL / cfm.yml)."""
     from cfm.warehouse.connection import airflow_connection_url, warehouse_url
 
     config = load_config()
-    return StageContext(url=airflow_connection_url() or warehouse_url(config), config=config, run_id=run_id)
+    return StageContext(url=airflow_connection_url() or warehouse_url(config), config=config, run_id=run_id,
+                        since=since, until=until)
+
+
+def backfill_window(context: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """(since, until) for an Airflow task: the run's data interval when the run is a backfill, else (None, None).
+
+    A backfill (`airflow backfill create`, or a run triggered with conf {"backfill": true}) re-reads
+    its data interval, like `cfm run --since/--until`; scheduled runs sync incrementally from
+    each source's cursor.
+    """
+    dag_run = context.get("dag_run")
+    run_type = str(getattr(dag_run, "run_type", "") or "").lower()
+    conf = getattr(dag_run, "conf", None) or {}
+    if not (run_type.endswith("backfill") or run_type.endswith("backfill_job") or conf.get("backfill")):
+        return None, None
+    return context.get("data_interval_start"), context.get("data_interval_end")
 
 
 def run_task(name: str, run_id: str) -> dict[str, Any]:

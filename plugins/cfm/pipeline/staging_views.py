@@ -14,5 +14,8 @@ def build_staging_views(url: str) -> None:
 
 
 def run(ctx: StageContext) -> dict[str, Any]:
-    build_staging_views(ctx.url)
+    from cfm.pipeline.run_log import stage_lock
+
+    with stage_lock(ctx.url, "dbt"):  # the transform rebuilds these views too: never both at once
+        build_staging_views(ctx.url)
     return {}

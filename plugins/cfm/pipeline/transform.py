@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cfm.config import PROJECT_ROOT
-from cfm.pipeline.run_log import logged_stage
+from cfm.pipeline.run_log import logged_stage, stage_lock
 from cfm.pipeline.stage import StageContext
 
 log = logging.getLogger(__name__)
@@ -71,13 +71,19 @@ def run_dbt(
     for message in warnings:
         log.warning("dbt %s: %s", args[0] if args else "", message)
     if not result.success:
-        failed = []
+        failed, failed_nodes, skipped_nodes = [], [], []
         for r in getattr(result.result, "results", None) or []:
-            if str(getattr(r, "status", "")).lower() in ("error", "fail"):
+            status = str(getattr(r, "status", "")).lower()
+            if status in ("error", "fail"):
                 failed.append(f"{r.node.name}: {r.message}")
-        raise RuntimeError(
+                failed_nodes.append(r.node.name)
+            elif status == "skipped" and r.node.resource_type in ("model", "snapshot", "seed"):
+                skipped_nodes.append(r.node.name)
+        error = RuntimeError(
             f"dbt {' '.join(args)} failed" + (": " + "; ".join(failed) if failed else f": {result.exception}")
         )
+        error.failed_nodes, error.skipped_nodes = failed_nodes, skipped_nodes  # type: ignore[attr-defined]
+        raise error
     return warnings
 
 
@@ -102,8 +108,12 @@ def dbt_vars(config: dict[str, Any]) -> dict[str, Any]:
 
 def run(ctx: StageContext) -> dict[str, Any]:
     """Build every model and run every data test (staging views included: re-creating them is cheap)."""
-    with logged_stage(ctx.url, ctx.run_id, "transform") as counts:
-        counts["dbt_warnings"] = run_dbt(ctx.url, ["build"], vars=dbt_vars(ctx.config))
+    with logged_stage(ctx.url, ctx.run_id, "transform") as counts, stage_lock(ctx.url, "dbt"):
+        try:
+            counts["dbt_warnings"] = run_dbt(ctx.url, ["build"], vars=dbt_vars(ctx.config))
+        except RuntimeError as exc:  # the report names the marts this build left stale (cfm.reporting.build_state)
+            counts.update(failed_models=getattr(exc, "failed_nodes", []), skipped_models=getattr(exc, "skipped_nodes", []))
+            raise
     return counts
 
 

@@ -36,6 +36,7 @@ class ReportContent:
     loop: dict[str, Any] | None = None  # the period's closed-loop status (rpt_loop_status)
     loop_connected: bool = False  # the loop marts exist (no row: no cases opened in the period)
     totals: Row = field(default_factory=dict)
+    build_note: str | None = None  # the latest transform did not finish (cfm.reporting.build_state)
 
     @property
     def stale_sources(self) -> list[Row]:

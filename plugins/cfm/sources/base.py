@@ -79,6 +79,9 @@ class FeedbackSource(ABC):
     """Base class for a feedback source. Subclasses set `name` and implement `batches`."""
 
     name: str = ""
+    #: `batches` takes `until` too: a backfill window's end (Airflow's data_interval_end). Sources
+    #: without it read from `since` to now; their records upsert by id, so the warehouse is the same.
+    supports_until: bool = False
 
     def __init__(self, config: Mapping[str, Any] | None = None):
         self.config = dict(config or {})
@@ -89,7 +92,8 @@ class FeedbackSource(ABC):
     ) -> Iterator[ExtractBatch]:
         """Yield batches for one account after its saved `cursor`.
 
-        `since` (a backfill) re-reads from that date whatever the cursor says. Each
+        `since` (a backfill) re-reads from that date whatever the cursor says; sources with
+        `supports_until` also take `until`, the window's end (exclusive). Each
         batch's cursor must only cover records in that batch or earlier ones.
         """
 

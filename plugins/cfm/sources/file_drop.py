@@ -40,6 +40,7 @@ csv.field_size_limit(2**31 - 1)
 
 class FileDropSource(FeedbackSource):
     name = "file_drop"
+    supports_until = True
     default_dir = "sample_data/drop"
 
     @property
@@ -58,7 +59,9 @@ class FileDropSource(FeedbackSource):
         """A file reached through a symlink that leads out of the drop folder (never read)."""
         return not path.resolve().is_relative_to(self.folder.resolve())
 
-    def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
+    def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None,
+                until: datetime | None = None) -> Iterator[ExtractBatch]:
+        backfill = since is not None or until is not None
         seen: dict[str, str] = dict((cursor or {}).get("files") or {})
         first_seen: dict[str, str] = {}  # id -> file:line that stored it earlier in this sync
         for path in self.files():
@@ -71,9 +74,9 @@ class FileDropSource(FeedbackSource):
                 continue
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()
-            if since is None and seen.get(rel) == digest:
+            if not backfill and seen.get(rel) == digest:
                 continue
-            kept, rejects = self.parse_rows(account, rel, data, since=since)
+            kept, rejects = self.parse_rows(account, rel, data, since=since, until=until)
             for record_id, (line_no, _) in kept.items():
                 earlier = first_seen.get(record_id)
                 if earlier is not None:
@@ -83,7 +86,7 @@ class FileDropSource(FeedbackSource):
                         "was replaced", {"id": record_id, "_file": earlier.rsplit(":", 1)[0]}, check="duplicate_id"))
                 first_seen[record_id] = f"{rel}:{line_no}"
             records = [rec for _, rec in kept.values()]
-            if since is None:  # a backfill read only part of the file: the next sync reads all of it
+            if not backfill:  # a backfill read only part of the file: the next sync reads all of it
                 seen[rel] = digest
             log.info("[file_drop] %s: %d records, %d rejected", rel, len(records), len(rejects))
             yield ExtractBatch(records=records, rejects=rejects, cursor={"files": dict(seen)})
@@ -104,17 +107,19 @@ class FileDropSource(FeedbackSource):
         return [rec for _, rec in kept.values()], rejects
 
     def parse_rows(
-        self, account: str, rel: str, data: bytes, *, since: datetime | None = None
+        self, account: str, rel: str, data: bytes, *, since: datetime | None = None, until: datetime | None = None
     ) -> tuple[dict[str, tuple[int, RawRecord]], list[RejectedRecord]]:
         """{id: (line, record)} of every good row of one file, and a reject per bad line.
 
         Every good row of one file as a record; every bad line a reject naming file:line and the reason.
 
-        `since` keeps only rows submitted on or after it (a backfill); rows without a readable
-        `submitted_at` are kept, for validation to judge.
+        `since` keeps only rows submitted on or after it and `until` only those before it (a
+        backfill window); rows without a readable `submitted_at` are kept, for validation to judge.
         """
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
+        if until is not None and until.tzinfo is None:
+            until = until.replace(tzinfo=UTC)
         text, encoding_problem = decode(data)
         if encoding_problem:
             reject = RejectedRecord(self.name, account, rel, "file", encoding_problem, {"_file": rel})
@@ -137,7 +142,8 @@ class FileDropSource(FeedbackSource):
                 rejects.append(RejectedRecord(self.name, account, ref, exc.field, exc.reason,
                                               {**row, "_file": rel, "_line": line_no}, check="unstorable"))
                 continue
-            if since is not None and (submitted := parse_utc(row.get("submitted_at"))) is not None and submitted < since:
+            submitted = parse_utc(row.get("submitted_at")) if since is not None or until is not None else None
+            if submitted is not None and ((since is not None and submitted < since) or (until is not None and submitted >= until)):
                 continue
             self.keep_later(kept, rejects, rel, line_no, RawRecord(self.name, account, record_id, {**row, "_file": rel}))
         return kept, rejects

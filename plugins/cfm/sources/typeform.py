@@ -172,6 +172,7 @@ class TypeformSource(RestApiSource):
     """Typeform responses, one account per configured form."""
 
     name = "typeform"
+    supports_until = True
     default_base_url = DEFAULT_BASE_URL
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, sleep: Callable[[float], None] = time.sleep,
@@ -197,7 +198,8 @@ class TypeformSource(RestApiSource):
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {credential(self.name, 'token')}"}
 
-    def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
+    def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None,
+                until: datetime | None = None) -> Iterator[ExtractBatch]:
         form_cfg = self._forms.get(account) or {"id": account}
         client = self.api()
         definition = client.get_json(f"/forms/{account}")
@@ -212,14 +214,15 @@ class TypeformSource(RestApiSource):
         cursor = dict(cursor or {})
         watermark = parse_utc(cursor.get("watermark"))
         window = cursor.get("window") or {}
-        resume_after = cursor.get("resume_after") if since is None else None
+        backfill_until = min(until, self._clock() - lag) if until is not None else None
+        resume_after = cursor.get("resume_after") if since is None and until is None else None
         if resume_after and parse_utc(window.get("until")):
             window_since, until = parse_utc(window.get("since")), parse_utc(window["until"])
         else:
             resume_after = None
             start = since or watermark or parse_utc(str(self.config.get("start_date") or "")) or None
             window_since = (start - overlap) if (start and since is None and watermark) else start
-            until = self._clock() - lag
+            until = backfill_until or self._clock() - lag
 
         base_params: dict[str, Any] = {"page_size": page_size, "until": api_time(until)}
         if window_since:
@@ -256,6 +259,8 @@ class TypeformSource(RestApiSource):
             done = not continues or not last_token
             if done:
                 next_cursor: dict[str, Any] = {"watermark": base_params["until"]}
+                if backfill_until is not None and watermark is not None and watermark > backfill_until:
+                    next_cursor = {"watermark": old_watermark}  # a backfill's window never moves the watermark back
             else:
                 next_cursor = {"watermark": old_watermark, "window": window_cursor, "resume_after": last_token}
             yield ExtractBatch(records=records, rejects=rejects, cursor=next_cursor)
