@@ -3,13 +3,11 @@ local midnight on the 1st belongs to the month before, whatever its UTC date."""
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import date
 
 import pytest
-
-import json
-import os
-
 from dbt.cli.main import dbtRunner
 
 from cfm.pipeline.transform import DBT_DIR, dbt_env, dbt_vars
