@@ -28,6 +28,7 @@ class StageContext:
     since: datetime | None = None  # backfill from (ingest)
     progress: bool = False  # progress bars (CLI)
     as_of: datetime | None = None  # the instant a run stands for (loop: the data interval end); None = now
+    rebuild: bool = False  # transform: build even when nothing changed upstream since the last build
 
 
 @dataclass(frozen=True)
