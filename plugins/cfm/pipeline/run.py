@@ -50,9 +50,10 @@ class RunSummary:
 
 
 def run_pipeline(url: str, config: dict[str, Any], run_id: str, *, only: list[str] | None = None,
-                 since: datetime | None = None, progress: bool = False, report: bool = True) -> RunSummary:
+                 since: datetime | None = None, progress: bool = False, report: bool = True,
+                 rebuild: bool = False) -> RunSummary:
     """Run each stage of STAGES that belongs to `cfm run`, in order; a stage that fails stops the run."""
-    ctx = StageContext(url=url, config=config, run_id=run_id, only=only, since=since, progress=progress)
+    ctx = StageContext(url=url, config=config, run_id=run_id, only=only, since=since, progress=progress, rebuild=rebuild)
     summary = RunSummary(run_id)
     for stage in STAGES:
         if not stage.in_run or (stage.name == "report" and not report):
