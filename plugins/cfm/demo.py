@@ -148,9 +148,22 @@ def idle_reason(url: str, config: dict[str, Any], dag_id: str, transform_skipped
     if dag_id in AFTER_TRANSFORM and transform_skipped:
         with psycopg.connect(url) as conn:
             built, ran = _last_finished(conn, "transform"), _last_finished(conn, AFTER_TRANSFORM[dag_id])
+            if dag_id == "cfm_loop" and not _loop_marts_current(conn):
+                return None
         if built and ran and ran > built:
             return f"the marts are unchanged and it already ran after their build ({ran:%H:%M:%S %Z})"
     return None
+
+
+def _loop_marts_current(conn: Any) -> bool:
+    """The case events the loop marts were last built from are the ones there are now."""
+    from cfm.pipeline import watermark
+    from cfm.pipeline.transform import LOOP_OWNED
+
+    row = conn.execute("select counts -> 'watermarks' from ops.run_log where stage = 'loop' and source = 'marts' "
+                       "and status = 'success' order by finished_at desc limit 1").fetchone()
+    now = watermark.table_watermarks(conn, [tuple(t.split(".")) for t in LOOP_OWNED])
+    return bool(row) and row[0] == now
 
 
 def log_skip(url: str, run_id: str, dag_id: str, reason: str) -> None:

@@ -63,9 +63,10 @@ def table_watermarks(conn: psycopg.Connection, tables: list[tuple[str, str]]) ->
     return marks
 
 
-def fingerprint(conn: psycopg.Connection, project_dir: Path, dbt_vars: dict[str, Any]) -> dict[str, Any]:
+def fingerprint(conn: psycopg.Connection, project_dir: Path, dbt_vars: dict[str, Any],
+                exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     """The transform's inputs now: {"digest": ..., "tables": {...}} (digest over tables, project and vars)."""
-    tables = table_watermarks(conn, dbt_source_tables(project_dir))
+    tables = table_watermarks(conn, [t for t in dbt_source_tables(project_dir) if f"{t[0]}.{t[1]}" not in exclude])
     state = {"tables": tables, "project": project_digest(project_dir), "vars": dbt_vars}
     digest = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
     return {"digest": digest, "tables": tables}
