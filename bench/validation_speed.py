@@ -38,7 +38,7 @@ def measure(admin_url: str, rows: int) -> dict[str, float]:
     from cfm.pipeline.ingest import sync_source
     from cfm.pipeline.prepare import prepare_warehouse
     from cfm.pipeline.staging_views import build_staging_views
-    from cfm.quality.validation import validate_new_records
+    from cfm.quality.validation import get_context, validate_new_records
     from cfm.sources.file_drop import FileDropSource
     from cfm.warehouse import staging
 
@@ -69,6 +69,9 @@ def measure(admin_url: str, rows: int) -> dict[str, float]:
             copy_s = time.perf_counter() - t
 
         t = time.perf_counter()
+        get_context()  # once per process: importing Great Expectations and loading the context
+        load_s = time.perf_counter() - t
+        t = time.perf_counter()
         result = validate_new_records(url, "bench")
         validate_s = time.perf_counter() - t
         return {
@@ -77,6 +80,7 @@ def measure(admin_url: str, rows: int) -> dict[str, float]:
             "quarantined": result["quarantined"],
             "validate_s": validate_s,
             "copy_s": copy_s,
+            "load_s": load_s,
         }
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -101,17 +105,19 @@ def main() -> None:
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores. Validation is `validate_new_records`: "
         "read the staged rows, Great Expectations on the whole batch as one dataframe, verdicts and quarantine "
         "entries written with COPY, commit. The baseline is a COPY of the same staged rows into an empty table, "
-        "measured in the same run. Target (issue 13): >= 20,000 records/s.",
+        "measured in the same run. Great Expectations is imported and its context loaded before the clock starts "
+        "(once per process; the last column). Target (issue 13): >= 20,000 records/s.",
         "",
-        "| rows validated | quarantined | validation s | validation records/s | COPY records/s | validation / COPY |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| rows validated | quarantined | validation s | validation records/s | COPY records/s | validation / COPY "
+        "| GX import + context s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for rows in args.rows:
         m = measure(args.url, rows)
         v_rate, c_rate = m["checked"] / m["validate_s"], m["checked"] / m["copy_s"]
         lines.append(
             f"| {m['checked']:,} | {m['quarantined']:,} | {m['validate_s']:.1f} | {v_rate:,.0f} | {c_rate:,.0f} "
-            f"| {v_rate / c_rate:.2f}x |"
+            f"| {v_rate / c_rate:.2f}x | {m['load_s']:.1f} |"
         )
         print(lines[-1], flush=True)
     if args.note:
