@@ -92,22 +92,19 @@ def validate_frame(frame: Any, root: Path = EXPECTATIONS_DIR) -> list[Failure]:
     context = get_context(root)
     checkpoint = context.checkpoints.get(CHECKPOINT_NAME)
     result = checkpoint.run(batch_parameters={"dataframe": frame})
-    position = {fid: i for i, fid in enumerate(frame[INDEX_COLUMN])}
-    rows_by_id: dict[Any, dict[str, Any]] = {}  # only the failing rows become dicts (reason templates)
-    failures: list[Failure] = []
+    found: list[tuple[Any, dict[str, Any]]] = []  # (feedback_id, expectation meta + type)
     for run_result in result.run_results.values():
         for er in run_result.results:
             if er.success:
                 continue
-            meta = er.expectation_config.meta or {}
-            for unexpected in er.result.get("unexpected_index_list") or []:
-                fid = unexpected[INDEX_COLUMN]
-                if fid not in rows_by_id:
-                    rows_by_id[fid] = frame.iloc[[position[fid]]].to_dict("records")[0]
-                row = rows_by_id[fid]
-                failures.append(Failure(row[INDEX_COLUMN], meta.get("check", er.expectation_config.type),
-                                        meta.get("field", ""), _reason(meta.get("reason", er.expectation_config.type), row)))
-    return failures
+            meta = {"type": er.expectation_config.type, **(er.expectation_config.meta or {})}
+            found += [(unexpected[INDEX_COLUMN], meta) for unexpected in er.result.get("unexpected_index_list") or []]
+    # Only the failing rows become dicts (for the reason templates), in one pass.
+    failing = frame[frame[INDEX_COLUMN].isin({fid for fid, _ in found})]
+    rows_by_id = {r[INDEX_COLUMN]: r for r in failing.to_dict("records")}
+    return [Failure(fid, meta.get("check", meta["type"]), meta.get("field", ""),
+                    _reason(meta.get("reason", meta["type"]), rows_by_id[fid]))
+            for fid, meta in found]
 
 
 def _reason(template: str, row: dict[str, Any]) -> str:
@@ -147,7 +144,7 @@ def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR
                 frame[col] = pd.to_numeric(frame[col], errors="coerce")
             implausible = [
                 Failure(fid, "submitted_at_plausible", "submitted_at", f"submitted_at {raw!r} is {problem}")
-                for fid, value, raw in zip(frame["feedback_id"], frame["submitted_at"], frame["submitted_at_raw"], strict=True)
+                for fid, value, raw in _window_candidates(frame, window, now)
                 if (problem := window.problem(value, now))
             ]
             held = {f.feedback_id for f in implausible}
@@ -165,6 +162,18 @@ def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR
             log.info("[validate] %s: %d checked, %d failed", source, len(frame), len(failed_ids))
         conn.commit()
     return {"checked": outcome.checked, "passed": outcome.passed, "quarantined": outcome.failed}
+
+
+def _window_candidates(frame: Any, window: PlausibleWindow, now: datetime) -> Any:
+    """(feedback_id, submitted_at, submitted_at_raw) of the rows that may be outside the window: when
+    pandas holds the column as timestamps, compared as a column; else (values pandas cannot hold) every row."""
+    import pandas as pd
+
+    col = frame["submitted_at"]
+    if pd.api.types.is_datetime64_any_dtype(col) and col.dt.tz is not None:
+        outside = (col < pd.Timestamp(window.earliest)) | (col > pd.Timestamp(now + window.future_skew))
+        frame = frame[outside]
+    return zip(frame["feedback_id"], frame["submitted_at"], frame["submitted_at_raw"], strict=True)
 
 
 def _store(conn: psycopg.Connection, frame: Any, failures: list[Failure], run_id: str) -> None:
@@ -192,9 +201,8 @@ def _store(conn: psycopg.Connection, frame: Any, failures: list[Failure], run_id
         quarantine.supersede_open(cur, keys)
         if not failures:
             return
-        position = {fid: i for i, fid in enumerate(frame["feedback_id"])}
-        cols = ("source", "account", "source_record_id", "payload", "payload_hash")
-        rows = {fid: frame.iloc[[position[fid]]][list(cols)].to_dict("records")[0] for fid in failed_ids}
+        cols = ["feedback_id", "source", "account", "source_record_id", "payload", "payload_hash"]
+        rows = {r["feedback_id"]: r for r in frame.loc[frame["feedback_id"].isin(failed_ids), cols].to_dict("records")}
         quarantine.open_failures(cur, [
             {**row, "field": f.field, "check": f.check,
              "reason": f"source={row['source']} record={row['source_record_id']} field={f.field}: {f.reason}"}
