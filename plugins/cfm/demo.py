@@ -7,8 +7,8 @@ goes by email, through Airflow's SMTP provider, to a local SMTP catcher the demo
 (messages saved under out/mail/); alerts go to a local Slack webhook that checks their payload.
 
 A re-run skips what has nothing to do, one summary line per stage: Airflow's setup when
-Airflow, the pools and the DAG files are unchanged (a stamp under .cfm/); enrich when no
-validated record waits; transform when no dbt source changed since the last build
+Airflow, the pools and the DAG files are unchanged (a stamp under .cfm/); the staging views'
+rebuild (in the ingest DAG) when no raw table changed; enrich when no validated record waits; transform when no dbt source changed since the last build
 (cfm.pipeline.transform.plan, the same check the transform DAG makes); loop, alerts and
 report when transform had nothing to build and each already ran after that build. Each skip
 is an ops.run_log row with status `skipped`. Task and dbt output goes to the task logs under
