@@ -95,12 +95,14 @@ SETUP_STAMP = PROJECT_ROOT / ".cfm" / "airflow_setup.json"
 
 def airflow_setup_key(env: dict[str, str]) -> str:
     """What Airflow's one-off setup depends on: Airflow's version, its metadata database, the pools
-    file, the DAG files and the dbt manifest Cosmos renders from."""
+    file, the DAG files and the dbt project Cosmos renders (its files: the manifest differs on every parse)."""
     from importlib.metadata import version
 
-    h = hashlib.sha256(json.dumps([version("apache-airflow"), env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "")]).encode())
-    for path in [PROJECT_ROOT / "airflow" / "pools.json", *sorted((PROJECT_ROOT / "dags").glob("*.py")),
-                 PROJECT_ROOT / "dbt" / "target" / "manifest.json"]:
+    from cfm.pipeline.watermark import project_digest
+
+    h = hashlib.sha256(json.dumps([version("apache-airflow"), env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", ""),
+                                   project_digest(PROJECT_ROOT / "dbt")]).encode())
+    for path in [PROJECT_ROOT / "airflow" / "pools.json", *sorted((PROJECT_ROOT / "dags").glob("*.py"))]:
         h.update(path.read_bytes() if path.exists() else b"-")
     return h.hexdigest()
 

@@ -63,12 +63,23 @@ def table_watermarks(conn: psycopg.Connection, tables: list[tuple[str, str]]) ->
     return marks
 
 
-def fingerprint(conn: psycopg.Connection, project_dir: Path, dbt_vars: dict[str, Any],
-                exclude: tuple[str, ...] = (), schemas: tuple[str, ...] | None = None) -> dict[str, Any]:
+def fingerprint(
+    conn: psycopg.Connection,
+    project_dir: Path,
+    dbt_vars: dict[str, Any],
+    exclude: tuple[str, ...] = (),
+    schemas: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
     """The inputs now (dbt sources, less `exclude`, only `schemas` if given): {"digest": ..., "tables": {...}}
     (digest over the tables, the project files and the vars)."""
-    tables = table_watermarks(conn, [t for t in dbt_source_tables(project_dir)
-                                     if f"{t[0]}.{t[1]}" not in exclude and (schemas is None or t[0] in schemas)])
+    tables = table_watermarks(
+        conn,
+        [
+            t
+            for t in dbt_source_tables(project_dir)
+            if f"{t[0]}.{t[1]}" not in exclude and (schemas is None or t[0] in schemas)
+        ],
+    )
     state = {"tables": tables, "project": project_digest(project_dir), "vars": dbt_vars}
     digest = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
     return {"digest": digest, "tables": tables}
