@@ -69,9 +69,13 @@ def dbt_vars(config: dict[str, Any]) -> dict[str, Any]:
     return {"min_responses": min_responses, "small_cells": small_cells}
 
 
-# Sources whose models the loop stage rebuilds itself right after writing them (loop.build_marts
-# records their watermark; `cfm demo` compares it): the loop's writes don't make transform rebuild.
-LOOP_OWNED = ("loop.case_events",)
+# Sources (schema.table) whose models the loop stage rebuilds itself right after writing them
+# (loop.build_marts records their watermark; `cfm demo` compares it): the loop's writes don't make
+# transform rebuild.
+LOOP_OWNED = ("ops.case_events",)
+# Sources that move on every sync without new data (API cursors carry the sync time): what they
+# feed (rpt_source_freshness) is clock-like, refreshed by the rebuild_after_hours rule instead.
+CLOCK_LIKE = ("ops.sync_state",)
 
 
 def rebuild_after(config: dict[str, Any]) -> timedelta:
@@ -90,7 +94,7 @@ def plan(ctx: StageContext) -> tuple[dict[str, Any], str | None]:
     from cfm.pipeline import watermark
 
     with psycopg.connect(ctx.url) as conn:
-        fp = watermark.fingerprint(conn, DBT_DIR, dbt_vars(ctx.config), exclude=LOOP_OWNED)
+        fp = watermark.fingerprint(conn, DBT_DIR, dbt_vars(ctx.config), exclude=LOOP_OWNED + CLOCK_LIKE)
         reason = watermark.unchanged_since_last_build(conn, "transform", fp["digest"], rebuild_after(ctx.config),
                                                       required=("marts.fct_feedback",))
     return fp, None if ctx.rebuild else reason

@@ -39,13 +39,15 @@ def test_a_second_transform_with_nothing_new_skips_dbt_and_a_change_rebuilds(war
     assert second["fingerprint"] == first["fingerprint"]
     assert oid == built_oid  # dbt did not run: the table it re-creates is the same one
 
-    with psycopg.connect(warehouse) as conn:  # a source syncs: a dbt source table changes
+    with psycopg.connect(warehouse) as conn:  # a new raw record: a dbt source table changes
         conn.execute(
-            "insert into ops.sync_state (source, account, cursor, run_id) values ('file_drop', 'default', '{}', 'r')"
+            "insert into raw.file_drop (source, account, source_record_id, payload, payload_hash, run_id, extracted_at) "
+            "values ('file_drop', 'default', 'new-1', '{}', 'h', 'r', now())"
         )
     transform.run(StageContext(url=warehouse, config=config, run_id="build-3"))
     status, third, oid = _state(warehouse, "build-3")
     assert status == "success" and "skipped_because" not in third
     assert third["fingerprint"] != first["fingerprint"]
-    assert third["upstream"]["ops.sync_state"][0] == first["upstream"]["ops.sync_state"][0] + 1
+    assert third["upstream"]["raw.file_drop"][0] == first["upstream"]["raw.file_drop"][0] + 1
+    assert "ops.sync_state" not in third["upstream"]  # clock-like: left to transform.rebuild_after_hours
     assert oid != built_oid  # rebuilt
