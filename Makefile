@@ -51,7 +51,8 @@ generate: install
 	$(BIN)/python -m cfm.sources.codegen
 
 ## The main job on the bundled sample data, through Airflow, on the embedded PostgreSQL
-## (or CFM_WAREHOUSE_URL). A second run is quick and changes nothing.
+## (or CFM_WAREHOUSE_URL). A second run changes nothing and skips the stages with nothing to do
+## (transform skips dbt when no dbt source changed since the last build; see README), one line per stage.
 demo: install
 	$(CFM) demo
 

@@ -3,7 +3,9 @@
 
 Runs when enriched feedback lands. One Airflow task per dbt model, running the model
 and its tests (`dbt build`), rendered from the compiled manifest (`cfm init` / `dbt parse`
-writes it). Staging views are built and tested by the ingest DAG before validation, so
+writes it). The first task compares the dbt sources' watermarks with those of the last
+successful build (ops.run_log): when nothing changed upstream, the dbt tasks are skipped
+(cfm.pipeline.transform.check_upstream; rebuilt anyway after transform.rebuild_after_hours). Staging views are built and tested by the ingest DAG before validation, so
 they are not repeated here. The dbt profile comes from the Airflow connection
 `cfm_warehouse`. Emits `cfm_feedback_marts`.
 """
@@ -77,14 +79,23 @@ def cfm_transform():
         }},
     )
 
+    @task.short_circuit
+    def check_upstream(**context) -> str | None:
+        from cfm.pipeline.stage import task_context
+        from cfm.pipeline.transform import check_upstream
+
+        return check_upstream(task_context(context["run_id"]))
+
     @task(outlets=[FEEDBACK_MARTS])
     def publish_marts(**context) -> None:
         from cfm.pipeline.stage import task_context
-        from cfm.pipeline.transform import publish_marts
+        from cfm.pipeline.transform import publish_marts, record_build
 
-        publish_marts(task_context(context["run_id"]))
+        ctx = task_context(context["run_id"])
+        publish_marts(ctx)
+        record_build(ctx, context["ti"].xcom_pull(task_ids="check_upstream"))
 
-    dbt_models >> publish_marts()
+    check_upstream() >> dbt_models >> publish_marts()
 
 
 cfm_transform()

@@ -54,6 +54,7 @@ def cmd_run(args: argparse.Namespace, config: dict[str, Any]) -> int:
     run_id = args.run_id or new_run_id("cli")
     print(f"warehouse: {redacted_url(url)}  run: {run_id}", file=sys.stderr)
     summary = run_pipeline(url, config, run_id, only=args.source or None, since=args.since, until=args.until,
+                           rebuild=args.rebuild,
                            progress=not args.no_progress, report=not args.no_report)
     print_summary(summary)
     return 1 if summary.failed_sources else 0
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                "the others read from --since on)")
     r.add_argument("--run-id")
     r.add_argument("--no-report", action="store_true")
+    r.add_argument("--rebuild", action="store_true", help="run dbt even when nothing changed upstream since the last build")
     r.add_argument("--no-progress", action="store_true")
     r.set_defaults(fn=cmd_run)
 

@@ -5,11 +5,21 @@ writes a demo config enabling them beside the file drop, then runs the DAGs with
 `airflow dags test` in order: ingest -> enrich -> transform -> alerts -> report. The report
 goes by email, through Airflow's SMTP provider, to a local SMTP catcher the demo starts
 (messages saved under out/mail/); alerts go to a local Slack webhook that checks their payload.
+
+A re-run skips what has nothing to do, one summary line per stage: Airflow's setup when
+Airflow, the pools and the DAG files are unchanged (a stamp under .cfm/); the staging views'
+rebuild (in the ingest DAG) when no raw table changed; enrich when no validated record waits; transform when no dbt source changed since the last build
+(cfm.pipeline.transform.plan, the same check the transform DAG makes); loop, alerts and
+report when transform had nothing to build and each already ran after that build. Each skip
+is an ops.run_log row with status `skipped`. Task and dbt output goes to the task logs under
+airflow_home/logs and to dbt/logs/dbt.log; a failing DAG prints the tail of its output.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import os
 import shutil
 import subprocess
@@ -65,7 +75,7 @@ def write_demo_config(overlays: dict[str, Any]) -> Path:
     return path
 
 
-def _airflow(env: dict[str, str], *args: str, quiet: bool = True) -> None:
+def _airflow(env: dict[str, str], *args: str, quiet: bool = True, label: str | None = None) -> None:
     airflow = shutil.which("airflow") or str(Path(sys.executable).with_name("airflow"))
     t0 = time.monotonic()
     proc = subprocess.run([airflow, *args], env=env, capture_output=quiet, text=True)
@@ -73,7 +83,97 @@ def _airflow(env: dict[str, str], *args: str, quiet: bool = True) -> None:
         if quiet:
             sys.stderr.write(proc.stdout[-6000:] + proc.stderr[-6000:])
         raise SystemExit(f"airflow {' '.join(args)} failed (exit {proc.returncode})")
-    print(f"  airflow {' '.join(args):<40} ok  {time.monotonic() - t0:6.1f}s", flush=True)
+    print(f"  {label or 'airflow ' + ' '.join(args):<40} ok  {time.monotonic() - t0:6.1f}s", flush=True)
+
+
+def _skipped(name: str, reason: str, t0: float) -> None:
+    print(f"  {name:<40} skipped  {time.monotonic() - t0:6.1f}s  ({reason})", flush=True)
+
+
+SETUP_STAMP = PROJECT_ROOT / ".cfm" / "airflow_setup.json"
+
+
+def airflow_setup_key(env: dict[str, str]) -> str:
+    """What Airflow's one-off setup depends on: Airflow's version, its metadata database, the pools
+    file, the DAG files and the dbt project Cosmos renders (its files: the manifest differs on every parse)."""
+    from importlib.metadata import version
+
+    from cfm.pipeline.watermark import project_digest
+
+    h = hashlib.sha256(json.dumps([version("apache-airflow"), env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", ""),
+                                   project_digest(PROJECT_ROOT / "dbt")]).encode())
+    for path in [PROJECT_ROOT / "airflow" / "pools.json", *sorted((PROJECT_ROOT / "dags").glob("*.py"))]:
+        h.update(path.read_bytes() if path.exists() else b"-")
+    return h.hexdigest()
+
+
+def setup_airflow(env: dict[str, str]) -> None:
+    """Migrate the metadata database, import the pools and serialize the DAGs, unless done for the same inputs."""
+    t0 = time.monotonic()
+    key = airflow_setup_key(env)
+    if SETUP_STAMP.exists() and SETUP_STAMP.read_text(encoding="utf-8").strip() == key:
+        _skipped("airflow setup", "Airflow, pools and DAG files unchanged", t0)
+        return
+    _airflow(env, "db", "migrate", label="airflow db migrate")
+    _airflow(env, "pools", "import", str(PROJECT_ROOT / "airflow" / "pools.json"), label="airflow pools import")
+    _airflow(env, "dags", "reserialize", label="airflow dags reserialize")
+    SETUP_STAMP.parent.mkdir(parents=True, exist_ok=True)
+    SETUP_STAMP.write_text(key + "\n", encoding="utf-8")
+
+
+def _last_finished(conn: Any, stage: str, statuses: tuple[str, ...] = ("success",)) -> Any:
+    return conn.execute("select max(finished_at) from ops.run_log where stage = %s and status = any(%s)",
+                        (stage, list(statuses))).fetchone()[0]
+
+
+# The stage (ops.run_log) each downstream DAG writes, for "already ran after the last build".
+AFTER_TRANSFORM = {"cfm_loop": "loop", "cfm_alerts": "alerts", "cfm_report": "report_delivery"}
+
+
+def idle_reason(url: str, config: dict[str, Any], dag_id: str, transform_skipped: bool) -> str | None:
+    """Why a DAG has nothing to do on this run (None: run it)."""
+    import psycopg
+
+    from cfm.pipeline.stage import StageContext
+
+    if dag_id == "cfm_enrich":
+        from cfm.warehouse import staging
+
+        with psycopg.connect(url) as conn:
+            if not staging.unenriched_records(conn) and not staging.unkeyed_customers(conn):
+                return "no validated record or customer record waits for enrichment"
+        return None
+    if dag_id == "cfm_transform":
+        from cfm.pipeline.transform import plan
+
+        return plan(StageContext(url=url, config=config, run_id="demo-plan"))[1]
+    if dag_id in AFTER_TRANSFORM and transform_skipped:
+        with psycopg.connect(url) as conn:
+            built, ran = _last_finished(conn, "transform"), _last_finished(conn, AFTER_TRANSFORM[dag_id])
+            if dag_id == "cfm_loop" and not _loop_marts_current(conn):
+                return None
+        if built and ran and ran > built:
+            return f"the marts are unchanged and it already ran after their build ({ran:%H:%M:%S %Z})"
+    return None
+
+
+def _loop_marts_current(conn: Any) -> bool:
+    """The case events the loop marts were last built from are the ones there are now."""
+    from cfm.pipeline import watermark
+    from cfm.pipeline.transform import LOOP_OWNED
+
+    row = conn.execute("select counts -> 'watermarks' from ops.run_log where stage = 'loop' and source = 'marts' "
+                       "and status = 'success' order by finished_at desc limit 1").fetchone()
+    now = watermark.table_watermarks(conn, [tuple(t.split(".")) for t in LOOP_OWNED])
+    return bool(row) and row[0] == now
+
+
+def log_skip(url: str, run_id: str, dag_id: str, reason: str) -> None:
+    from cfm.pipeline.run_log import logged_stage
+
+    stage = {"cfm_enrich": "enrich", "cfm_transform": "transform", **AFTER_TRANSFORM}[dag_id]
+    with logged_stage(url, run_id, stage) as counts:
+        counts.update(skipped_because=reason, by="cfm demo")
 
 
 def smtp_connection_uri(port: int, sender: str) -> str:
@@ -109,12 +209,17 @@ def run_demo(url: str) -> dict[str, float]:
         env = {**os.environ, **airflow_env(url, config),
                "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection_uri(catcher.port, "cfm-reports@example.com"),
                "CFM_SLACK_WEBHOOK_URL": slack.webhook_url}
-        _airflow(env, "db", "migrate")
-        _airflow(env, "pools", "import", str(PROJECT_ROOT / "airflow" / "pools.json"))
-        _airflow(env, "dags", "reserialize")
+        setup_airflow(env)
+        run_id, transform_skipped = new_run_id("demo"), False
         for dag_id in DAGS:
             t0 = time.monotonic()
-            _airflow(env, "dags", "test", dag_id)
+            reason = idle_reason(url, config, dag_id, transform_skipped)
+            if reason:
+                log_skip(url, run_id, dag_id, reason)
+                _skipped(dag_id, reason, t0)
+                transform_skipped |= dag_id == "cfm_transform"
+            else:
+                _airflow(env, "dags", "test", dag_id, label=dag_id)
             timings[dag_id] = time.monotonic() - t0
         print_delivery(url, config, catcher, slack)
     finally:

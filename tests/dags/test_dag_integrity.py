@@ -93,6 +93,9 @@ def test_transform_renders_one_task_per_dbt_model(dagbag, dbt_manifest) -> None:
         assert f"dbt.{model}_model_build" in task_ids, model
     assert not any("stg_" in t for t in task_ids)  # staging is built and tested by the ingest DAG
     assert "publish_marts" in task_ids
+    # The watermark check comes first: when nothing changed upstream it skips every dbt task.
+    first = dag.get_task("check_upstream").downstream_task_ids
+    assert first and all(t.startswith("dbt.") for t in first)
 
 
 def test_dag_files_import_no_heavy_modules() -> None:

@@ -73,9 +73,12 @@ def write_drafts(ctx: StageContext) -> dict[str, Any]:
 
 def build_marts(ctx: StageContext) -> dict[str, Any]:
     """dbt: the loop's intermediate models, marts and the case-state snapshot, with their tests."""
-    from cfm.pipeline.transform import dbt_vars, run_dbt
+    from cfm.pipeline import watermark
+    from cfm.pipeline.transform import LOOP_OWNED, dbt_vars, run_dbt
 
     with logged_stage(ctx.url, ctx.run_id, "loop", "marts") as counts:
+        with psycopg.connect(ctx.url) as conn:  # what these marts reflect (cfm demo skips the loop when unchanged)
+            counts["watermarks"] = watermark.table_watermarks(conn, [tuple(t.split(".")) for t in LOOP_OWNED])
         run_dbt(ctx.url, ["build", "--select", *LOOP_MARTS],
                 vars={**dbt_vars(ctx.config), "loop_as_of": _as_of(ctx).isoformat()})
     return counts

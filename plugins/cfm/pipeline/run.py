@@ -51,10 +51,11 @@ class RunSummary:
 
 
 def run_pipeline(url: str, config: dict[str, Any], run_id: str, *, only: list[str] | None = None,
-                 since: datetime | None = None, until: datetime | None = None, progress: bool = False, report: bool = True) -> RunSummary:
+                 since: datetime | None = None, until: datetime | None = None, progress: bool = False,
+                 report: bool = True, rebuild: bool = False) -> RunSummary:
     """Run each stage of STAGES that belongs to `cfm run`, in order; a stage that fails stops the run."""
     ctx = StageContext(url=url, config=config, run_id=run_id, only=only, since=since, until=until,
-                       progress=progress)
+                       progress=progress, rebuild=rebuild)
     summary = RunSummary(run_id)
     with stage_lock(url, "run"):  # a second `cfm run` on this warehouse is refused, naming why
         for stage in STAGES:

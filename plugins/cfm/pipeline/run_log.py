@@ -27,7 +27,8 @@ def logged_stage(url: str, run_id: str, stage: str, source: str = "") -> Iterato
     The stage runs under a PostgreSQL advisory lock of its own (stage and source), held by a
     session that dies with the process, so two runs never build the same thing at once and a
     killed run never leaves a lock behind. Its ops.run_log row says `running` from the start:
-    a killed stage stays visible as running with no finish time.
+    a killed stage stays visible as running with no finish time. A stage that finds nothing to do
+    sets counts["skipped_because"]; its row then says `skipped`.
     """
     counts: dict[str, Any] = {}
     started = datetime.now(UTC)
@@ -38,7 +39,7 @@ def logged_stage(url: str, run_id: str, stage: str, source: str = "") -> Iterato
         except BaseException as exc:
             _write(url, run_id, stage, source, started, "failed", counts, f"{type(exc).__name__}: {exc}")
             raise
-        _write(url, run_id, stage, source, started, "success", counts, None)
+        _write(url, run_id, stage, source, started, "skipped" if counts.get("skipped_because") else "success", counts, None)
 
 
 @contextmanager

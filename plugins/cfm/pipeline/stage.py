@@ -29,6 +29,7 @@ class StageContext:
     until: datetime | None = None  # backfill to, exclusive (ingest; sources that support a window end)
     progress: bool = False  # progress bars (CLI)
     as_of: datetime | None = None  # the instant a run stands for (loop: the data interval end); None = now
+    rebuild: bool = False  # transform: build even when nothing changed upstream since the last build
 
 
 @dataclass(frozen=True)

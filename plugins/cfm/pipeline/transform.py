@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -47,17 +48,10 @@ def run_dbt(
 
     os.environ.update(dbt_env(url))
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
-    cli = [
-        *args,
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(project_dir),
-        "--log-path",
-        str(project_dir / "logs"),
-        "--target-path",
-        str(project_dir / "target"),
-    ]
+    # The console gets errors only; dbt's full log goes to <project>/logs/dbt.log (docs serve says where it serves).
+    quiet = [] if args[:1] == ["docs"] else ["--quiet"]
+    cli = [*args, *quiet, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--log-path",
+           str(project_dir / "logs"), "--target-path", str(project_dir / "target")]
     if vars:
         cli += ["--vars", json.dumps(vars)]
     log.info("dbt %s", " ".join(args))
@@ -106,15 +100,70 @@ def dbt_vars(config: dict[str, Any]) -> dict[str, Any]:
     return {"min_responses": min_responses, "small_cells": small_cells, "report_timezone": str(timezone)}
 
 
+# Sources (schema.table) whose models the loop stage rebuilds itself right after writing them
+# (loop.build_marts records their watermark; `cfm demo` compares it): the loop's writes don't make
+# transform rebuild.
+LOOP_OWNED = ("ops.case_events",)
+# Sources that move on every sync without new data (API cursors carry the sync time): what they
+# feed (rpt_source_freshness) is clock-like, refreshed by the rebuild_after_hours rule instead.
+CLOCK_LIKE = ("ops.sync_state",)
+
+
+def rebuild_after(config: dict[str, Any]) -> timedelta:
+    """How old the last build may be before transform rebuilds with nothing new upstream (cfm.yml
+    transform.rebuild_after_hours, default 1): marts such as rpt_source_freshness depend on the clock."""
+    hours = (config.get("transform") or {}).get("rebuild_after_hours", 1)
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours < 0:
+        raise ValueError(f"cfm.yml transform.rebuild_after_hours must be a number >= 0, got {hours!r}")
+    return timedelta(hours=hours)
+
+
+def plan(ctx: StageContext) -> tuple[dict[str, Any], str | None]:
+    """The inputs' fingerprint now, and why a build has nothing to do (None: build)."""
+    import psycopg
+
+    from cfm.pipeline import watermark
+
+    with psycopg.connect(ctx.url) as conn:
+        fp = watermark.fingerprint(conn, DBT_DIR, dbt_vars(ctx.config), exclude=LOOP_OWNED + CLOCK_LIKE)
+        reason = watermark.unchanged_since_last_build(conn, "transform", fp["digest"], rebuild_after(ctx.config),
+                                                      required=("marts.fct_feedback",))
+    return fp, None if ctx.rebuild else reason
+
+
 def run(ctx: StageContext) -> dict[str, Any]:
-    """Build every model and run every data test (staging views included: re-creating them is cheap)."""
+    """Build every model and run every data test (staging views included: re-creating them is cheap),
+    unless nothing upstream changed since the last successful build (ops.run_log says `skipped`)."""
     with logged_stage(ctx.url, ctx.run_id, "transform") as counts, stage_lock(ctx.url, "dbt"):
+        fp, reason = plan(ctx)  # before the build: what changes during it is new next time
+        counts.update(fingerprint=fp["digest"], upstream=fp["tables"])
+        if reason:
+            counts["skipped_because"] = reason
+            log.info("[transform] skipped: %s", reason)
+            return counts
         try:
             counts["dbt_warnings"] = run_dbt(ctx.url, ["build"], vars=dbt_vars(ctx.config))
         except RuntimeError as exc:  # the report names the marts this build left stale (cfm.reporting.build_state)
             counts.update(failed_models=getattr(exc, "failed_nodes", []), skipped_models=getattr(exc, "skipped_nodes", []))
             raise
     return counts
+
+
+def check_upstream(ctx: StageContext) -> str | None:
+    """The transform DAG's first task: the fingerprint to build for, or None (logged as skipped)."""
+    fp, reason = plan(ctx)
+    if reason:
+        with logged_stage(ctx.url, ctx.run_id, "transform") as counts:
+            counts.update(fingerprint=fp["digest"], upstream=fp["tables"], skipped_because=reason)
+        log.info("[transform] skipped: %s", reason)
+        return None
+    return fp["digest"]
+
+
+def record_build(ctx: StageContext, digest: str | None) -> None:
+    """After the DAG's dbt tasks all succeeded: log the build with the fingerprint it was for."""
+    with logged_stage(ctx.url, ctx.run_id, "transform") as counts:
+        counts["fingerprint"] = digest
 
 
 def publish_marts(ctx: StageContext) -> None:

@@ -3,6 +3,9 @@
 Only records whose current payload has not been validated yet are checked, so a re-run
 validates nothing and changes nothing. A record that later passes (it was fixed at the
 source) closes its open quarantine entries.
+
+Set-based: each source's new records are validated as one dataframe (one checkpoint run),
+and the verdicts and quarantine entries are written with COPY, never row by row.
 """
 
 from __future__ import annotations
@@ -69,11 +72,17 @@ class ValidationOutcome:
     failures: list[Failure] = field(default_factory=list)
 
 
+_CONTEXTS: dict[Path, Any] = {}
+
+
 def get_context(root: Path = EXPECTATIONS_DIR) -> Any:
+    """The file data context under `root`, loaded once per process (loading it costs about a second)."""
     import great_expectations as gx
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    return gx.get_context(mode="file", context_root_dir=str(root))
+    if root not in _CONTEXTS:
+        _CONTEXTS[root] = gx.get_context(mode="file", context_root_dir=str(root))
+    return _CONTEXTS[root]
 
 
 def validate_frame(frame: Any, root: Path = EXPECTATIONS_DIR) -> list[Failure]:
@@ -83,18 +92,19 @@ def validate_frame(frame: Any, root: Path = EXPECTATIONS_DIR) -> list[Failure]:
     context = get_context(root)
     checkpoint = context.checkpoints.get(CHECKPOINT_NAME)
     result = checkpoint.run(batch_parameters={"dataframe": frame})
-    rows_by_id = {r[INDEX_COLUMN]: r for r in frame.to_dict("records")}
-    failures: list[Failure] = []
+    found: list[tuple[Any, dict[str, Any]]] = []  # (feedback_id, expectation meta + type)
     for run_result in result.run_results.values():
         for er in run_result.results:
             if er.success:
                 continue
-            meta = er.expectation_config.meta or {}
-            for unexpected in er.result.get("unexpected_index_list") or []:
-                row = rows_by_id[unexpected[INDEX_COLUMN]]
-                failures.append(Failure(row[INDEX_COLUMN], meta.get("check", er.expectation_config.type),
-                                        meta.get("field", ""), _reason(meta.get("reason", er.expectation_config.type), row)))
-    return failures
+            meta = {"type": er.expectation_config.type, **(er.expectation_config.meta or {})}
+            found += [(unexpected[INDEX_COLUMN], meta) for unexpected in er.result.get("unexpected_index_list") or []]
+    # Only the failing rows become dicts (for the reason templates), in one pass.
+    failing = frame[frame[INDEX_COLUMN].isin({fid for fid, _ in found})]
+    rows_by_id = {r[INDEX_COLUMN]: r for r in failing.to_dict("records")}
+    return [Failure(fid, meta.get("check", meta["type"]), meta.get("field", ""),
+                    _reason(meta.get("reason", meta["type"]), rows_by_id[fid]))
+            for fid, meta in found]
 
 
 def _reason(template: str, row: dict[str, Any]) -> str:
@@ -133,9 +143,9 @@ def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR
             for col in ("rating_value", "rating_scale_min", "rating_scale_max"):
                 frame[col] = pd.to_numeric(frame[col], errors="coerce")
             implausible = [
-                Failure(row["feedback_id"], "submitted_at_plausible", "submitted_at",
-                        f"submitted_at {row['submitted_at_raw']!r} is {problem}")
-                for row in frame.to_dict("records") if (problem := window.problem(row["submitted_at"], now))
+                Failure(fid, "submitted_at_plausible", "submitted_at", f"submitted_at {raw!r} is {problem}")
+                for fid, value, raw in _window_candidates(frame, window, now)
+                if (problem := window.problem(value, now))
             ]
             held = {f.feedback_id for f in implausible}
             frame.loc[frame["feedback_id"].isin(held), "submitted_at"] = None
@@ -154,28 +164,48 @@ def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR
     return {"checked": outcome.checked, "passed": outcome.passed, "quarantined": outcome.failed}
 
 
+def _window_candidates(frame: Any, window: PlausibleWindow, now: datetime) -> Any:
+    """(feedback_id, submitted_at, submitted_at_raw) of the rows that may be outside the window: when
+    pandas holds the column as timestamps, compared as a column; else (values pandas cannot hold) every row."""
+    import pandas as pd
+
+    col = frame["submitted_at"]
+    if pd.api.types.is_datetime64_any_dtype(col) and col.dt.tz is not None:
+        outside = (col < pd.Timestamp(window.earliest)) | (col > pd.Timestamp(now + window.future_skew))
+        frame = frame[outside]
+    return zip(frame["feedback_id"], frame["submitted_at"], frame["submitted_at_raw"], strict=True)
+
+
 def _store(conn: psycopg.Connection, frame: Any, failures: list[Failure], run_id: str) -> None:
-    """Write the verdicts, close what they supersede, and (re)open the current failures, in bulk."""
-    rows = frame.to_dict("records")
+    """Write the verdicts, close what they supersede, and (re)open the current failures, with COPY."""
     failed_ids = {f.feedback_id for f in failures}
-    by_id = {row["feedback_id"]: row for row in rows}
-    keys = [(row["source"], row["account"], row["source_record_id"]) for row in rows]
+    keys = list(zip(frame["source"], frame["account"], frame["source_record_id"], frame["payload_hash"], strict=True))
+    passed = [fid not in failed_ids for fid in frame["feedback_id"]]
     with conn.cursor() as cur:
-        cur.executemany(
+        cur.execute("create temp table if not exists _cfm_validated (source text, account text, source_record_id text, "
+                    "payload_hash text, passed boolean) on commit drop")
+        cur.execute("truncate _cfm_validated")
+        with cur.copy("copy _cfm_validated from stdin") as copy:
+            for key, ok in zip(keys, passed, strict=True):
+                copy.write_row((*key, ok))
+        cur.execute(
             """
             insert into ops.validated_records (source, account, source_record_id, payload_hash, passed, run_id, validated_at)
-            values (%s, %s, %s, %s, %s, %s, now())
+            select source, account, source_record_id, payload_hash, passed, %s, now() from _cfm_validated
             on conflict (source, account, source_record_id) do update set
                 payload_hash = excluded.payload_hash, passed = excluded.passed,
                 run_id = excluded.run_id, validated_at = now()
             """,
-            [(*key, row["payload_hash"], row["feedback_id"] not in failed_ids, run_id) for key, row in zip(keys, rows, strict=True)],
+            (run_id,),
         )
-        quarantine.supersede_open(cur, [(*key, row["payload_hash"]) for key, row in zip(keys, rows, strict=True)])
+        quarantine.supersede_open(cur, keys)
+        if not failures:
+            return
+        cols = ["feedback_id", "source", "account", "source_record_id", "payload", "payload_hash"]
+        rows = {r["feedback_id"]: r for r in frame.loc[frame["feedback_id"].isin(failed_ids), cols].to_dict("records")}
         quarantine.open_failures(cur, [
-            {**{k: row[k] for k in ("source", "account", "source_record_id", "payload", "payload_hash")},
-             "field": f.field, "check": f.check,
+            {**row, "field": f.field, "check": f.check,
              "reason": f"source={row['source']} record={row['source_record_id']} field={f.field}: {f.reason}"}
             for f in failures
-            for row in [by_id[f.feedback_id]]
+            for row in [rows[f.feedback_id]]
         ], run_id)

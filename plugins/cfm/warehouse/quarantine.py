@@ -50,34 +50,51 @@ def supersede_open(cur: psycopg.Cursor, verdicts: Sequence[tuple[str, str, str, 
     """A new verdict (source, account, source_record_id, payload_hash) closes what was open for the record.
 
     An older payload's failures are resolved; the same payload passing now (after a replay)
-    counts as replayed. Current failures are re-opened by `open_failures`.
+    counts as replayed. Current failures are re-opened by `open_failures`. Set-based: the
+    verdicts are COPYed into a temporary table and joined (one statement, any batch size).
     """
-    cur.executemany(
+    cur.execute("create temp table if not exists _cfm_verdicts (source text, account text, source_record_id text, "
+                "payload_hash text) on commit drop")
+    cur.execute("truncate _cfm_verdicts")
+    with cur.copy("copy _cfm_verdicts (source, account, source_record_id, payload_hash) from stdin") as copy:
+        for verdict in verdicts:
+            copy.write_row(verdict)
+    cur.execute(
         """
-        update quarantine.records
-        set status = case when payload_hash = %s then 'replayed' else 'resolved' end, resolved_at = now()
-        where source = %s and account = %s and source_record_id = %s and status = 'open'
-        """,
-        [(h, source, account, record_id) for source, account, record_id, h in verdicts],
+        update quarantine.records q
+        set status = case when q.payload_hash = v.payload_hash then 'replayed' else 'resolved' end, resolved_at = now()
+        from _cfm_verdicts v
+        where q.source = v.source and q.account = v.account and q.source_record_id = v.source_record_id
+          and q.status = 'open'
+        """
     )
 
 
 def open_failures(cur: psycopg.Cursor, failures: Sequence[dict[str, Any]], run_id: str) -> None:
     """(Re)open validation failures of stored records: dicts with source, account, source_record_id,
-    field, check, reason, payload, payload_hash."""
-    cur.executemany(
+    field, check, reason, payload (a dict, or its JSON text), payload_hash. COPYed into a temporary
+    table, then inserted in one statement; the same entry twice in a batch keeps the last reason."""
+    latest: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for f in failures:
+        latest[(f["source"], f["account"], f["source_record_id"], f["check"], f["field"], f["payload_hash"])] = f
+    cur.execute("create temp table if not exists _cfm_failures (source text, account text, source_record_id text, "
+                "field text, check_name text, reason text, payload jsonb, payload_hash text) on commit drop")
+    cur.execute("truncate _cfm_failures")
+    with cur.copy("copy _cfm_failures from stdin") as copy:
+        for f in latest.values():
+            payload = f["payload"] if isinstance(f["payload"], str) else json.dumps(f["payload"], ensure_ascii=False, default=str)
+            copy.write_row((f["source"], f["account"], f["source_record_id"], f["field"], f["check"], f["reason"],
+                            payload, f["payload_hash"]))
+    cur.execute(
         """
         insert into quarantine.records
             (source, account, record_ref, source_record_id, field, check_name, reason, payload, payload_hash, run_id)
-        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        select source, account, source_record_id, source_record_id, field, check_name, reason, payload, payload_hash, %s
+        from _cfm_failures
         on conflict (source, account, record_ref, check_name, field, payload_hash)
             do update set status = 'open', resolved_at = null, reason = excluded.reason
         """,
-        [
-            (f["source"], f["account"], f["source_record_id"], f["source_record_id"], f["field"], f["check"], f["reason"],
-             json.dumps(f["payload"], ensure_ascii=False, default=str), f["payload_hash"], run_id)
-            for f in failures
-        ],
+        (run_id,),
     )
 
 

@@ -51,11 +51,11 @@ def _cols(columns: tuple[str, ...]) -> sql.Composable:
 def unvalidated_records(conn: psycopg.Connection, view: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Staged records of one view whose current payload has not been validated, with the raw payload.
 
-    Returns (column names, rows).
+    Returns (column names, rows); the payload as JSON text (it is only stored again, for quarantine).
     """
     query = sql.SQL(
         """
-        select {cols}, r.payload
+        select {cols}, r.payload::text as payload
         from staging.{view} s
         join raw.{raw} r using (source, account, source_record_id)
         left join ops.validated_records v using (source, account, source_record_id)
