@@ -68,16 +68,22 @@ def dbt_vars(config: dict[str, Any]) -> dict[str, Any]:
 
 def run(ctx: StageContext) -> dict[str, Any]:
     """Build every model and run every data test (staging views included: re-creating them is cheap)."""
+    from cfm.privacy.pii_scan import check
+
     with logged_stage(ctx.url, ctx.run_id, "transform") as counts:
         run_dbt(ctx.url, ["build"], vars=dbt_vars(ctx.config))
+        counts["pii_checked_columns"] = check(ctx.url)
     return counts
 
 
 def publish_marts(ctx: StageContext) -> None:
-    """After the DAG's dbt models: dbt grants select per model; schema usage is granted here too (cheap, idempotent)."""
+    """After the DAG's dbt models: the marts' PII check (cfm.privacy.pii_scan), then schema usage is
+    granted (dbt grants select per model; this is cheap and idempotent)."""
     import psycopg
 
+    from cfm.privacy.pii_scan import check
     from cfm.warehouse.schema import ensure_roles
 
+    check(ctx.url)
     with psycopg.connect(ctx.url) as conn:
         ensure_roles(conn)
