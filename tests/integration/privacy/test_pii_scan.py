@@ -61,3 +61,17 @@ def test_pii_in_any_text_column_fails_naming_the_column(marts, column, value, ki
     with pytest.raises(PiiInMarts, match=f"fct_x.{column}: 1 row") as err:
         check(marts)
     assert value not in str(err.value)  # the error names the column, never the personal data
+
+
+def test_our_own_accounts_are_not_customer_data(marts):
+    with psycopg.connect(marts, autocommit=True) as conn:
+        conn.execute("insert into ops.sync_state (source, account) values ('gmail', 'support@shop.example')")
+        conn.execute(
+            "insert into marts.fct_x (id, note) values ('gmail:support@shop.example:18c2f3a4', 'ok')"
+        )
+        assert scan(conn) == []
+        conn.execute("insert into marts.fct_x (id) values ('gmail:support@shop.example:jane@example.com')")
+        assert [(f.relation, f.column, f.pii_types) for f in scan(conn)] == [
+            ("fct_x", "id", ("EMAIL",)),
+            ("v_x", "id", ("EMAIL",)),
+        ]
