@@ -214,6 +214,9 @@ def _cn_id_check(raw: str) -> bool:
     return "10X98765432"[total % 11] == s[17]
 
 
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+
+
 def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
     """Spans of `text` that libphonenumber finds to be valid phone numbers (international ones for
     any region; national ones for `regions`)."""
@@ -223,6 +226,9 @@ def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
     spans: set[tuple[int, int]] = set()
     for region in regions:
         for m in phonenumbers.PhoneNumberMatcher(ascii_text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+            # Digits inside a word (a hash, a hex id, a tracking code) are not a phone number.
+            if (m.start > 0 and _ALNUM.match(ascii_text, m.start - 1)) or _ALNUM.match(ascii_text, m.end):
+                continue
             if _is_phone(m.raw_string, region):
                 spans.add((m.start, m.end))
     # Keep the union of overlapping matches (regions may cut the same number differently).

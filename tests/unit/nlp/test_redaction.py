@@ -97,6 +97,8 @@ def test_phones_and_national_ids_in_every_language(text, kind):
         "订单1234567890于2026-10-20 10:00送达",
         "invoice 2026-000123 ticket 20261020",
         "SSN-like but never issued: 000-12-3456 666-12-3456 900-12-3456",
+        "feedback_id 9f0e5551234567ab3c1d2e3f4a5b6c7d",  # digits inside a hash
+        "thread 18c2f3a45551234567",
     ],
 )
 def test_dates_order_numbers_and_unissued_ids_are_not_pii(text):
