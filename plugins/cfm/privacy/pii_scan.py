@@ -8,7 +8,10 @@ redactor would remove is what fails here, and nothing else.
 
 Our own accounts are not a customer's data: a Gmail account is the company inbox's address,
 and it appears in account and thread_key columns by design. The accounts the warehouse syncs
-(ops.sync_state, ops.validated_records) are taken out of a value before it is checked.
+(ops.sync_state, ops.validated_records) are taken out of a value before it is checked, and so
+are the staff addresses cases are assigned to (ops.case_events 'assigned' owners: the routing
+table's owners or `cfm case assign`) and the loop's own case ids (C- and 10 hex digits, which
+can be all digits).
 
 SQL only narrows the rows read: values with an '@', a URL, or at least six digits close
 together (the shortest thing the redactor looks for is a UK NI number's six digits).
@@ -16,6 +19,7 @@ together (the shortest thing the redactor looks for is a UK NI number's six digi
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -60,12 +64,20 @@ def text_columns(conn: psycopg.Connection, schema: str = "marts") -> list[tuple[
     return [(r[0], r[1]) for r in rows]
 
 
+_CASE_ID = re.compile(r"\bC-[0-9A-F]{10}\b")  # cfm.loop.helpdesk.CASE_ID
+
+
 def own_accounts(conn: psycopg.Connection) -> list[str]:
-    """The source accounts this warehouse syncs (inboxes, app ids) that look like PII, longest first."""
+    """Our own identifiers that look like PII, longest first: the source accounts this warehouse
+    syncs (inboxes, app ids) and the staff addresses cases are assigned to."""
     accounts: set[str] = set()
-    for table in ("ops.sync_state", "ops.validated_records"):
+    queries = {
+        "ops.sync_state": "select distinct account from ops.sync_state",
+        "ops.validated_records": "select distinct account from ops.validated_records",
+        "ops.case_events": "select distinct details->>'owner' from ops.case_events where event_type = 'assigned'",
+    }
+    for table, query in queries.items():
         if conn.execute("select to_regclass(%s) is not null", (table,)).fetchone()[0]:
-            query = sql.SQL("select distinct account from {}").format(sql.SQL(table))
             accounts.update(r[0] for r in conn.execute(query) if r[0])
     return sorted((a for a in accounts if find_pii(a)), key=len, reverse=True)
 
@@ -81,6 +93,7 @@ def scan(conn: psycopg.Connection, schema: str = "marts") -> list[Finding]:
         types: Counter[str] = Counter()
         rows = 0
         for value, n in conn.execute(query, (CANDIDATE,)):
+            value = _CASE_ID.sub(" ", value)
             for account in accounts:
                 value = value.replace(account, " ")
             found = find_pii(value)

@@ -75,3 +75,13 @@ def test_our_own_accounts_are_not_customer_data(marts):
             ("fct_x", "id", ("EMAIL",)),
             ("v_x", "id", ("EMAIL",)),
         ]
+
+
+def test_case_ids_and_staff_owners_are_not_customer_data(marts):
+    with psycopg.connect(marts, autocommit=True) as conn:
+        conn.execute(
+            "insert into ops.case_events (case_id, event_type, occurred_at, actor, idempotency_key, details) "
+            "values ('C-5551234567', 'assigned', now(), 'routing', 'k1', '{\"owner\": \"farah@shop.example\"}')"
+        )
+        conn.execute("insert into marts.fct_x (id, note) values ('C-5551234567', 'farah@shop.example')")
+        assert scan(conn) == []
