@@ -272,9 +272,10 @@ def _is_phone(raw: str, region: str) -> bool:
         number = phonenumbers.parse(raw, region, keep_raw_input=True)
     except phonenumbers.NumberParseException:
         return False
-    # +CC or an international prefix: that country's plan decides
+    # +CC or an international prefix: written as a phone, so a length that country's plan allows
+    # is enough (reserved fiction ranges such as +44 7700 900xxx are still someone's number in text).
     if number.country_code_source in _INTERNATIONAL:
-        return phonenumbers.is_valid_number(number)
+        return phonenumbers.is_possible_number(number)
     digits = re.sub(r"\D", "", raw)
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     if not _grouped_like(raw, national):

@@ -80,6 +80,7 @@ def test_empty_text():
         ("رقمي ٠٠٩٦٦٥٠١٢٣٤٥٦٧", "PHONE"),
         ("身份证11010519491231002X", "NATIONAL_ID"),
         ("NI number AB 12 34 56 C", "NATIONAL_ID"),
+        ("text me on +44 7700 900372", "PHONE"),
     ],
 )
 def test_phones_and_national_ids_in_every_language(text, kind):
