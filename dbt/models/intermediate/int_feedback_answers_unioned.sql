@@ -6,7 +6,8 @@
 
 with unioned as (
 {% for source_name in var('answer_sources') %}
-    select '{{ source_name }}' as source, {{ columns | join(', ') }}
+    select '{{ source_name }}' as source, feedback_id, {{ public_id('question_id') }} as question_id,
+        question_text, answer_type, answer_value, answer_number
     from {{ ref('stg_' ~ source_name ~ '__answers') }}
     {% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -1,5 +1,6 @@
 -- The canonical feedback record: validated records only, PII removed, enrichment attached.
--- customer_email and text_raw stop here; downstream sees customer_key and text_redacted.
+-- customer_email and text_raw stop here; downstream sees customer_key and text_redacted, and
+-- ids that carry PII (a record id that is an email, a thread id that is a phone) as pseudonyms.
 with
 
 unioned as (
@@ -43,11 +44,11 @@ joined as (
         u.feedback_id,
         u.source,
         u.account,
-        u.source_record_id,
+        {{ public_id('u.source_record_id') }} as source_record_id,
         i.customer_key,
-        u.survey_id,
-        u.question_id,
-        u.thread_id,
+        {{ public_id('u.survey_id') }} as survey_id,
+        {{ public_id('u.question_id') }} as question_id,
+        {{ public_id('u.thread_id') }} as thread_id,
 
         -- timestamps
         u.submitted_at,

@@ -14,6 +14,17 @@ create table if not exists ml.feedback_identity (
 );
 create index if not exists feedback_identity_customer_idx on ml.feedback_identity (customer_key);
 
+-- Pseudonyms of ids that carry PII (a record id that is an email, a thread id that is a phone):
+-- dbt replaces such an id by its pseudonym wherever it reads it (macro public_id), so no mart
+-- holds it in clear and joins on it still match. Keyed by md5 of the clear id; ids without PII
+-- have no row and stay as they are (cfm.privacy.pseudonymise.id_pseudonym).
+create table if not exists ml.id_pseudonyms (
+    id_digest   text primary key,
+    pseudonym   text not null,
+    key_version text not null,
+    run_id      text not null
+);
+
 -- Pseudonymous keys of each customer-attribute record (customer file drop, CRM), one per identity
 -- the record carries (email, external id), so feedback keyed either way finds the customer.
 create table if not exists ml.customer_identity (

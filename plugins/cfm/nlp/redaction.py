@@ -3,25 +3,37 @@
 `redact` replaces personal data with typed placeholders before text is embedded,
 stored in ``ml`` or shown in marts:
 
-    [EMAIL] [PHONE] [CARD] [IBAN] [URL_TOKEN]
+    [EMAIL] [PHONE] [CARD] [IBAN] [NATIONAL_ID] [URL_TOKEN]
 
 Candidates are found with permissive patterns and then *validated* (Luhn for cards,
-mod-97 for IBANs, digit-count and shape rules for phones), so ordinary numbers such as
-order ids, dates, prices and quantities survive. Arabic-Indic digits (U+0660-0669) and
-Extended Arabic-Indic / Persian digits (U+06F0-06F9) are handled like ASCII digits.
+mod-97 for IBANs, the national numbering plans of libphonenumber for phones, issuing rules
+and check digits for national ids), so ordinary numbers such as order ids, dates, prices and
+quantities survive. Arabic-Indic digits (U+0660-0669), Extended Arabic-Indic / Persian digits
+(U+06F0-06F9) and full-width digits are handled like ASCII digits.
+
+Phones: a number written internationally (+44 ..., 00966 ...) is checked against the plan of
+its own country, so every region is covered. A number written nationally has no country in
+it, so it is checked against the plans of PHONE_REGIONS (the markets we serve); checking it
+against all 245 regions would call most order numbers a phone somewhere.
+
+`find_pii` is the detector the marts' PII check (cfm.privacy.pii_scan) uses: one source of truth.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import phonenumbers
 
 PLACEHOLDERS = {
     "EMAIL": "[EMAIL]",
     "PHONE": "[PHONE]",
     "CARD": "[CARD]",
     "IBAN": "[IBAN]",
+    "NATIONAL_ID": "[NATIONAL_ID]",
     "URL_TOKEN": "[URL_TOKEN]",
 }
 
@@ -83,14 +95,20 @@ _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}(?![
 # 13-19 digits, optionally grouped by single spaces or dashes.
 _CARD = re.compile(rf"(?<![{_W}.,/]|{_D}){_D}(?:[ -]?{_D}){{12,18}}(?![{_W}/]|{_D}|[.,]{_D})")
 
-# Phone candidates: optional +/00 country prefix, digits with spaces, dots, dashes and
-# parentheses. Validation happens in `_looks_like_phone`.
-_PHONE = re.compile(
-    rf"(?<![{_W}+/.,:#-]|{_D})(?:(?:\+|00|٠٠)\s?)?\(?{_D}{{1,4}}\)?(?:[ .\-]?\(?{_D}{{1,5}}\)?){{1,6}}"
-    rf"(?![{_W}/]|{_D}|[.,:]{_D})"
+# Regions whose national (no country code) phone formats are recognised. International
+# numbers (+CC / 00CC) are recognised for every region whatever this list says.
+PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "SA", "AE", "EG", "CN", "IR")
+
+# US social security number, written in its usual grouped form (a bare run of 9 digits is
+# too often something else). Area 000, 666 and 900-999, group 00 and serial 0000 are never issued.
+_SSN = re.compile(rf"(?<![{_W}-]|{_D})({_D}{{3}})([- ])({_D}{{2}})\2({_D}{{4}})(?![{_W}]|{_D}|-{_D})")
+# UK National Insurance number (AB 12 34 56 C); the prefix letters D, F, I, Q, U, V never occur.
+_NINO = re.compile(
+    r"(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r" ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?![A-Za-z0-9])"
 )
-_DATE_LIKE = re.compile(rf"^{_D}{{1,4}}[./-]{_D}{{1,2}}[./-]{_D}{{1,4}}$")
-_TIME_LIKE = re.compile(rf"^{_D}{{1,2}}:{_D}{{2}}")
+# Chinese resident identity card: 17 digits and an ISO 7064 MOD 11-2 check character.
+_CN_ID = re.compile(rf"(?<![{_W}]|{_D})[1-9]{_D}{{16}}(?:{_D}|[Xx])(?![{_W}]|{_D})")
 
 
 @dataclass
@@ -184,25 +202,103 @@ def iban_valid(candidate: str) -> bool:
     return int(numeric) % 97 == 1
 
 
-def _looks_like_phone(raw: str) -> bool:
-    s = normalise_digits(raw).strip()
-    digits = re.sub(r"\D", "", s)
-    international = s.startswith("+") or s.startswith("00")
-    if _DATE_LIKE.match(s) or _TIME_LIKE.match(s):
+def _ssn_check(m: re.Match[str]) -> bool:
+    area, _, group, serial = (normalise_digits(g) for g in m.groups())
+    return area != "000" and area != "666" and area[0] != "9" and group != "00" and serial != "0000"
+
+
+def _cn_id_check(raw: str) -> bool:
+    s = normalise_digits(raw).upper()
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(c) * w for c, w in zip(s[:17], weights, strict=True))
+    return "10X98765432"[total % 11] == s[17]
+
+
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+
+
+def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
+    """Spans of `text` that libphonenumber finds to be valid phone numbers (international ones for
+    any region; national ones for `regions`)."""
+    ascii_text = normalise_digits(text)  # same length: every mapped digit is one character
+    if sum(c.isdigit() for c in ascii_text) < 7:  # no plan has a shorter subscriber number
+        return []
+    spans: set[tuple[int, int]] = set()
+    for region in regions:
+        for m in phonenumbers.PhoneNumberMatcher(ascii_text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+            # Digits inside a word (a hash, a hex id, a tracking code) are not a phone number.
+            if (m.start > 0 and _ALNUM.match(ascii_text, m.start - 1)) or _ALNUM.match(ascii_text, m.end):
+                continue
+            if _is_phone(m.raw_string, region):
+                spans.add((m.start, m.end))
+    # Keep the union of overlapping matches (regions may cut the same number differently).
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if kept and start < kept[-1][1]:
+            kept[-1] = (kept[-1][0], max(end, kept[-1][1]))
+            continue
+        kept.append((start, end))
+    return kept
+
+
+_INTERNATIONAL = (
+    phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN,
+    phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_IDD,
+)
+# Numbers that reach a person (not premium, shared-cost or pager ranges, which order numbers hit).
+_PERSONAL = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
+
+
+def _grouped_like(raw: str, formatted: str) -> bool:
+    """Every break between digit groups in `raw` is also a break in the country's own format, so
+    2026-000123 (an invoice) is not read as (202) 600-0123."""
+
+    def breaks(s: str) -> set[int]:
+        out, n = set(), 0
+        for group in re.findall(r"\d+", s):
+            n += len(group)
+            out.add(n)
+        return out
+
+    return breaks(raw) <= breaks(formatted)
+
+
+def _is_phone(raw: str, region: str) -> bool:
+    try:
+        number = phonenumbers.parse(raw, region, keep_raw_input=True)
+    except phonenumbers.NumberParseException:
         return False
-    if international:
-        return 8 <= len(digits) <= 15
-    if not 8 <= len(digits) <= 12:
+    # +CC or an international prefix: written as a phone, so a length that country's plan allows
+    # is enough (reserved fiction ranges such as +44 7700 900xxx are still someone's number in text).
+    if number.country_code_source in _INTERNATIONAL:
+        return phonenumbers.is_possible_number(number)
+    digits = re.sub(r"\D", "", raw)
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    if not _grouped_like(raw, national):
         return False
-    # Local numbers start with a trunk 0 (most of the world: 050..., 010..., 0161...) or are
-    # written in the usual grouped form (555-123-4567, (555) 123 4567); a bare run of digits
-    # without a leading 0 is more likely an order or tracking number.
-    if digits.startswith("0"):
-        return True
-    if re.fullmatch(r"\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}", s):
-        return True
-    # Chinese mobiles: 11 digits starting 13-19 (plain or 3-4-4 grouped).
-    return bool(re.fullmatch(r"1[3-9]\d(?:[\s-]?\d{4}){2}", s))
+    if (
+        phonenumbers.is_valid_number_for_region(number, region)
+        and phonenumbers.number_type(number) in _PERSONAL
+    ):
+        # Written the way that country writes its numbers (trunk prefix included where it has
+        # one): 20240315001 is not Cairo's 02 4031 5001, but 020 7946 0958 is London.
+        return re.sub(r"\D", "", national) == digits
+    # North America: any 10-digit number with an area code that can exist (2-9) is treated as a
+    # phone, the 555 numbers people type as examples included, though the plan leaves them unassigned.
+    return region == "US" and re.fullmatch(r"[2-9]\d{9}", digits) is not None
+
+
+def _sub_phones(text: str, counts: Counter, regions: Iterable[str]) -> str:
+    spans = _phone_spans(text, regions)
+    for start, end in reversed(spans):
+        text = text[:start] + PLACEHOLDERS["PHONE"] + text[end:]
+    if spans:
+        counts["PHONE"] += len(spans)
+    return text
 
 
 def _sub(pattern: re.Pattern[str], kind: str, text: str, counts: Counter, check=None) -> str:
@@ -259,11 +355,12 @@ def _url_with_token(m: re.Match[str], counts: Counter) -> str:
     return url
 
 
-def redact(text: str | None) -> Redaction:
-    """Replace emails, phone numbers, payment cards, IBANs and token-bearing URLs in `text`.
+def redact(text: str | None, *, phone_regions: Iterable[str] = PHONE_REGIONS) -> Redaction:
+    """Replace emails, phone numbers, payment cards, IBANs, national ids and token-bearing URLs in `text`.
 
     Order matters: URLs first (they may contain emails or digits), then emails, IBANs,
-    cards (Luhn-checked) and finally phones, so a card number is never half-eaten as a phone.
+    cards (Luhn-checked), national ids and finally phones, so a card or an id number is never
+    half-eaten as a phone.
     """
     if not text:
         return Redaction(text=text or "", found={})
@@ -272,5 +369,20 @@ def redact(text: str | None) -> Redaction:
     out = _sub(_EMAIL, "EMAIL", out, counts)
     out = _IBAN.sub(lambda m: _iban_or_keep(m, counts), out)
     out = _sub(_CARD, "CARD", out, counts, _card_check)
-    out = _sub(_PHONE, "PHONE", out, counts, _looks_like_phone)
+    out = _SSN.sub(lambda m: _national_id(m, counts, _ssn_check(m)), out)
+    out = _sub(_NINO, "NATIONAL_ID", out, counts)
+    out = _sub(_CN_ID, "NATIONAL_ID", out, counts, _cn_id_check)
+    out = _sub_phones(out, counts, phone_regions)
     return Redaction(text=out, found=dict(sorted(counts.items())))
+
+
+def _national_id(m: re.Match[str], counts: Counter, valid: bool) -> str:
+    if not valid:
+        return m.group(0)
+    counts["NATIONAL_ID"] += 1
+    return PLACEHOLDERS["NATIONAL_ID"]
+
+
+def find_pii(text: str | None) -> list[str]:
+    """The PII types `redact` would remove from `text` (empty when there are none)."""
+    return redact(text).pii_types

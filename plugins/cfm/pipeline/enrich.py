@@ -6,6 +6,7 @@ Raw text and emails are read from staging here and never written anywhere in cle
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -13,7 +14,7 @@ import psycopg
 
 from cfm.pipeline.run_log import logged_stage
 from cfm.pipeline.stage import StageContext
-from cfm.privacy.pseudonymise import customer_key, key_version, pseudonym_key
+from cfm.privacy.pseudonymise import customer_key, id_pseudonym, key_version, pseudonym_key
 from cfm.warehouse import staging
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
         log.info("[enrich] %d records to enrich, %d purged (erased customers)", len(items), len(suppressed))
         if not items:
             return {"items": 0, "suppressed": len(suppressed), **customers}
+        pseudonymised = _pseudonymise_ids(conn, items, key, run_id)
         with conn.transaction():
             with conn.cursor() as cur:
                 cur.executemany(
@@ -78,8 +80,26 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
                     """,
                     [(i["feedback_id"], i["payload_hash"], run_id) for i in items],
                 )
-    return {"items": len(items), "suppressed": len(suppressed), **customers,
+    return {"items": len(items), "suppressed": len(suppressed), "ids_pseudonymised": pseudonymised, **customers,
             **{k: v for k, v in counts.items() if k != "items"}}
+
+
+def _pseudonymise_ids(conn: psycopg.Connection, items: list[dict[str, Any]], key: bytes, run_id: str) -> int:
+    """Store a pseudonym for every id of these records (and of their answers' questions) that carries PII."""
+    values = {i[c] for i in items for c in staging.ID_COLUMNS if i.get(c)}
+    values |= staging.answer_question_ids(conn, [i["feedback_id"] for i in items])
+    rows = [(hashlib.md5(v.encode("utf-8")).hexdigest(), p) for v in sorted(values) if (p := id_pseudonym(v, key))]
+    if rows:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "insert into ml.id_pseudonyms (id_digest, pseudonym, key_version, run_id) values (%s, %s, %s, %s) "
+                "on conflict (id_digest) do update set pseudonym = excluded.pseudonym, "
+                "key_version = excluded.key_version, run_id = excluded.run_id "
+                "where ml.id_pseudonyms.pseudonym is distinct from excluded.pseudonym",
+                [(digest, p, key_version(key), run_id) for digest, p in rows],
+            )
+    log.info("[enrich] %d ids carrying PII pseudonymised", len(rows))
+    return len(rows)
 
 
 def _purge_erased(conn: psycopg.Connection, items: list[dict[str, Any]], key: bytes) -> set[str]:

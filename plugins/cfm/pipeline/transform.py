@@ -133,7 +133,10 @@ def plan(ctx: StageContext) -> tuple[dict[str, Any], str | None]:
 
 def run(ctx: StageContext) -> dict[str, Any]:
     """Build every model and run every data test (staging views included: re-creating them is cheap),
-    unless nothing upstream changed since the last successful build (ops.run_log says `skipped`)."""
+    then check every mart text column for PII (cfm.privacy.pii_scan), unless nothing upstream changed
+    since the last successful build (ops.run_log says `skipped`)."""
+    from cfm.privacy.pii_scan import check
+
     with logged_stage(ctx.url, ctx.run_id, "transform") as counts, stage_lock(ctx.url, "dbt"):
         fp, reason = plan(ctx)  # before the build: what changes during it is new next time
         counts.update(fingerprint=fp["digest"], upstream=fp["tables"])
@@ -146,6 +149,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
         except RuntimeError as exc:  # the report names the marts this build left stale (cfm.reporting.build_state)
             counts.update(failed_models=getattr(exc, "failed_nodes", []), skipped_models=getattr(exc, "skipped_nodes", []))
             raise
+        counts["pii_checked_columns"] = check(ctx.url)
     return counts
 
 
@@ -167,10 +171,13 @@ def record_build(ctx: StageContext, digest: str | None) -> None:
 
 
 def publish_marts(ctx: StageContext) -> None:
-    """After the DAG's dbt models: dbt grants select per model; schema usage is granted here too (cheap, idempotent)."""
+    """After the DAG's dbt models: the marts' PII check (cfm.privacy.pii_scan), then schema usage is
+    granted (dbt grants select per model; this is cheap and idempotent)."""
     import psycopg
 
+    from cfm.privacy.pii_scan import check
     from cfm.warehouse.schema import ensure_roles
 
+    check(ctx.url)
     with psycopg.connect(ctx.url) as conn:
         ensure_roles(conn)

@@ -58,6 +58,16 @@ def normalise_email(email: str) -> str:
     return unicodedata.normalize("NFKC", email).strip().lower()
 
 
+def id_pseudonym(value: str | None, key: bytes) -> str | None:
+    """The pseudonym of an id that carries PII (an email, phone, card or national id, by the
+    redactor's detectors), like a customer key a keyed hash; None for an id without PII."""
+    from cfm.nlp.redaction import find_pii
+
+    if not value or not find_pii(value):
+        return None
+    return "pii_" + hmac.new(key, ("record-id:" + value).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
 def customer_key(email: str | None, external_id: str | None, key: bytes) -> str | None:
     """The pseudonymous key of a customer, or None when the record names nobody."""
     if email and email.strip():

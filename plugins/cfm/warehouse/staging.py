@@ -22,7 +22,10 @@ VALIDATION_COLUMNS = (
 ENRICHMENT_COLUMNS = (
     "feedback_id", "source", "account", "source_record_id", "payload_hash", "customer_email", "customer_external_id", "text_raw",
     "language_declared", "rating_type", "rating_value", "rating_scale_min", "rating_scale_max", "submitted_at",
+    "survey_id", "question_id", "thread_id",
 )
+# Ids that may carry PII (an email as record id, a phone as thread id): pseudonymised by the enrich stage.
+ID_COLUMNS = ("source_record_id", "survey_id", "question_id", "thread_id")
 
 
 def _staged_views(conn: psycopg.Connection, kind: str) -> list[str]:
@@ -84,6 +87,19 @@ def unenriched_records(conn: psycopg.Connection) -> list[dict[str, Any]]:
         with conn.cursor(row_factory=dict_row) as cur:
             items.extend(cur.execute(query).fetchall())
     return items
+
+
+def answer_question_ids(conn: psycopg.Connection, feedback_ids: list[str]) -> set[str]:
+    """The question ids of these feedback items' answers (multi-question sources)."""
+    found: set[str] = set()
+    rows = conn.execute(
+        "select table_name from information_schema.views where table_schema = 'staging' "
+        "and table_name like 'stg\\_%\\_\\_answers'"
+    ).fetchall()
+    for (view,) in rows:
+        query = sql.SQL("select distinct question_id from staging.{} where feedback_id = any(%s) and question_id is not null")
+        found.update(r[0] for r in conn.execute(query.format(sql.Identifier(view)), (feedback_ids,)))
+    return found
 
 
 def customer_records(conn: psycopg.Connection, key: str, email: str | None,

@@ -67,3 +67,42 @@ def test_checksums_and_digit_normalisation():
 
 def test_empty_text():
     assert redact("").text == "" and redact(None).found == {}
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("call me 5551234567 tomorrow", "PHONE"),
+        ("my SSN is 123-45-6789", "NATIONAL_ID"),
+        ("رقم الضمان ١٢٣-٤٥-٦٧٨٩ لو سمحت", "NATIONAL_ID"),
+        ("اتصلوا بي 5551234567 شكرا", "PHONE"),
+        ("请打5551234567联系我", "PHONE"),
+        ("رقمي ٠٠٩٦٦٥٠١٢٣٤٥٦٧", "PHONE"),
+        ("身份证11010519491231002X", "NATIONAL_ID"),
+        ("NI number AB 12 34 56 C", "NATIONAL_ID"),
+        ("text me on +44 7700 900372", "PHONE"),
+    ],
+)
+def test_phones_and_national_ids_in_every_language(text, kind):
+    result = redact(text)
+    assert result.found == {kind: 1}
+    assert f"[{kind}]" in result.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "delivered on 2026-10-20 10:00, order 1234567890",
+        "تم التوصيل في 2026-10-20 10:00 والطلب رقم 1234567890",
+        "تم التوصيل في ٢٠٢٦-١٠-٢٠ ١٠:٠٠ الطلب ١٢٣٤٥٦٧٨٩٠",
+        "订单1234567890于2026-10-20 10:00送达",
+        "invoice 2026-000123 ticket 20261020",
+        "SSN-like but never issued: 000-12-3456 666-12-3456 900-12-3456",
+        "feedback_id 9f0e5551234567ab3c1d2e3f4a5b6c7d",  # digits inside a hash
+        "thread 18c2f3a45551234567",
+    ],
+)
+def test_dates_order_numbers_and_unissued_ids_are_not_pii(text):
+    result = redact(text)
+    assert result.found == {}
+    assert result.text == text

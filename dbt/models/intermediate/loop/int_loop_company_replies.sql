@@ -8,7 +8,7 @@ gmail as (
     select
         'gmail' as source,
         account,
-        thread_id,
+        {{ public_id('thread_id') }} as thread_id,  -- as int_feedback_enriched shows it, so they match
         cast(null as text) as feedback_id,
         replied_at
     from {{ ref('stg_gmail__replies') }}
