@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from cfm.pipeline import run as run_module
@@ -38,6 +40,7 @@ def test_cfm_run_is_a_loop_over_the_stages(monkeypatch) -> None:
     stages = tuple(Stage(s.name, s.module, s.in_run) for s in STAGES)
     monkeypatch.setattr(run_module, "STAGES", stages)
     monkeypatch.setattr(Stage, "run", property(lambda self: fake(self.name)))
+    monkeypatch.setattr(run_module, "stage_lock", lambda url, stage: contextlib.nullcontext())  # no database here
     summary = run_module.run_pipeline("postgresql://unused", {}, "r1", report=False)
     assert calls == ["prepare", "ingest", "staging", "validate", "enrich", "transform", "loop"]
     assert summary.read == 3 and summary.loaded == 2 and summary.quarantined == 2 and summary.report_path is None
