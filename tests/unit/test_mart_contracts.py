@@ -19,7 +19,7 @@ from cfm.nlp.steps import enrichment_columns
 
 MARTS = PROJECT_ROOT / "dbt" / "models" / "marts"
 # The report marts (marts/report) are contracted and tested with the report.
-CHECKED_DIRS = [MARTS, MARTS / "loop", MARTS / "topics", MARTS / "metrics"]
+CHECKED_DIRS = [MARTS, MARTS / "loop", MARTS / "topics", MARTS / "metrics", MARTS / "report"]
 
 
 def _load(path: Path) -> dict[str, Any]:
