@@ -61,6 +61,7 @@ def type_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
 
 class CustomerDropSource(FileDropSource):
     name = "customer_drop"
+    supports_until = False  # attributes, not dated events: a backfill window does not cut them
     default_dir = "sample_data/customers"
 
     def accounts(self) -> list[str]:
@@ -76,9 +77,12 @@ class CustomerDropSource(FileDropSource):
         return RawRecord(self.name, account, key, row, _updated_at(row))
 
     def parse_rows(
-        self, account: str, rel: str, data: bytes, *, since: datetime | None = None
+        self, account: str, rel: str, data: bytes, *, since: datetime | None = None, until: datetime | None = None
     ) -> tuple[dict[str, tuple[int, RawRecord]], list[RejectedRecord]]:
-        """{key: (line, record)} of every good customer row, and a reject per bad line (as the feedback drop)."""
+        """{key: (line, record)} of every good customer row, and a reject per bad line (as the feedback drop).
+
+        A customer file is the current state of each customer, not events in time: a backfill window
+        (`since`/`until`) re-reads every row."""
         text, problem = decode(data)
         if problem:
             return {}, [RejectedRecord(self.name, account, rel, "file", problem, {"_file": rel})]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from cfm.sources.customer_drop import CustomerDropSource
 
@@ -37,3 +38,14 @@ def test_a_corrected_quarantined_row_can_be_replayed() -> None:
     source = CustomerDropSource({"dir": "."})
     record = source.record_from_quarantine("customers", {"customer_id": "C2", "signup_date": "2025-04-01", "_file": "c.jsonl"})
     assert record.source_record_id == "id:C2"
+
+
+def test_a_sync_and_a_backfill_window_read_every_customer_row(tmp_path) -> None:
+    # The feedback drop filters rows by submission time; customer rows are current state, not events.
+    (tmp_path / "c.csv").write_bytes(b"customer_id,plan\nC1,plus\nC2,basic\n")
+    source = CustomerDropSource({"dir": str(tmp_path)})
+    assert not source.supports_until
+    for window in ({}, {"since": datetime(2030, 1, 1, tzinfo=UTC)},
+                   {"since": datetime(2020, 1, 1, tzinfo=UTC), "until": datetime(2020, 1, 2, tzinfo=UTC)}):
+        batches = list(source.batches("customers", None, **window))
+        assert sorted(r.source_record_id for b in batches for r in b.records) == ["id:C1", "id:C2"], window
