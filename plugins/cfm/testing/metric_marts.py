@@ -17,10 +17,15 @@ ENRICHED_DEFAULTS = {
     "ces_higher_is_easier": "true", "sentiment_label": "null::text", "category": "null::text",
     "region": "null::text", "store": "null::text", "agent": "null::text", "product": "null::text",
 }
+# The customer attributes fct_metric_responses reads from marts.fct_feedback (dbt var customer_dimensions).
+CUSTOMER_COLUMNS = ("customer_plan", "customer_region", "customer_tier")
 
 
 def stand_in_enriched(conn: psycopg.Connection) -> None:
-    """intermediate.int_feedback_enriched as a view over marts.fct_feedback, with defaults for the columns it lacks."""
+    """intermediate.int_feedback_enriched as a view over marts.fct_feedback, with defaults for the columns it lacks
+    (and the stand-in fct_feedback gains empty customer attribute columns when it has none)."""
+    for column in CUSTOMER_COLUMNS:
+        conn.execute(f"alter table marts.fct_feedback add column if not exists {column} text")
     present = {r[0] for r in conn.execute(
         "select column_name from information_schema.columns where table_schema = 'marts' and table_name = 'fct_feedback'")}
     extra = [f"{value} as {name}" for name, value in ENRICHED_DEFAULTS.items() if name not in present]
