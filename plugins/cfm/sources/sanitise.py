@@ -95,7 +95,10 @@ def clean_payload(payload: Any, *, strict: bool = True) -> tuple[Any, dict[str, 
             out = {}
             for key, item in value.items():
                 name = clean_text(str(key))
-                out[name] = walk(item, f"{path}.{name}" if path else name, depth + 1)
+                child = f"{path}.{name}" if path else name
+                if name != str(key):  # a repaired key: keep its original spelling too
+                    originals[f"{child} (key)"] = escaped(str(key))
+                out[name] = walk(item, child, depth + 1)
             return out
         if isinstance(value, list | tuple):
             return [walk(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]

@@ -30,6 +30,15 @@ def test_originals_are_kept_losslessly() -> None:
     assert codecs.decode(originals["answers[0].text"], "unicode_escape") == "x\x00y\udc80"
 
 
+def test_a_broken_key_is_repaired_and_its_original_kept() -> None:
+    # Found by the parser fuzz test: a lone surrogate in a key (not a value) reached the loader.
+    record = RawRecord("file_drop", "drop", "0", {"id": 0, "submitted_at": {"\ud800": None}})
+    admitted = admit(record)
+    assert admitted.payload["submitted_at"] == {"\ufffd": None}
+    assert codecs.decode(admitted.payload[SANITISED_KEY]["submitted_at.\ufffd (key)"], "unicode_escape") == "\ud800"
+    assert "\ud800" not in repr(admitted.payload["submitted_at"])
+
+
 @pytest.mark.parametrize("payload, field", [
     ({"score": float("nan")}, "score"),
     ({"a": [1, float("-inf")]}, "a[1]"),
