@@ -363,8 +363,34 @@ def make_pii(rng: random.Random) -> list[dict]:
             o = str(rng.randint(100000, 9999999))
             tmpl = rng.choice(negatives[lang])
             rows.append({"text": tmpl.format(o=o, ao=_to_arabic_digits(o)), "language": lang, "spans": []})
+    rows += _bare_ten_digit_rows(random.Random(20261201))
     for i, r in enumerate(rows):
         r["id"] = f"p{i:04d}"
+    return rows
+
+
+def _bare_ten_digit_rows(rng: random.Random) -> list[dict]:
+    """Unformatted ten-digit numbers that fit the North American plan: phones when the text says so,
+    order and invoice numbers otherwise (own rng, so the rows above stay as they were)."""
+    phones = {
+        "en": ["call me at {v}", "my cell is {v}", "text me on {v} please"],
+        "ar": ["اتصلوا بي {v} شكرا", "جوالي {v}", "رقمي {v} بعد الخامسة"],
+        "zh": ["请打{v}联系我", "手机{v}", "我的电话是{v}"],
+    }
+    ids = {
+        "en": ["order {v} arrived broken", "invoice {v} is wrong", "my order ref is {v}", "ticket {v} still open"],
+        "ar": ["الطلب رقم {v} وصل متأخرا", "فاتورة {v} خاطئة", "رقم الشحنة {v}"],
+        "zh": ["订单号{v}，价格1299元", "发票{v}有问题", "快递单号{v}还没到"],
+    }
+    rows = []
+    for lang in ("en", "ar", "zh"):
+        for _ in range(10):
+            v = f"{rng.randint(2, 9)}{rng.randint(0, 9)}{rng.randint(0, 9)}{rng.randint(2000000, 9999999)}"
+            rows.append({"text": rng.choice(phones[lang]).format(v=v), "language": lang,
+                         "spans": [{"type": "PHONE", "value": v}]})
+        for _ in range(10):
+            v = str(rng.randint(2000000000, 9999999999))
+            rows.append({"text": rng.choice(ids[lang]).format(v=v), "language": lang, "spans": []})
     return rows
 
 

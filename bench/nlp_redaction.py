@@ -65,6 +65,12 @@ def main() -> None:
         "known gaps: phones written without a trunk 0 or + and not in NANP form, cards split by other "
         "separators, street addresses and names are not redacted at all.",
         "",
+        "Bare ten-digit numbers (60 texts, 2026-12-01): before the phone-context rule every unformatted number "
+        "that fits the North American plan was a phone; measured on these 450 texts, PHONE precision 0.748 "
+        "(30 FP, all order/invoice/parcel numbers), recall 0.989; ALL precision 0.916, recall 0.997. With the rule "
+        "(a bare ten-digit number is a phone only with a phone word near it and no id word right before it, "
+        "or when it is the whole value) the table below.",
+        "",
         "| type | language | TP | FP | FN | precision | recall |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]

@@ -229,7 +229,9 @@ def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
             # Digits inside a word (a hash, a hex id, a tracking code) are not a phone number.
             if (m.start > 0 and _ALNUM.match(ascii_text, m.start - 1)) or _ALNUM.match(ascii_text, m.end):
                 continue
-            if _is_phone(m.raw_string, region):
+            if _is_phone(m.raw_string, region) and (
+                not _bare_nanp(m.raw_string, region) or _said_to_be_a_phone(ascii_text, m.start, m.end)
+            ):
                 spans.add((m.start, m.end))
     # Keep the union of overlapping matches (regions may cut the same number differently).
     kept: list[tuple[int, int]] = []
@@ -251,6 +253,35 @@ _PERSONAL = (
     phonenumbers.PhoneNumberType.FIXED_LINE,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
 )
+
+
+# A bare run of ten digits fits the North American plan far too often (most order, invoice and
+# account numbers starting 2-9 do), so unformatted it is a phone only when the text says so: a
+# phone word near it, and no id word right before it. A value that is nothing but the number (an
+# id column, a phone field) is still a phone: pseudonymising an order id there costs little.
+_PHONE_CUE = re.compile(
+    r"(?<![a-z])(?:call|phone|ring|text|sms|tel|mobile|cell|whats ?app|contact|reach|dial|fax|number)"
+    r"|اتصل|هاتف|جوال|موبايل|رقمي|واتس|تواصل|电话|手机|打|联系|号码|致电|微信",
+    re.IGNORECASE,
+)
+_ID_CUE = re.compile(
+    r"(?:order|invoice|ref|reference|tracking|ticket|booking|account|acct|case|receipt|transaction|"
+    r"parcel|item|sku|serial|model|no\.|#|طلب|فاتورة|شحنة|订单|单号|发票|编号)\W{0,12}(?:\w{1,8}\W{1,3})?$",
+    re.IGNORECASE,
+)
+
+
+def _bare_nanp(raw: str, region: str) -> bool:
+    return phonenumbers.country_code_for_region(region) == 1 and re.fullmatch(r"\d{10}", raw) is not None
+
+
+def _said_to_be_a_phone(text: str, start: int, end: int) -> bool:
+    if not (text[:start].strip() or text[end:].strip()):
+        return True
+    before = text[max(0, start - 40):start]
+    if _ID_CUE.search(before[-24:]):
+        return False
+    return bool(_PHONE_CUE.search(before) or _PHONE_CUE.search(text[end:end + 20]))
 
 
 def _grouped_like(raw: str, formatted: str) -> bool:

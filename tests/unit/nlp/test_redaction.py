@@ -73,6 +73,9 @@ def test_empty_text():
     "text, kind",
     [
         ("call me 5551234567 tomorrow", "PHONE"),
+        ("call me at 5551234567", "PHONE"),
+        ("my number is 4155551234, after 5", "PHONE"),
+        ("Order #2345678901, please call me on 4155551234", "PHONE"),
         ("my SSN is 123-45-6789", "NATIONAL_ID"),
         ("رقم الضمان ١٢٣-٤٥-٦٧٨٩ لو سمحت", "NATIONAL_ID"),
         ("اتصلوا بي 5551234567 شكرا", "PHONE"),
@@ -100,6 +103,12 @@ def test_phones_and_national_ids_in_every_language(text, kind):
         "SSN-like but never issued: 000-12-3456 666-12-3456 900-12-3456",
         "feedback_id 9f0e5551234567ab3c1d2e3f4a5b6c7d",  # digits inside a hash
         "thread 18c2f3a45551234567",
+        # Bare ten-digit numbers that fit the North American plan, with nothing saying they are phones.
+        "order 2345678901 arrived broken",
+        "order number 2345678901, please call me back",
+        "I want to talk about order 5551234567",
+        "الطلب رقم 2345678901 وصل متأخرا",
+        "订单号2345678901，价格1299元",
     ],
 )
 def test_dates_order_numbers_and_unissued_ids_are_not_pii(text):
