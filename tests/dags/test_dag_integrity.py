@@ -11,7 +11,7 @@ import pytest
 from cfm.config import PROJECT_ROOT
 from cfm.sources.registry import source_names
 
-KNOWN_TAGS = {"cfm", "ingest", "enrich", "transform", "report", "topics", "loop", "alerts"}
+KNOWN_TAGS = {"cfm", "ingest", "enrich", "transform", "report", "topics", "loop", "alerts", "privacy"}
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def dagbag(dbt_manifest, airflow_home):
 def test_no_import_errors(dagbag) -> None:
     assert dagbag.import_errors == {}
     assert set(dagbag.dag_ids) == {"cfm_ingest", "cfm_enrich", "cfm_transform", "cfm_report", "cfm_topics", "cfm_loop",
-                                   "cfm_alerts"}
+                                   "cfm_alerts", "cfm_retention"}
 
 
 def test_every_dag_is_documented_owned_and_tagged(dagbag) -> None:
@@ -71,6 +71,25 @@ def test_report_runs_on_its_configured_cron_and_time_zone_and_alerts_follow_the_
     assert timetable.expression == config["report"]["schedule"]
     assert str(getattr(timetable.timezone, "name", timetable.timezone)) == (config["report"]["timezone"] or config["timezone"])
     assert list(dagbag.dags["cfm_alerts"].timetable.asset_condition.objects) == [FEEDBACK_MARTS]
+
+
+def test_retention_runs_nightly_as_its_stage_and_the_marts_rebuild_after_it(dagbag, warehouse, monkeypatch) -> None:
+    import psycopg
+
+    from cfm.assets import ENRICHED_FEEDBACK
+
+    dag = dagbag.dags["cfm_retention"]
+    assert dag.timetable.expression == "30 2 * * *"
+    task = dag.get_task("apply_retention")
+    assert ENRICHED_FEEDBACK in task.outlets  # the transform DAG's trigger
+    monkeypatch.setenv("CFM_WAREHOUSE_URL", warehouse)
+    counts = task.python_callable(run_id="scheduled__retention-test")
+    assert counts["deleted"] == {} and counts["lost"] == {}
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select stage, status from ops.run_log where run_id = 'scheduled__retention-test'"
+                            ).fetchall() == [("retention", "success")]
+        assert conn.execute("select action, actor, dry_run from ops.privacy_audit").fetchall() == [
+            ("retention", "airflow", False)]
 
 
 def test_every_task_alerts_on_failure_through_the_notifier(dagbag) -> None:

@@ -11,7 +11,7 @@ unioned as (
 
 validated as (
 
-    select source, account, source_record_id, payload_hash
+    select source, account, source_record_id, payload_hash, true as is_valid
     from {{ source('ops', 'validated_records') }}
     where passed
 
@@ -86,10 +86,12 @@ joined as (
         u.payload_hash
 
     from unioned u
-    join validated v using (source, account, source_record_id, payload_hash)
+    -- a retained record was validated before retention removed its raw payload (and its verdict)
+    left join validated v using (source, account, source_record_id, payload_hash)
     left join enrichment e using (feedback_id)
     left join identity i using (feedback_id)
     left join topics t using (feedback_id)
+    where v.is_valid or u.is_retained
 
 )
 

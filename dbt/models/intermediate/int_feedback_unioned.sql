@@ -8,8 +8,31 @@
 
 {{ config(materialized='view') }}
 
+with
+
+staged as (
 {% for source_name in var('feedback_sources') %}
-select {{ columns | join(', ') }}
-from {{ ref('stg_' ~ source_name ~ '__feedback') }}
-{% if not loop.last %}union all{% endif %}
+    select {{ columns | join(', ') }}, false as is_retained
+    from {{ ref('stg_' ~ source_name ~ '__feedback') }}
+    {% if not loop.last %}union all{% endif %}
 {% endfor %}
+),
+
+-- Records whose raw payload retention removed: already redacted and pseudonymised. A source that
+-- delivers the record again brings it back to staging, and the staged version wins.
+retained as (
+
+    select
+        feedback_id, source, account, source_record_id, payload_hash, run_id, extracted_at,
+        source_updated_at, submitted_at, channel, cast(null as text) as customer_email,
+        cast(null as text) as customer_external_id, language_declared, text_redacted as text_raw,
+        rating_type, rating_value, rating_scale_min, rating_scale_max, survey_id, question_id, thread_id,
+        attributes, true as is_retained
+    from {{ source('ml', 'retained_feedback') }} r
+    where not exists (select 1 from staged s where s.feedback_id = r.feedback_id)
+
+)
+
+select * from staged
+union all
+select * from retained

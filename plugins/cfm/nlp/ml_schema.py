@@ -25,6 +25,34 @@ create table if not exists ml.id_pseudonyms (
     run_id      text not null
 );
 
+-- Feedback whose raw payload retention removed (cfm.privacy.retention): the staging contract's
+-- columns with the text redacted, no email or external id, ids pseudonymised and only the segment
+-- attributes, so every rebuild of the marts (full refresh included) still has the record
+-- (dbt's int_feedback_unioned unions it in). Erasure deletes it like every ml row of a customer.
+create table if not exists ml.retained_feedback (
+    feedback_id       text primary key,
+    source            text        not null,
+    account           text        not null,
+    source_record_id  text        not null,
+    payload_hash      text        not null,
+    run_id            text        not null,
+    extracted_at      timestamptz not null,
+    source_updated_at timestamptz,
+    submitted_at      timestamptz,
+    channel           text,
+    language_declared text,
+    text_redacted     text,
+    rating_type       text,
+    rating_value      numeric,
+    rating_scale_min  numeric,
+    rating_scale_max  numeric,
+    survey_id         text,
+    question_id       text,
+    thread_id         text,
+    attributes        jsonb       not null default '{}',
+    retained_at       timestamptz not null default now()
+);
+
 -- Pseudonymous keys of each customer-attribute record (customer file drop, CRM), one per identity
 -- the record carries (email, external id), so feedback keyed either way finds the customer.
 create table if not exists ml.customer_identity (

@@ -36,7 +36,7 @@ class StageContext:
 class Stage:
     name: str
     module: str  # cfm.pipeline.<module>, imported when the stage runs (DAG files stay cheap to parse)
-    in_run: bool = True  # part of `cfm run` (recluster runs weekly on its own)
+    in_run: bool = True  # part of `cfm run` (recluster runs weekly, retention daily, on their own)
 
     @property
     def run(self) -> Callable[[StageContext], dict[str, Any]]:
@@ -53,6 +53,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("loop", "loop"),
     Stage("report", "report"),
     Stage("recluster", "recluster", in_run=False),
+    Stage("retention", "retention", in_run=False),
 )
 
 

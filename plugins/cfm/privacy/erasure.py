@@ -15,6 +15,7 @@ and enrichment purges any new record of the customer. Each request is in ops.pri
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import logging
 import re
@@ -66,6 +67,10 @@ class Identifiers:
         if self.phone:  # a phone used as the external id
             keys.add(customer_key(None, self.phone, self.key))
         return {k for k in keys if k}
+
+    def clear_values(self) -> set[str]:
+        """The identifiers as a record id could spell them (for ml.id_pseudonyms)."""
+        return {v for v in (self.email, self.external_id, self.phone) if v}
 
     def subject_hash(self) -> str:
         """One digest naming the request in ops (erasure_requests, privacy_audit): never the identifier."""
@@ -247,10 +252,12 @@ def erase_customer(url: str, *, email: str | None = None, external_id: str | Non
         request_id = conn.execute("insert into ops.erasure_requests (customer_key) values (%s) returning request_id",
                                   (customer_key(who.email, who.external_id or who.phone, who.key),)).fetchone()[0]
         records = find_records(conn, who)
+        clear_ids = staging.record_ids(conn, [r[3] for r in records]) | who.clear_values()
         record_digests = [("record", tombstones.record_digest(s, a, r, who.key)) for s, a, r, _ in records if s]
         counts = purge_records(conn, records, keys)
         counts["customer_records"] = erase_customer_records(conn, keys)
         counts.update(_purge_unstaged(conn, who, record_digests))
+        counts["ml.id_pseudonyms"] = _purge_id_pseudonyms(conn, clear_ids)
         tombstones.add(conn, request_id, [*who.digests(), *record_digests])
         conn.execute("update ops.erasure_requests set completed_at = now(), rows_deleted = %s where request_id = %s",
                      (json.dumps(counts), request_id))
@@ -258,6 +265,18 @@ def erase_customer(url: str, *, email: str | None = None, external_id: str | Non
               subject_hash=who.subject_hash(), actor=actor)
     log.info("[erasure] request %s: %d records, %s", request_id, len(records), counts)
     return {"request_id": request_id, "records": len(records), "deleted": counts}
+
+
+def _purge_id_pseudonyms(conn: psycopg.Connection, clear_ids: set[str]) -> int:
+    """ml.id_pseudonyms is keyed by md5 of the clear id, which a dictionary of emails or phones reverses:
+    the rows of the erased customer's ids go, unless a record still staged carries the same id (its
+    pseudonym is what keeps that id out of the marts)."""
+    digests = sorted({hashlib.md5(v.encode("utf-8")).hexdigest() for v in clear_ids})
+    if not digests:
+        return 0
+    still_used = sorted(staging.referenced_id_digests(conn, digests))
+    return conn.execute("delete from ml.id_pseudonyms where id_digest = any(%s) and not id_digest = any(%s)",
+                        (digests, still_used)).rowcount
 
 
 def _purge_unstaged(conn: psycopg.Connection, who: Identifiers, record_digests: list[tuple[str, str]]) -> dict[str, int]:

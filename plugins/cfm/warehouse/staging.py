@@ -152,3 +152,28 @@ def unkeyed_customers(conn: psycopg.Connection) -> list[dict[str, Any]]:
         with conn.cursor(row_factory=dict_row) as cur:
             items.extend(cur.execute(query).fetchall())
     return items
+
+
+def record_ids(conn: psycopg.Connection, feedback_ids: list[str]) -> set[str]:
+    """Every id (ID_COLUMNS, and their answers' question ids) of these staged feedback items."""
+    found: set[str] = set()
+    ids = sql.SQL(", ").join(sql.Identifier(c) for c in ID_COLUMNS)
+    for view in feedback_views(conn):
+        query = sql.SQL("select distinct x from staging.{}, unnest(array[{}]::text[]) x "
+                        "where feedback_id = any(%s) and x is not null").format(sql.Identifier(view), ids)
+        found.update(r[0] for r in conn.execute(query, (feedback_ids,)))
+    return found | answer_question_ids(conn, feedback_ids)
+
+
+def referenced_id_digests(conn: psycopg.Connection, digests: list[str]) -> set[str]:
+    """Which of these md5 digests of ids a staged record still carries (so its pseudonym is still needed)."""
+    found: set[str] = set()
+    ids = sql.SQL(", ").join(sql.Identifier(c) for c in ID_COLUMNS)
+    for view in feedback_views(conn):
+        query = sql.SQL("select distinct md5(x) from staging.{}, unnest(array[{}]::text[]) x "
+                        "where md5(x) = any(%s)").format(sql.Identifier(view), ids)
+        found.update(r[0] for r in conn.execute(query, (digests,)))
+    for view in _staged_views(conn, "answers"):
+        query = sql.SQL("select distinct md5(question_id) from staging.{} where md5(question_id) = any(%s)")
+        found.update(r[0] for r in conn.execute(query.format(sql.Identifier(view)), (digests,)))
+    return found

@@ -134,4 +134,5 @@ def test_ensure_ml_schema_is_idempotent(ml_conn):
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'ml' ORDER BY table_name"
         )
         assert [r[0] for r in cur.fetchall()] == sorted(
-            (*TABLES, "feedback_identity", "customer_identity", "id_pseudonyms", "enrichment_runs", "aspect_sentiment"))
+            (*TABLES, "feedback_identity", "customer_identity", "id_pseudonyms", "enrichment_runs", "aspect_sentiment",
+             "retained_feedback"))

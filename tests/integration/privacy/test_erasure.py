@@ -67,6 +67,8 @@ def test_erasure_deletes_everywhere_and_a_backfill_cannot_bring_it_back(warehous
         hashes = [h for (h,) in conn.execute("select text_hash from ml.feedback_enrichment where feedback_id = any(%s)",
                                              (ids,))]
         assert _count(conn, "select count(*) from ml.embeddings where text_hash = any(%s)", hashes) >= 4
+        # Her email as a record id is pseudonymised, keyed by md5 of the clear id (a dictionary reverses it).
+        assert _count(conn, "select count(*) from ml.id_pseudonyms where id_digest = md5('amira@example.com')") == 1
         # A topic showing her words, and a case opened on her feedback with one more event.
         conn.execute("insert into ml.topics (topic_id, label, representative_texts, embedding_model, centroid) "
                      "values (990, 'erasure probe', %s, 'm', '{0}')", ([texts[0], "Great support, thank you"],))
@@ -96,6 +98,7 @@ def test_erasure_deletes_everywhere_and_a_backfill_cannot_bring_it_back(warehous
                 continue  # keyed hashes of the request, by design (checked below)
             assert _traces(conn, table, needles) == 0, f"{table} still holds the erased customer"
         assert _count(conn, "select count(*) from ops.case_events where case_id = %s", case) == 0
+        assert _count(conn, "select count(*) from ml.id_pseudonyms where id_digest = md5('amira@example.com')") == 0
         assert _count(conn, "select count(*) from ml.topics where topic_id = 990 and "
                             "representative_texts = array['Great support, thank you']") == 1
         assert _count(conn, "select count(*) from ml.feedback_enrichment where feedback_id = %s", kept_id) == 1
