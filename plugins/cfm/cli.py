@@ -214,6 +214,10 @@ def cmd_retention(args: argparse.Namespace, config: dict[str, Any]) -> int:
         print(f"  {verb} {n} rows from {table}")
     if not result["deleted"]:
         print("  nothing to delete")
+    for table, n in sorted(result["retained"].items()):
+        print(f"  {'would keep' if args.dry_run else 'kept'} the redacted form of {n} records of {table}")
+    for table, n in sorted(result["lost"].items()):
+        print(f"  {n} records of {table} were never validated and enriched: not kept")
     return 0
 
 

@@ -68,6 +68,12 @@ class Identifiers:
             keys.add(customer_key(None, self.phone, self.key))
         return {k for k in keys if k}
 
+    def national_digits(self) -> str:
+        """The phone's national significant number: every written form of it contains these digits."""
+        import phonenumbers
+
+        return phonenumbers.national_significant_number(phonenumbers.parse(self.phone))
+
     def clear_values(self) -> set[str]:
         """The identifiers as a record id could spell them (for ml.id_pseudonyms)."""
         return {v for v in (self.email, self.external_id, self.phone) if v}
@@ -98,14 +104,20 @@ class Identifiers:
 
 
 def find_records(conn: psycopg.Connection, who: Identifiers) -> list[RecordKey]:
-    """Every staged feedback record of the customer (by key, email, external id, record id or text)."""
+    """Every staged feedback record of the customer (by key, email, external id, record id or text).
+
+    The database picks the candidates (`_naming`, a superset); each is confirmed here, so only the
+    customer's few rows leave the database whatever the size of staging."""
     found: list[RecordKey] = []
     keys = who.customer_keys()
     for view in staging.feedback_views(conn):
+        naming, params = _naming(who, sql.SQL("concat_ws(' ', s.customer_email, s.customer_external_id, "
+                                               "s.source_record_id, s.text_raw)"), json_text=False)
         rows = conn.execute(
             sql.SQL("select s.source, s.account, s.source_record_id, s.feedback_id, i.customer_key, s.customer_email, "
-                    "s.customer_external_id, s.text_raw from staging.{} s left join ml.feedback_identity i using (feedback_id)")
-            .format(sql.Identifier(view))).fetchall()
+                    "s.customer_external_id, s.text_raw from staging.{} s left join ml.feedback_identity i "
+                    "using (feedback_id) where i.customer_key = any(%s) or {}")
+            .format(sql.Identifier(view), naming), [sorted(keys), *params]).fetchall()
         for source, account, record_id, feedback_id, key, email, external_id, text in rows:
             if (key in keys or who.matches_id(email) or who.matches_id(external_id) or who.matches_id(record_id)
                     or who.in_text(text)):
@@ -115,6 +127,40 @@ def find_records(conn: psycopg.Connection, who: Identifiers) -> list[RecordKey]:
     found += [("", "", "", f) for (f,) in conn.execute(
         "select feedback_id from ml.feedback_identity where customer_key = any(%s)", (sorted(keys),)) if f not in known]
     return found
+
+
+# Digits phonenumbers reads besides ASCII in our markets' texts: Arabic-Indic, Persian, full-width.
+_DIGIT_SETS = (0x660, 0x6F0, 0xFF10)
+_NON_DIGIT = "[^0-9" + "".join(f"{chr(b)}-{chr(b + 9)}" for b in _DIGIT_SETS) + "]"
+# Separators between a phone's digits: the matcher allows 4 characters, a whole value read as one
+# number (tombstones.phones_in_text) is at most 40 characters long.
+_MAX_GAP = 40
+
+
+def _digits_pattern(digits: str) -> str:
+    """A PostgreSQL regex for these digits in order, in any digit set, with separators between them."""
+    return f"{_NON_DIGIT}{{0,{_MAX_GAP}}}".join(
+        "[" + d + "".join(chr(b + int(d)) for b in _DIGIT_SETS) + "]" for d in digits)
+
+
+def _naming(who: Identifiers, text: sql.Composable, *, json_text: bool) -> tuple[sql.Composable, list[Any]]:
+    """A SQL condition true for every row whose `text` may name the customer: it contains the email
+    (lower case, NFKC where the text is not normalised already), the external id (as JSON writes it,
+    for a payload) or the phone's national digits with separators between them. A superset of what
+    the Python checks accept, with bound parameters only; the checks then confirm each candidate."""
+    parts: list[sql.Composable] = []
+    params: list[Any] = []
+    if who.email:
+        parts.append(sql.SQL("strpos(lower({t}), %s) > 0 or ({t} is not nfkc normalized and "
+                             "strpos(lower(normalize({t}, nfkc)), %s) > 0)").format(t=text))
+        params += [who.email, who.email]
+    if who.external_id:
+        parts.append(sql.SQL("strpos({}, %s) > 0").format(text))
+        params.append(json.dumps(who.external_id, ensure_ascii=False)[1:-1] if json_text else who.external_id)
+    if who.phone:
+        parts.append(sql.SQL("{} ~ %s").format(text))
+        params.append(_digits_pattern(who.national_digits()))
+    return sql.SQL("({})").format(sql.SQL(" or ").join(parts)), params
 
 
 def ml_tables() -> list[str]:
@@ -256,7 +302,7 @@ def erase_customer(url: str, *, email: str | None = None, external_id: str | Non
         record_digests = [("record", tombstones.record_digest(s, a, r, who.key)) for s, a, r, _ in records if s]
         counts = purge_records(conn, records, keys)
         counts["customer_records"] = erase_customer_records(conn, keys)
-        counts.update(_purge_unstaged(conn, who, record_digests))
+        counts.update(_purge_unstaged(conn, who, record_digests, records))
         counts["ml.id_pseudonyms"] = _purge_id_pseudonyms(conn, clear_ids)
         tombstones.add(conn, request_id, [*who.digests(), *record_digests])
         conn.execute("update ops.erasure_requests set completed_at = now(), rows_deleted = %s where request_id = %s",
@@ -279,25 +325,35 @@ def _purge_id_pseudonyms(conn: psycopg.Connection, clear_ids: set[str]) -> int:
                         (digests, still_used)).rowcount
 
 
-def _purge_unstaged(conn: psycopg.Connection, who: Identifiers, record_digests: list[tuple[str, str]]) -> dict[str, int]:
+def _purge_unstaged(conn: psycopg.Connection, who: Identifiers, record_digests: list[tuple[str, str]],
+                    found: list[RecordKey]) -> dict[str, int]:
     """Raw rows and quarantine entries that name the customer but never reached staging
-    (parser rejects, records a failed staging build does not show): matched on their payload."""
+    (parser rejects, records a failed staging build does not show): matched on their payload,
+    the candidates picked in SQL (`_naming`) and each confirmed by the tombstone check."""
     from cfm.sources.registry import source_names
 
     stones = tombstones.Tombstones({"email": set(), "phone": set(), "id": set(), "record": set()}, who.key, who.region)
     for kind, digest in [*who.digests(), *record_digests]:
         stones.digests[kind].add(digest)
+    records: dict[str, list[str]] = {}
+    for source, _account, record_id, _ in found:
+        records.setdefault(source, []).append(record_id)
+    naming, params = _naming(who, sql.SQL("payload::text"), json_text=True)
     raw = 0
     for name in source_names():
         table = sql.Identifier("raw", name)
-        for account, record_id, payload in conn.execute(sql.SQL("select account, source_record_id, payload from {}")
-                                                        .format(table)).fetchall():
+        candidates = conn.execute(sql.SQL("select account, source_record_id, payload from {} where {} "
+                                          "or source_record_id = any(%s)").format(table, naming),
+                                  [*params, records.get(name, [])]).fetchall()
+        for account, record_id, payload in candidates:
             if stones.blocks(name, account, record_id, payload):
                 raw += conn.execute(sql.SQL("delete from {} where account = %s and source_record_id = %s").format(table),
                                     (account, record_id)).rowcount
     held = 0
     for quarantine_id, source, account, record_id, payload in conn.execute(
-            "select quarantine_id, source, account, source_record_id, payload from quarantine.records").fetchall():
+            sql.SQL("select quarantine_id, source, account, source_record_id, payload from quarantine.records "
+                    "where {} or source_record_id = any(%s)").format(naming),
+            [*params, [r for ids in records.values() for r in ids]]).fetchall():
         if stones.blocks(source, account, record_id, payload):
             held += quarantine.delete_entry(conn, quarantine_id)
     return {"raw_unstaged": raw, "quarantine_payloads": held}
