@@ -117,11 +117,27 @@ def apply_retention(
     now = now or datetime.now(UTC)
     raw_cutoff = now - timedelta(days=window.raw_days)
     quarantine_cutoff = now - timedelta(days=window.quarantine_days)
+    with psycopg.connect(url) as conn:
+        _ensure_retained_table(conn)
+        return _apply(conn, raw_cutoff, quarantine_cutoff, window, dry_run=dry_run, actor=actor)
+
+
+def _ensure_retained_table(conn: psycopg.Connection) -> None:
+    """A warehouse prepared before ml.retained_feedback existed gets it (the ml DDL is idempotent)."""
+    from cfm.nlp.ml_schema import ensure_ml_schema
+
+    if not conn.execute("select to_regclass('ml.retained_feedback') is not null").fetchone()[0]:
+        ensure_ml_schema(conn)
+    conn.commit()
+
+
+def _apply(conn: psycopg.Connection, raw_cutoff: datetime, quarantine_cutoff: datetime, window: Any, *,
+           dry_run: bool, actor: str | None) -> dict[str, Any]:
     counts: dict[str, int] = {}
     retained: dict[str, int] = {}
     lost: dict[str, int] = {}
     digests: list[str] = []
-    with psycopg.connect(url) as conn, conn.transaction():
+    with conn.transaction():
         for name in source_names():
             table = sql.Identifier("raw", name)
             if not conn.execute("select to_regclass(%s) is not null", (f"raw.{name}",)).fetchone()[0]:

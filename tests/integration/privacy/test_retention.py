@@ -126,3 +126,11 @@ def test_the_retention_window_is_validated() -> None:
         privacy_config({"privacy": {"retention": {"raw_days": 0}}})
     with pytest.raises(ValidationError, match="retention_days"):
         privacy_config({"privacy": {"retention_days": 30}})
+
+
+def test_retention_on_a_warehouse_prepared_before_retained_records_existed(aged: str) -> None:
+    with psycopg.connect(aged) as conn:
+        conn.execute("drop table ml.retained_feedback")
+    assert apply_retention(aged, CONFIG)["deleted"]["raw.file_drop"] == 2
+    with psycopg.connect(aged) as conn:
+        assert conn.execute("select to_regclass('ml.retained_feedback') is not null").fetchone()[0]
