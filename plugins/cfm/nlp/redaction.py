@@ -14,7 +14,10 @@ quantities survive. Arabic-Indic digits (U+0660-0669), Extended Arabic-Indic / P
 Phones: a number written internationally (+44 ..., 00966 ...) is checked against the plan of
 its own country, so every region is covered. A number written nationally has no country in
 it, so it is checked against the plans of PHONE_REGIONS (the markets we serve); checking it
-against all 245 regions would call most order numbers a phone somewhere.
+against all 245 regions would call most order numbers a phone somewhere. An unformatted run of
+ten digits fits the North American plan too often (order and invoice numbers), so it is a phone
+only when the text says so: a phone word near it and no id word right before it (or when it is
+the whole value, an id or a phone field).
 
 `find_pii` is the detector the marts' PII check (cfm.privacy.pii_scan) uses: one source of truth.
 """
