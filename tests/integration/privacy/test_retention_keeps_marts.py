@@ -13,6 +13,7 @@ import pytest
 from cfm.config import load_config
 from cfm.pipeline.run import run_pipeline
 from cfm.pipeline.transform import dbt_vars, run_dbt
+from cfm.privacy.erasure import erase_customer
 from cfm.privacy.pii_scan import check
 from cfm.privacy.retention import apply_retention
 
@@ -82,3 +83,9 @@ def test_a_record_past_the_window_stays_in_the_marts_redacted_after_a_full_refre
     assert old[0].startswith("pii_") and "[PHONE]" in old[2] and old[5] == "north"
 
     assert apply_retention(warehouse, config)["deleted"] == {}  # nothing left to do: idempotent
+
+    # Erasure still reaches a retained record (by her pseudonymous key): its redacted form goes too.
+    assert erase_customer(warehouse, email="ann.lee@example.com")["records"] == 1
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select count(*) from ml.retained_feedback").fetchone()[0] == 0
+        assert [r for (r,) in conn.execute("select source_record_id from marts.fct_feedback")] == ["n1"]
