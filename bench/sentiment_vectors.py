@@ -22,7 +22,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "plugins"))
 sys.path.insert(0, str(HERE))
 
-from insight_sentiment import DATASETS, TRAINED_ON, _sample  # noqa: E402
+from insight_sentiment import DATASETS, TARGETS, TRAINED_ON, _sample  # noqa: E402
 
 CACHE = Path(os.environ.get("CFM_SENTIMENT_CACHE", "/tmp/sentiment-cache"))
 LIMIT = 500
@@ -35,11 +35,14 @@ def seed_frame() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["text", "label", "language"])
 
 
-def frames() -> dict[str, pd.DataFrame]:
+def frames(limit: int = LIMIT) -> dict[str, pd.DataFrame]:
+    """Training files and seed sentences first, then the sets with a target, then the rest."""
     out = {"seed_sentences": seed_frame()}
-    for path in sorted((DATASETS / "sentiment").glob("*.csv")):
+    paths = sorted((DATASETS / "sentiment").glob("*.csv"), key=lambda p: (p.stem not in TRAINED_ON,
+                                                                          p.stem not in TARGETS, p.stem))
+    for path in paths:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        out[path.stem] = frame if path.stem in TRAINED_ON else _sample(frame, LIMIT)
+        out[path.stem] = frame if path.stem in TRAINED_ON else _sample(frame, limit)
     return out
 
 

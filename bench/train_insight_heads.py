@@ -26,7 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from cfm.nlp.classifier_head import ClassifierHead, head_path  # noqa: E402
-from cfm.nlp.embedding import create_backend  # noqa: E402
+from cfm.nlp.embedding import (  # noqa: E402
+    MemoryEmbeddingCache,
+    cache_model_name,
+    create_backend,
+    embed_texts,
+    text_hash,
+)
 
 DATASETS = Path(__import__("os").environ.get("CFM_DATASETS", ROOT.parent / "shared" / "datasets"))
 SENTIMENT_TRAIN_FILES = ("sentiment/en_tweets_semeval.csv", "sentiment/ar_tweets_semeval.csv")
@@ -74,10 +80,22 @@ def sentiment_training_set(with_seed_sentences: bool = True) -> tuple[list[str],
     return texts, labels, weights
 
 
-def train(embedding_model: str, with_seed_sentences: bool = True) -> list[Path]:
+def vector_cache(folder: str | None, model_name: str) -> MemoryEmbeddingCache:
+    """Vectors already computed by bench/sentiment_vectors.py (`--vectors`), so no text is embedded twice."""
+    cache = MemoryEmbeddingCache()
+    for path in sorted(Path(folder).glob("*.npz")) if folder else []:
+        with np.load(path, allow_pickle=False) as z:
+            if "texts" in z and path.stem.endswith(("__" + model_name, "__" + cache_model_name(model_name))):
+                pairs = zip(z["texts"], z["vectors"], strict=True)
+                cache.put_many(cache_model_name(model_name), {text_hash(str(t)): v for t, v in pairs})
+    return cache
+
+
+def train(embedding_model: str, with_seed_sentences: bool = True, vectors_from: str | None = None) -> list[Path]:
     backend = create_backend(embedding_model)
+    cache = vector_cache(vectors_from, embedding_model)
     texts, labels, weights = sentiment_training_set(with_seed_sentences)
-    vectors = backend.encode(texts, 64)
+    vectors = embed_texts(texts, backend=backend, cache=cache).vectors
     sentiment = fit_head(
         "sentiment", backend.name, vectors, labels, C=SENTIMENT_C, sample_weight=np.array(weights),
         meta={"trained_on": list(SENTIMENT_TRAIN_FILES) + (["SEED_SENTENCES"] if with_seed_sentences else []),
@@ -85,7 +103,7 @@ def train(embedding_model: str, with_seed_sentences: bool = True) -> list[Path]:
     )
     frame = pd.read_csv(FEEDBACK_TYPES, dtype=str, keep_default_na=False)
     ft = fit_head(
-        "feedback_type", backend.name, backend.encode(frame["text"].tolist(), 64), frame["feedback_type"].tolist(),
+        "feedback_type", backend.name, embed_texts(frame["text"].tolist(), backend=backend, cache=cache).vectors, frame["feedback_type"].tolist(),
         C=FEEDBACK_TYPE_C, meta={"trained_on": ["tests/data/feedback_types.csv"], "rows": len(frame), **backend.provenance()},
     )
     written = []
@@ -102,5 +120,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--embedding-model", default="use-multilingual-v3")
     parser.add_argument("--no-seed-sentences", action="store_true")
+    parser.add_argument("--vectors", default=None, help="folder of bench/sentiment_vectors.py output to reuse")
     args = parser.parse_args()
-    train(args.embedding_model, with_seed_sentences=not args.no_seed_sentences)
+    train(args.embedding_model, with_seed_sentences=not args.no_seed_sentences, vectors_from=args.vectors)

@@ -232,6 +232,21 @@ def cascade_probabilities(
     return out, unsure
 
 
+def second_model_rows(
+    probs: np.ndarray,
+    languages: Sequence[str | None],
+    route_languages: Sequence[str] = (),
+    margin: float = 0.0,
+    neutral_weight: float = 1.0,
+) -> np.ndarray:
+    """Mask of texts the second sentiment model decides: its languages (routing), and texts
+    on which the first model's decision margin is below `margin` (cascade; 0 = off)."""
+    routed = np.array([lang in set(route_languages) for lang in languages], dtype=bool)
+    if margin > 0 and len(probs):
+        routed |= decision_margin(probs, neutral_weight) < margin
+    return routed
+
+
 class HeadSentimentModel:
     """Sentiment from a shipped classifier head (+ optional weak-label adapter fitted on rated feedback)."""
 

@@ -27,7 +27,13 @@ from cfm.nlp.feedback_type import classify_feedback_types
 from cfm.nlp.language import MODEL_NAME as LANGUAGE_MODEL
 from cfm.nlp.language import detect_language
 from cfm.nlp.redaction import redact
-from cfm.nlp.sentiment import HeadSentimentModel, SentimentModel, train_sentiment_model, weak_label
+from cfm.nlp.sentiment import (
+    HeadSentimentModel,
+    SentimentModel,
+    second_model_rows,
+    train_sentiment_model,
+    weak_label,
+)
 from cfm.nlp.settings import nlp_config
 
 log = logging.getLogger(__name__)
@@ -114,14 +120,46 @@ def _sentiment(s: StepState) -> None:
         if len(weak) < int(s.config.get("sentiment_min_weak_labels", 200)):
             weak, weak_rows = [], []
     model = sentiment_model_for(s.sentiment_backend, s.config, weak, s.sentiment_vectors[weak_rows] if weak_rows else None)
-    sentiments = model.predict(s.sentiment_vectors, s.texts, s.columns["language"])
-    recorded = model.name if isinstance(model, HeadSentimentModel) else (
-        f"{model.name}+{s.sentiment_backend.name}" + (f"+weak{len(weak)}" if weak else ""))
+    if isinstance(model, HeadSentimentModel):
+        probs = model.with_lexicon(model.probabilities(s.sentiment_vectors), s.texts, s.columns["language"])
+        recorded = model.name + _second_model(s, probs, weak, weak_rows)
+        sentiments = model.decide(probs)
+    else:
+        sentiments = model.predict(s.sentiment_vectors, s.texts, s.columns["language"])
+        recorded = f"{model.name}+{s.sentiment_backend.name}" + (f"+weak{len(weak)}" if weak else "")
     s.columns.update(
         sentiment_label=[x.label for x in sentiments],
         sentiment_score=[x.score for x in sentiments],
         sentiment_model=recorded,
     )
+
+
+def _second_model(s: StepState, probs: np.ndarray, weak: list[tuple[str, str]], weak_rows: list[int]) -> str:
+    """Let `nlp.sentiment_second_embedding_model` decide the routed and low-margin texts (in place).
+
+    Only those texts (and the batch's rated ones, for its weak-label adapter) are embedded with
+    the second model. Returns what to add to the recorded model name ("" when it decided none).
+    """
+    if not s.config.get("sentiment_second_embedding_model"):
+        return ""
+    neutral_weight = float(s.config.get("sentiment_neutral_weight", 0.6))
+    rows = np.flatnonzero(second_model_rows(
+        probs, s.columns["language"], s.config.get("sentiment_second_languages") or (),
+        float(s.config.get("sentiment_cascade_margin") or 0.0), neutral_weight))
+    if not len(rows):
+        return ""
+    backend = load_backend(s.config, purpose="sentiment_second")
+    needed = sorted(set(rows) | set(weak_rows))
+    emb = embed_texts([s.texts[k] for k in needed], config=s.config, cache=s.cache, backend=backend, progress=s.progress)
+    at = {k: i for i, k in enumerate(needed)}
+    weak_vectors = emb.vectors[[at[k] for k in weak_rows]] if weak_rows else None
+    second = sentiment_model_for(backend, s.config, weak, weak_vectors)
+    if not isinstance(second, HeadSentimentModel):
+        raise ValueError(f"nlp.sentiment_second_embedding_model {backend.name!r} has no shipped sentiment head")
+    vectors = emb.vectors[[at[k] for k in rows]]
+    probs[rows] = second.with_lexicon(second.probabilities(vectors), [s.texts[k] for k in rows],
+                                      [s.columns["language"][k] for k in rows])
+    return f" | {second.name} on {len(rows)}/{len(probs)}"
 
 
 def _categories(s: StepState) -> None:

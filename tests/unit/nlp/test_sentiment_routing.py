@@ -1,0 +1,50 @@
+"""A second sentiment model (routing by language, USE -> E5 confidence cascade)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cfm.nlp.sentiment import cascade_probabilities, decision_margin, second_model_rows
+
+SURE_POS = [0.05, 0.05, 0.9]
+UNSURE = [0.4, 0.2, 0.4]  # negative and positive tied
+NEUTRAL_VS_POS = [0.1, 0.5, 0.4]  # neutral leads by 0.1, but trails once down-weighted
+
+
+def test_margin_is_lead_over_runner_up_after_neutral_weighting() -> None:
+    probs = np.array([SURE_POS, UNSURE, NEUTRAL_VS_POS])
+    assert decision_margin(probs) == pytest.approx([0.85, 0.0, 0.1])
+    assert decision_margin(probs, neutral_weight=0.6)[2] == pytest.approx(0.4 - 0.3)
+    assert decision_margin(np.zeros((0, 3))).shape == (0,)
+
+
+def test_cascade_asks_the_second_model_only_for_unsure_rows() -> None:
+    primary = np.array([SURE_POS, UNSURE, SURE_POS, UNSURE])
+    asked: list[list[int]] = []
+
+    def second(rows):
+        asked.append(list(rows))
+        return np.tile([0.8, 0.1, 0.1], (len(rows), 1))
+
+    out, sent = cascade_probabilities(primary, second, margin=0.3)
+    assert asked == [[1, 3]] and sent.tolist() == [False, True, False, True]
+    assert np.allclose(out[[0, 2]], primary[[0, 2]]) and np.allclose(out[[1, 3]], [0.8, 0.1, 0.1])
+    assert np.allclose(primary[1], UNSURE)  # the input is not modified
+
+
+def test_cascade_with_margin_zero_never_calls_the_second_model() -> None:
+    def second(rows):
+        raise AssertionError("called")
+
+    out, sent = cascade_probabilities(np.array([UNSURE]), second, margin=0.0)
+    assert not sent.any() and np.allclose(out, [UNSURE])
+
+
+def test_rows_for_second_model_by_language_and_by_margin() -> None:
+    probs = np.array([SURE_POS, SURE_POS, UNSURE, SURE_POS])
+    langs = ["en", "zh", "en", None]
+    assert second_model_rows(probs, langs).tolist() == [False] * 4
+    assert second_model_rows(probs, langs, route_languages=["zh", "ar"]).tolist() == [False, True, False, False]
+    assert second_model_rows(probs, langs, margin=0.3).tolist() == [False, False, True, False]
+    assert second_model_rows(probs, langs, ["zh"], 0.3).tolist() == [False, True, True, False]
