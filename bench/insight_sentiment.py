@@ -160,37 +160,33 @@ def out_of_fold(name: str, frame: pd.DataFrame, cfg: dict, backend, cache=None) 
     return list(pred)
 
 
-def weak_label_gain(frame: pd.DataFrame, vectors: np.ndarray, lang: str, cfg: dict) -> tuple[dict, dict]:
-    """Head alone vs head + weak-label adapter fitted on half of the set, both scored on the other half."""
-    from cfm.nlp.classifier_head import load_head
-    from cfm.nlp.sentiment import HeadSentimentModel
+def weak_label_gain(frame: pd.DataFrame, lang: str, cfg: dict, cache, alone: Sequence[str]) -> tuple[dict, dict]:
+    """`alone` (the enrichment without ratings) vs enrichment with half of the labels given as star
+    ratings (the weak labels `nlp.sentiment_weak_labels` fits on), both scored on the other half."""
+    from cfm.nlp.steps import enrich_texts
 
     rng = np.random.default_rng(SEED)
     order = rng.permutation(len(frame))
-    fit_idx, test_idx = order[: len(order) // 2], order[len(order) // 2 :]
+    fit_idx, test_idx = set(order[: len(order) // 2].tolist()), order[len(order) // 2 :]
     y = frame["label"].to_numpy()
-    texts = frame["text"].tolist()
-    head = load_head("sentiment", cfg["_sentiment_model"])
-
-    def model():
-        return HeadSentimentModel(head, neutral_weight=cfg["sentiment_neutral_weight"],
-                                  lexicon_weight=cfg["sentiment_lexicon_weight"])
-
-    test_texts = [texts[i] for i in test_idx]
-    alone = [s.label for s in model().predict(vectors[test_idx], test_texts, [lang] * len(test_idx))]
-    adapted = model().adapt(vectors[fit_idx], list(y[fit_idx]))
-    weak = [s.label for s in adapted.predict(vectors[test_idx], test_texts, [lang] * len(test_idx))]
-    return _scores(y[test_idx], alone), _scores(y[test_idx], weak)
+    stars = {"negative": 1, "neutral": 3, "positive": 5}
+    ratings = [("star", stars[y[i]], 1, 5) if i in fit_idx else (None, None, None, None) for i in range(len(y))]
+    batch = enrich_texts(frame["text"].tolist(), declared_languages=[lang] * len(y), ratings=ratings,
+                         config={**cfg, "sentiment_weak_labels": True, "sentiment_min_weak_labels": 1}, cache=cache)
+    return (_scores(y[test_idx], np.asarray(alone)[test_idx]),
+            _scores(y[test_idx], np.asarray(batch.sentiment_label)[test_idx]))
 
 
-def run_sentiment(paths: list[Path], limit: int | None, cfg: dict) -> tuple[list[dict], list[dict]]:
-    from cfm.nlp.embedding import MemoryEmbeddingCache, embed_texts, load_backend
+def run_sentiment(paths: list[Path], limit: int | None, cfg: dict, vectors: str | None = None):
+    from sentiment_vectors import vector_cache
+
+    from cfm.nlp.embedding import load_backend
     from cfm.nlp.steps import enrich_texts
 
     backend = load_backend(cfg, purpose="sentiment")
-    cfg["_sentiment_model"] = backend.name
     rows, weak_rows = [], []
-    cache = MemoryEmbeddingCache()
+    models = [cfg["sentiment_embedding_model"], cfg.get("sentiment_second_embedding_model")]
+    cache = vector_cache(vectors, *[m for m in models if m])
     for path in paths:
         name = path.stem
         lang = name.split("_", 1)[0]
@@ -219,8 +215,7 @@ def run_sentiment(paths: list[Path], limit: int | None, cfg: dict) -> tuple[list
             if labels is not None:
                 rows.append({**base, "method": method, **_scores(y, labels), "seconds": round(time.perf_counter() - t, 1)})
         if not trained_on:
-            vectors = embed_texts(texts, backend=backend, config=cfg, cache=cache).vectors
-            alone, weak = weak_label_gain(frame, vectors, lang, cfg)
+            alone, weak = weak_label_gain(frame, lang, cfg, cache, batch.sentiment_label)
             weak_rows.append({"set": name, "head alone": alone, "head + weak labels": weak})
         for r in rows[-4:]:
             if r["set"] == name:
@@ -325,6 +320,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sets", nargs="*", default=None, help="only files whose name contains one of these")
     parser.add_argument("--limit", type=int, default=None, help="seeded sample of at most N rows per file")
     parser.add_argument("--out", default=str(HERE / "results" / "insight_sentiment"))
+    parser.add_argument("--vectors", default=None, help="reuse the vectors bench/sentiment_vectors.py wrote there")
     args = parser.parse_args(argv)
     if not (DATASETS / "sentiment").is_dir():
         print(f"skipped: no dev sets at {DATASETS} (set CFM_DATASETS)")
@@ -334,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.sets:
         paths = [p for p in paths if any(s in p.name for s in args.sets)]
     started = time.perf_counter()
-    rows, weak_rows = run_sentiment(paths, args.limit, cfg)
+    rows, weak_rows = run_sentiment(paths, args.limit, cfg, args.vectors)
     ft = run_feedback_types(cfg)
     text = markdown(rows, weak_rows, ft, time.perf_counter() - started, args.limit)
     Path(args.out + ".md").write_text(text, encoding="utf-8")

@@ -42,7 +42,10 @@ def frames(limit: int = LIMIT) -> dict[str, pd.DataFrame]:
                                                                           p.stem not in TARGETS, p.stem))
     for path in paths:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        out[path.stem] = frame if path.stem in TRAINED_ON else _sample(frame, limit)
+        if path.stem in TRAINED_ON:
+            out[path.stem] = frame
+        else:
+            out[path.stem if limit == LIMIT else f"{path.stem}-{limit}"] = _sample(frame, limit)
     return out
 
 
@@ -55,14 +58,29 @@ def load(name: str, model: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         return [str(t) for t in z["texts"]], z["labels"].astype(str), z["vectors"]
 
 
+def vector_cache(folder: str | Path | None, *model_names: str):
+    """An embedding cache prefilled with the vectors of `folder` for these models (none: empty)."""
+    from cfm.nlp.embedding import MemoryEmbeddingCache, cache_model_name, text_hash
+
+    cache = MemoryEmbeddingCache()
+    for model in model_names:
+        for path in sorted(Path(folder).glob(f"*__{model}.npz")) if folder else []:
+            with np.load(path, allow_pickle=False) as z:
+                pairs = zip(z["texts"], z["vectors"], strict=True)
+                cache.put_many(cache_model_name(model), {text_hash(str(t)): v for t, v in pairs})
+    return cache
+
+
 def main() -> None:
     from cfm.nlp.embedding import create_backend
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", default=["use-multilingual-v3", "multilingual-e5-small"])
+    parser.add_argument("--limit", type=int, default=LIMIT, help="rows per set (files <set>-<N>__<model>.npz)")
+    parser.add_argument("--sets", nargs="*", default=None, help="only sets whose name contains one of these")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
-    all_frames = frames()
+    all_frames = {k: v for k, v in frames(args.limit).items() if not args.sets or any(x in k for x in args.sets)}
     for model in args.models:
         backend = create_backend(model)
         for name, frame in all_frames.items():

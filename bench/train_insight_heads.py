@@ -24,15 +24,10 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from cfm.nlp.classifier_head import ClassifierHead, head_path  # noqa: E402
-from cfm.nlp.embedding import (  # noqa: E402
-    MemoryEmbeddingCache,
-    cache_model_name,
-    create_backend,
-    embed_texts,
-    text_hash,
-)
+from cfm.nlp.embedding import create_backend, embed_texts  # noqa: E402
 
 DATASETS = Path(__import__("os").environ.get("CFM_DATASETS", ROOT.parent / "shared" / "datasets"))
 SENTIMENT_TRAIN_FILES = ("sentiment/en_tweets_semeval.csv", "sentiment/ar_tweets_semeval.csv")
@@ -80,18 +75,9 @@ def sentiment_training_set(with_seed_sentences: bool = True) -> tuple[list[str],
     return texts, labels, weights
 
 
-def vector_cache(folder: str | None, model_name: str) -> MemoryEmbeddingCache:
-    """Vectors already computed by bench/sentiment_vectors.py (`--vectors`), so no text is embedded twice."""
-    cache = MemoryEmbeddingCache()
-    for path in sorted(Path(folder).glob("*.npz")) if folder else []:
-        with np.load(path, allow_pickle=False) as z:
-            if "texts" in z and path.stem.endswith(("__" + model_name, "__" + cache_model_name(model_name))):
-                pairs = zip(z["texts"], z["vectors"], strict=True)
-                cache.put_many(cache_model_name(model_name), {text_hash(str(t)): v for t, v in pairs})
-    return cache
-
-
 def train(embedding_model: str, with_seed_sentences: bool = True, vectors_from: str | None = None) -> list[Path]:
+    from sentiment_vectors import vector_cache
+
     backend = create_backend(embedding_model)
     cache = vector_cache(vectors_from, embedding_model)
     texts, labels, weights = sentiment_training_set(with_seed_sentences)
