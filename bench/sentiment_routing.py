@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE.parent / "plugins"))
 sys.path.insert(0, str(HERE))
 
 from insight_sentiment import SEED, TARGETS, TRAINED_ON, _scores, baselines  # noqa: E402
-from sentiment_vectors import load  # noqa: E402
+from sentiment_vectors import cache_path, load  # noqa: E402
 from train_insight_heads import SEED_SENTENCE_WEIGHT, SENTIMENT_C, fit_head  # noqa: E402
 
 from cfm.nlp.sentiment import HeadSentimentModel, cascade_probabilities  # noqa: E402
@@ -37,16 +37,25 @@ EVAL_SETS = ("ar_attractions", "ar_restaurants", "ar_souq_products", "ar_tweets_
 MARGINS = (0.2, 0.35, 0.5)
 
 
+SUFFIX = {"eval": "", "train": ""}  # "-<N>" when run on smaller samples (--limit, --train-limit)
+
+
+def _file(name: str) -> str:
+    if name == "seed_sentences":
+        return name
+    return name + SUFFIX["train" if name in TRAINED_ON else "eval"]
+
+
 def vectors(name: str, model: str) -> np.ndarray:
     if model == "concat":
-        return np.hstack([load(name, USE)[2], load(name, E5)[2]]) / np.sqrt(2.0)
-    return load(name, model)[2]
+        return np.hstack([load(_file(name), USE)[2], load(_file(name), E5)[2]]) / np.sqrt(2.0)
+    return load(_file(name), model)[2]
 
 
 def training(model: str, exclude: set[str] = frozenset()):
     xs, ys, ws = [], [], []
     for name in TRAINED_ON:
-        texts, labels, v = load(name, USE if model == "concat" else model)
+        texts, labels, _v = load(_file(name), USE)
         keep = np.array([t not in exclude for t in texts])
         xs.append(vectors(name, model)[keep])
         ys += list(labels[keep])
@@ -67,7 +76,7 @@ def head_model(model: str, cfg: dict, exclude: set[str] = frozenset()) -> HeadSe
 
 def probs_for(name: str, model: str, cfg: dict, heads: dict, idx=None) -> np.ndarray:
     """P(neg, neu, pos) with lexicon evidence; SemEval files out-of-fold."""
-    texts, y, _ = load(name, USE)
+    texts, y, _ = load(_file(name), USE)
     lang = name.split("_", 1)[0]
     x = vectors(name, model)
     out = np.zeros((len(texts), 3))
@@ -87,7 +96,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baselines", action="store_true", help="also VADER / snownlp / pysenti on the same rows")
     parser.add_argument("--out", default=str(HERE / "results" / "sentiment_routing"))
+    parser.add_argument("--limit", type=int, default=None, help="score the <set>-<N> samples")
+    parser.add_argument("--train-limit", type=int, default=None, help="train on the <set>-<N> samples")
     args = parser.parse_args()
+    SUFFIX.update(eval=f"-{args.limit}" if args.limit else "", train=f"-{args.train_limit}" if args.train_limit else "")
     cfg = nlp_config({"seed": SEED})
     decider = HeadSentimentModel.__new__(HeadSentimentModel)
     decider.neutral_weight = cfg["sentiment_neutral_weight"]
@@ -96,13 +108,22 @@ def main() -> None:
         return [s.label for s in HeadSentimentModel.decide(decider, p)]
 
     heads = {m: head_model(m, cfg) for m in (USE, E5, "concat")}
+    train_suffix, SUFFIX["train"] = SUFFIX["train"], ""
+    full_use = head_model(USE, cfg) if all(cache_path(n, USE).exists() for n in TRAINED_ON) else None
+    SUFFIX["train"] = train_suffix
     rows, weak_rows = [], []
     for name in EVAL_SETS:
-        texts, y, _ = load(name, USE)
+        if not all(cache_path(_file(name), m).exists() for m in (USE, E5)):
+            continue
+        texts, y, _ = load(_file(name), USE)
         lang = name.split("_", 1)[0]
         p = {m: probs_for(name, m, cfg, heads) for m in (USE, E5, "concat")}
-        secs = {m: float(np.load(f"/tmp/sentiment-cache/{name}__{m}.npz")["seconds"]) for m in (USE, E5)}
+        secs = {m: float(np.load(cache_path(_file(name), m))["seconds"]) for m in (USE, E5)}
         base = {"set": name, "rows": len(y), "target": TARGETS.get(name)}
+        if full_use is not None and name not in TRAINED_ON:
+            pf = full_use.with_lexicon(full_use.probabilities(vectors(name, USE)), texts, [lang] * len(texts))
+            rows.append({**base, "method": "USE head trained on the full tweet files (shipped)", **_scores(y, labels(pf)),
+                         "embed_s": round(secs[USE], 1)})
         rows.append({**base, "method": "USE head", **_scores(y, labels(p[USE])), "embed_s": round(secs[USE], 1)})
         rows.append({**base, "method": "E5 head", **_scores(y, labels(p[E5])), "embed_s": round(secs[E5], 1)})
         rows.append({**base, "method": "USE+E5 concatenated, one head", **_scores(y, labels(p["concat"])),

@@ -35,7 +35,7 @@ def seed_frame() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["text", "label", "language"])
 
 
-def frames(limit: int = LIMIT) -> dict[str, pd.DataFrame]:
+def frames(limit: int = LIMIT, train_limit: int | None = None) -> dict[str, pd.DataFrame]:
     """Training files and seed sentences first, then the sets with a target, then the rest."""
     out = {"seed_sentences": seed_frame()}
     paths = sorted((DATASETS / "sentiment").glob("*.csv"), key=lambda p: (p.stem not in TRAINED_ON,
@@ -43,7 +43,7 @@ def frames(limit: int = LIMIT) -> dict[str, pd.DataFrame]:
     for path in paths:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         if path.stem in TRAINED_ON:
-            out[path.stem] = frame
+            out[path.stem if not train_limit else f"{path.stem}-{train_limit}"] = _sample(frame, train_limit)
         else:
             out[path.stem if limit == LIMIT else f"{path.stem}-{limit}"] = _sample(frame, limit)
     return out
@@ -77,10 +77,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", default=["use-multilingual-v3", "multilingual-e5-small"])
     parser.add_argument("--limit", type=int, default=LIMIT, help="rows per set (files <set>-<N>__<model>.npz)")
+    parser.add_argument("--train-limit", type=int, default=None, help="seeded sample of the training files")
     parser.add_argument("--sets", nargs="*", default=None, help="only sets whose name contains one of these")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
-    all_frames = {k: v for k, v in frames(args.limit).items() if not args.sets or any(x in k for x in args.sets)}
+    all_frames = {k: v for k, v in frames(args.limit, args.train_limit).items() if not args.sets or any(x in k for x in args.sets)}
     for model in args.models:
         backend = create_backend(model)
         for name, frame in all_frames.items():

@@ -48,3 +48,30 @@ def test_rows_for_second_model_by_language_and_by_margin() -> None:
     assert second_model_rows(probs, langs, route_languages=["zh", "ar"]).tolist() == [False, True, False, False]
     assert second_model_rows(probs, langs, margin=0.3).tolist() == [False, False, True, False]
     assert second_model_rows(probs, langs, ["zh"], 0.3).tolist() == [False, True, True, False]
+
+
+@pytest.mark.slow
+def test_enrichment_sends_routed_and_unsure_texts_to_the_second_model() -> None:
+    from cfm.nlp.steps import enrich_texts
+
+    texts = ["Excellent service, I love it", "服务很好，送餐很快", "I ordered on Monday"]
+    langs = ["en", "zh", "en"]
+    plain = enrich_texts(texts, declared_languages=langs)
+    assert " on " not in plain.sentiment_model
+    second = {"sentiment_second_embedding_model": "use-multilingual-v3"}
+    routed = enrich_texts(texts, declared_languages=langs, config={**second, "sentiment_second_languages": ["zh"]})
+    assert routed.sentiment_model.endswith("+use-multilingual-v3 on 1/3")
+    everything = enrich_texts(texts, declared_languages=langs, config={**second, "sentiment_cascade_margin": 1.01})
+    assert everything.sentiment_model.endswith(" on 3/3")
+    # the same head decided either way, so the labels agree
+    assert plain.sentiment_label == routed.sentiment_label == everything.sentiment_label
+    assert enrich_texts(texts, declared_languages=langs, config=second).sentiment_model == plain.sentiment_model
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ["服务很好，送餐很快", "服务很好,送餐很快。", "菜很好吃，服务也很周到"])
+def test_chinese_praise_is_positive(text) -> None:
+    from cfm.nlp.steps import enrich_texts
+
+    for declared in ("zh", None):
+        assert enrich_texts([text], declared_languages=[declared]).sentiment_label == ["positive"]
