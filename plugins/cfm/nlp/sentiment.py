@@ -239,12 +239,14 @@ def second_model_rows(
     margin: float = 0.0,
     neutral_weight: float = 1.0,
 ) -> np.ndarray:
-    """Mask of texts the second sentiment model decides: its languages (routing), and texts
-    on which the first model's decision margin is below `margin` (cascade; 0 = off)."""
-    routed = np.array([lang in set(route_languages) for lang in languages], dtype=bool)
+    """Mask of texts the second sentiment model decides: those in `route_languages` (empty: every
+    language) and, with a `margin` > 0, only those on which the first model's decision margin is
+    below it (cascade); with 0, all of them (routing)."""
+    wanted = set(route_languages)
+    rows = np.array([not wanted or lang in wanted for lang in languages], dtype=bool)
     if margin > 0 and len(probs):
-        routed |= decision_margin(probs, neutral_weight) < margin
-    return routed
+        rows &= decision_margin(probs, neutral_weight) < margin
+    return rows
 
 
 class HeadSentimentModel:

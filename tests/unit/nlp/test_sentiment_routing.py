@@ -44,28 +44,33 @@ def test_cascade_with_margin_zero_never_calls_the_second_model() -> None:
 def test_rows_for_second_model_by_language_and_by_margin() -> None:
     probs = np.array([SURE_POS, SURE_POS, UNSURE, SURE_POS])
     langs = ["en", "zh", "en", None]
-    assert second_model_rows(probs, langs).tolist() == [False] * 4
+    assert second_model_rows(probs, langs).tolist() == [True] * 4  # no languages named: all of them
     assert second_model_rows(probs, langs, route_languages=["zh", "ar"]).tolist() == [False, True, False, False]
     assert second_model_rows(probs, langs, margin=0.3).tolist() == [False, False, True, False]
-    assert second_model_rows(probs, langs, ["zh"], 0.3).tolist() == [False, True, True, False]
+    assert second_model_rows(probs, langs, ["zh"], 0.3).tolist() == [False, False, False, False]
+    assert second_model_rows(probs, langs, ["en"], 0.3).tolist() == [False, False, True, False]
 
 
 @pytest.mark.slow
 def test_enrichment_sends_routed_and_unsure_texts_to_the_second_model() -> None:
+    from cfm.nlp.settings import DEFAULTS
     from cfm.nlp.steps import enrich_texts
 
-    texts = ["Excellent service, I love it", "服务很好，送餐很快", "I ordered on Monday"]
-    langs = ["en", "zh", "en"]
-    plain = enrich_texts(texts, declared_languages=langs)
-    assert " on " not in plain.sentiment_model
-    second = {"sentiment_second_embedding_model": "use-multilingual-v3"}
-    routed = enrich_texts(texts, declared_languages=langs, config={**second, "sentiment_second_languages": ["zh"]})
-    assert routed.sentiment_model.endswith("+use-multilingual-v3 on 1/3")
-    everything = enrich_texts(texts, declared_languages=langs, config={**second, "sentiment_cascade_margin": 1.01})
-    assert everything.sentiment_model.endswith(" on 3/3")
-    # the same head decided either way, so the labels agree
-    assert plain.sentiment_label == routed.sentiment_label == everything.sentiment_label
-    assert enrich_texts(texts, declared_languages=langs, config=second).sentiment_model == plain.sentiment_model
+    texts = ["Excellent service, I love it", "服务很好，送餐很快", "I ordered on Monday", "菜很一般"]
+    langs = ["en", "zh", "en", "zh"]
+    off = enrich_texts(texts, declared_languages=langs, config={"sentiment_second_embedding_model": ""})
+    assert " on " not in off.sentiment_model
+    # the shipped default: E5 decides the Chinese texts USE is unsure of
+    assert DEFAULTS["sentiment_second_embedding_model"] == "multilingual-e5-small"
+    assert DEFAULTS["sentiment_second_languages"] == ["zh"]
+    routed = enrich_texts(texts, declared_languages=langs, config={"sentiment_cascade_margin": 0})
+    assert routed.sentiment_model.endswith("| cfm-sentiment-head@1+multilingual-e5-small-q4 on 2/4")
+    assert routed.sentiment_label[0] == off.sentiment_label[0] and routed.sentiment_label[1] == "positive"
+    every = enrich_texts(texts, declared_languages=langs, config={"sentiment_second_languages": [],
+                                                                  "sentiment_cascade_margin": 1.01})
+    assert every.sentiment_model.endswith(" on 4/4")
+    none = enrich_texts(texts, declared_languages=langs, config={"sentiment_second_languages": ["ar"]})
+    assert none.sentiment_model == off.sentiment_model
 
 
 @pytest.mark.slow
