@@ -177,7 +177,8 @@ def weak_label_gain(frame: pd.DataFrame, lang: str, cfg: dict, cache, alone: Seq
             _scores(y[test_idx], np.asarray(batch.sentiment_label)[test_idx]))
 
 
-def run_sentiment(paths: list[Path], limit: int | None, cfg: dict, vectors: str | None = None):
+def run_sentiment(paths: list[Path], limit: int | None, cfg: dict, vectors: str | None = None,
+                  with_baselines: bool = True):
     from sentiment_vectors import vector_cache
 
     from cfm.nlp.embedding import load_backend
@@ -209,7 +210,7 @@ def run_sentiment(paths: list[Path], limit: int | None, cfg: dict, vectors: str 
         else:
             rows.append({**base, "method": f"cfm enrich ({batch.sentiment_model})", **_scores(y, batch.sentiment_label),
                          "seconds": seconds})
-        for method, fn in baselines().items():
+        for method, fn in baselines().items() if with_baselines else ():
             t = time.perf_counter()
             labels = fn(texts, lang)
             if labels is not None:
@@ -320,6 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sets", nargs="*", default=None, help="only files whose name contains one of these")
     parser.add_argument("--limit", type=int, default=None, help="seeded sample of at most N rows per file")
     parser.add_argument("--out", default=str(HERE / "results" / "insight_sentiment"))
+    parser.add_argument("--no-baselines", action="store_true", help="skip VADER / snownlp / pysenti")
     parser.add_argument("--vectors", default=None, help="reuse the vectors bench/sentiment_vectors.py wrote there")
     args = parser.parse_args(argv)
     if not (DATASETS / "sentiment").is_dir():
@@ -330,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.sets:
         paths = [p for p in paths if any(s in p.name for s in args.sets)]
     started = time.perf_counter()
-    rows, weak_rows = run_sentiment(paths, args.limit, cfg, args.vectors)
+    rows, weak_rows = run_sentiment(paths, args.limit, cfg, args.vectors, not args.no_baselines)
     ft = run_feedback_types(cfg)
     text = markdown(rows, weak_rows, ft, time.perf_counter() - started, args.limit)
     Path(args.out + ".md").write_text(text, encoding="utf-8")

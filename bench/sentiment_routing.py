@@ -92,6 +92,26 @@ def probs_for(name: str, model: str, cfg: dict, heads: dict, idx=None) -> np.nda
     return out
 
 
+def markdown(rows, weak_rows, args) -> str:
+    cols = ("set", "rows", "method", "macro-F1", "accuracy", "neutral", "target", "embed_s")
+    lines = [
+        "# Sentiment: USE, E5, both, routing and cascade (bench/sentiment_routing.py)", "",
+        f"Scored rows per set: {args.limit or 500} (the seeded sample bench/insight_sentiment.py takes "
+        f"with that --limit); heads trained on {args.train_limit or 'all'} rows per SemEval tweet file + the "
+        "84 seed sentences (weight 10); SemEval rows are scored 5-fold out-of-fold. `embed_s`: seconds to embed "
+        "the scored rows with the model(s) the method needs, on 2 shared CPU cores under heavy load (ratios "
+        "matter, not the absolute figure). E5 share: texts the cascade sends to E5.", "",
+        "| " + " | ".join(cols) + " |", "|" + " --- |" * len(cols)]
+    for r in rows:
+        lines.append("| " + " | ".join("" if r.get(c) is None else str(r.get(c)) for c in cols) + " |")
+    lines += ["", "Weak labels (half of the scored rows as ratings, scored on the other half), macro-F1 head alone / "
+              "with the weak-label adapter:", "", "| set | USE | E5 | USE+E5 concatenated |", "| --- | --- | --- | --- |"]
+    for w in weak_rows:
+        lines.append(f"| {w['set']} | " + " | ".join(f"{w[m]['alone']['macro-F1']} / {w[m]['weak']['macro-F1']}"
+                                                       for m in (USE, E5, "concat")) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baselines", action="store_true", help="also VADER / snownlp / pysenti on the same rows")
@@ -164,6 +184,7 @@ def main() -> None:
                 print(f"{name:24s} {r['method']:55s} F1 {r['macro-F1']:.4f} acc {r['accuracy']:.3f} "
                       f"neu {r['neutral']:.3f} s {r['embed_s']}", flush=True)
     Path(args.out + ".json").write_text(json.dumps({"rows": rows, "weak_labels": weak_rows}, indent=1))
+    Path(args.out + ".md").write_text(markdown(rows, weak_rows, args), encoding="utf-8")
     for w in weak_rows:
         print(w["set"], {m: (w[m]["alone"]["macro-F1"], w[m]["weak"]["macro-F1"]) for m in (USE, E5, "concat")})
 
