@@ -137,30 +137,28 @@ def _sentiment(s: StepState) -> None:
 def _second_model(s: StepState, probs: np.ndarray, weak: list[tuple[str, str]], weak_rows: list[int]) -> str:
     """Let `nlp.sentiment_second_embedding_model` decide the routed and low-margin texts (in place).
 
-    Only those texts, and the rated texts of its languages (for its own weak-label adapter), are
-    embedded with the second model. Returns what to add to the recorded model name ("" if none).
+    Only those texts are embedded with the second model. When the batch has enough rated texts in
+    the second model's languages, the first model with its weak-label adapter decides instead (it
+    measured better than the second model there). Returns what to add to the recorded model name.
     """
     if not s.config.get("sentiment_second_embedding_model"):
         return ""
     languages = s.config.get("sentiment_second_languages") or ()
+    rated = [k for k in weak_rows if not languages or s.columns["language"][k] in languages]
+    if weak and len(rated) >= int(s.config.get("sentiment_min_weak_labels", 200)):
+        return ""
     rows = np.flatnonzero(second_model_rows(
         probs, s.columns["language"], languages, float(s.config.get("sentiment_cascade_margin") or 0.0),
         float(s.config.get("sentiment_neutral_weight", 0.6))))
     if not len(rows):
         return ""
-    mine = [(k, w) for k, w in zip(weak_rows, weak, strict=True) if not languages or s.columns["language"][k] in languages]
-    if len(mine) < int(s.config.get("sentiment_min_weak_labels", 200)):
-        mine = []
     backend = load_backend(s.config, purpose="sentiment_second")
-    needed = sorted(set(rows.tolist()) | {k for k, _ in mine})
-    emb = embed_texts([s.texts[k] for k in needed], config=s.config, cache=s.cache, backend=backend, progress=s.progress)
-    at = {k: i for i, k in enumerate(needed)}
-    weak_vectors = emb.vectors[[at[k] for k, _ in mine]] if mine else None
-    second = sentiment_model_for(backend, s.config, [w for _, w in mine], weak_vectors)
+    second = sentiment_model_for(backend, s.config)
     if not isinstance(second, HeadSentimentModel):
         raise ValueError(f"nlp.sentiment_second_embedding_model {backend.name!r} has no shipped sentiment head")
-    probs[rows] = second.with_lexicon(second.probabilities(emb.vectors[[at[k] for k in rows]]),
-                                      [s.texts[k] for k in rows], [s.columns["language"][k] for k in rows])
+    texts = [s.texts[k] for k in rows]
+    vectors = embed_texts(texts, config=s.config, cache=s.cache, backend=backend, progress=s.progress).vectors
+    probs[rows] = second.with_lexicon(second.probabilities(vectors), texts, [s.columns["language"][k] for k in rows])
     return f" | {second.name} on {len(rows)}/{len(probs)}"
 
 

@@ -71,6 +71,14 @@ def test_enrichment_sends_routed_and_unsure_texts_to_the_second_model() -> None:
     assert every.sentiment_model.endswith(" on 4/4")
     none = enrich_texts(texts, declared_languages=langs, config={"sentiment_second_languages": ["ar"]})
     assert none.sentiment_model == off.sentiment_model
+    # rated Chinese texts: the first model with its weak-label adapter decides, no second model
+    ratings = [(None, None, None, None), ("star", 5, 1, 5), (None, None, None, None), ("star", 2, 1, 5)]
+    weak = {"sentiment_cascade_margin": 0, "sentiment_min_weak_labels": 2}
+    rated = enrich_texts(texts, declared_languages=langs, ratings=ratings, config=weak)
+    assert rated.sentiment_model.endswith("+weak2")
+    english_rated = [("star", 5, 1, 5), (None, None, None, None), ("star", 1, 1, 5), (None, None, None, None)]
+    mixed = enrich_texts(texts, declared_languages=langs, ratings=english_rated, config=weak)
+    assert mixed.sentiment_model.endswith(" on 2/4") and "+weak2 |" in mixed.sentiment_model
 
 
 @pytest.mark.slow
