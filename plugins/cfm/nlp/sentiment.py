@@ -20,7 +20,7 @@ feedback (weak labels).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -202,6 +202,51 @@ def train_sentiment_model(
     labels = labels + list(weak_labels)
     seed = int((config or {}).get("seed", 42))
     return SentimentModel().fit(embed(texts), labels, seed=seed)
+
+
+def decision_margin(probs: np.ndarray, neutral_weight: float = 1.0) -> np.ndarray:
+    """Per row, the lead of the chosen class over the runner-up (neutral down-weighted as in `decide`)."""
+    weighted = np.sort(np.asarray(probs, dtype=float) * np.array([1.0, neutral_weight, 1.0]), axis=1)
+    if not len(weighted):
+        return np.zeros(0)
+    return weighted[:, -1] - weighted[:, -2]
+
+
+def cascade_probabilities(
+    primary: np.ndarray,
+    secondary: Callable[[np.ndarray], np.ndarray],
+    margin: float,
+    neutral_weight: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the primary model's probabilities where it is confident; ask `secondary` for the rest.
+
+    `secondary(rows)` returns probabilities for those row indices only, so the second (slower)
+    model embeds just the uncertain texts. Returns the probabilities and the mask of rows sent on.
+    """
+    primary = np.asarray(primary, dtype=float)
+    unsure = decision_margin(primary, neutral_weight) < margin
+    out = primary.copy()
+    rows = np.flatnonzero(unsure)
+    if len(rows):
+        out[rows] = secondary(rows)
+    return out, unsure
+
+
+def second_model_rows(
+    probs: np.ndarray,
+    languages: Sequence[str | None],
+    route_languages: Sequence[str] = (),
+    margin: float = 0.0,
+    neutral_weight: float = 1.0,
+) -> np.ndarray:
+    """Mask of texts the second sentiment model decides: those in `route_languages` (empty: every
+    language) and, with a `margin` > 0, only those on which the first model's decision margin is
+    below it (cascade); with 0, all of them (routing)."""
+    wanted = set(route_languages)
+    rows = np.array([not wanted or lang in wanted for lang in languages], dtype=bool)
+    if margin > 0 and len(probs):
+        rows &= decision_margin(probs, neutral_weight) < margin
+    return rows
 
 
 class HeadSentimentModel:

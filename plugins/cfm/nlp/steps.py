@@ -27,7 +27,13 @@ from cfm.nlp.feedback_type import classify_feedback_types
 from cfm.nlp.language import MODEL_NAME as LANGUAGE_MODEL
 from cfm.nlp.language import detect_language
 from cfm.nlp.redaction import redact
-from cfm.nlp.sentiment import HeadSentimentModel, SentimentModel, train_sentiment_model, weak_label
+from cfm.nlp.sentiment import (
+    HeadSentimentModel,
+    SentimentModel,
+    second_model_rows,
+    train_sentiment_model,
+    weak_label,
+)
 from cfm.nlp.settings import nlp_config
 
 log = logging.getLogger(__name__)
@@ -114,14 +120,46 @@ def _sentiment(s: StepState) -> None:
         if len(weak) < int(s.config.get("sentiment_min_weak_labels", 200)):
             weak, weak_rows = [], []
     model = sentiment_model_for(s.sentiment_backend, s.config, weak, s.sentiment_vectors[weak_rows] if weak_rows else None)
-    sentiments = model.predict(s.sentiment_vectors, s.texts, s.columns["language"])
-    recorded = model.name if isinstance(model, HeadSentimentModel) else (
-        f"{model.name}+{s.sentiment_backend.name}" + (f"+weak{len(weak)}" if weak else ""))
+    if isinstance(model, HeadSentimentModel):
+        probs = model.with_lexicon(model.probabilities(s.sentiment_vectors), s.texts, s.columns["language"])
+        recorded = model.name + _second_model(s, probs, weak, weak_rows)
+        sentiments = model.decide(probs)
+    else:
+        sentiments = model.predict(s.sentiment_vectors, s.texts, s.columns["language"])
+        recorded = f"{model.name}+{s.sentiment_backend.name}" + (f"+weak{len(weak)}" if weak else "")
     s.columns.update(
         sentiment_label=[x.label for x in sentiments],
         sentiment_score=[x.score for x in sentiments],
         sentiment_model=recorded,
     )
+
+
+def _second_model(s: StepState, probs: np.ndarray, weak: list[tuple[str, str]], weak_rows: list[int]) -> str:
+    """Let `nlp.sentiment_second_embedding_model` decide the routed and low-margin texts (in place).
+
+    Only those texts are embedded with the second model. When the batch has enough rated texts in
+    the second model's languages, the first model with its weak-label adapter decides instead (it
+    measured better than the second model there). Returns what to add to the recorded model name.
+    """
+    if not s.config.get("sentiment_second_embedding_model"):
+        return ""
+    languages = s.config.get("sentiment_second_languages") or ()
+    rated = [k for k in weak_rows if not languages or s.columns["language"][k] in languages]
+    if weak and len(rated) >= int(s.config.get("sentiment_min_weak_labels", 200)):
+        return ""
+    rows = np.flatnonzero(second_model_rows(
+        probs, s.columns["language"], languages, float(s.config.get("sentiment_cascade_margin") or 0.0),
+        float(s.config.get("sentiment_neutral_weight", 0.6))))
+    if not len(rows):
+        return ""
+    backend = load_backend(s.config, purpose="sentiment_second")
+    second = sentiment_model_for(backend, s.config)
+    if not isinstance(second, HeadSentimentModel):
+        raise ValueError(f"nlp.sentiment_second_embedding_model {backend.name!r} has no shipped sentiment head")
+    texts = [s.texts[k] for k in rows]
+    vectors = embed_texts(texts, config=s.config, cache=s.cache, backend=backend, progress=s.progress).vectors
+    probs[rows] = second.with_lexicon(second.probabilities(vectors), texts, [s.columns["language"][k] for k in rows])
+    return f" | {second.name} on {len(rows)}/{len(probs)}"
 
 
 def _categories(s: StepState) -> None:
