@@ -16,8 +16,9 @@ DEFAULTS: dict[str, Any] = {
     "sentiment_embedding_model": "use-multilingual-v3",  # has shipped sentiment/feedback-type heads
     # A second sentiment model with its own shipped head decides texts of these languages ([] = all):
     # every one (routing) or, with a cascade margin, those the first model is unsure of.
-    # E5 for Chinese: +0.2 macro-F1 on the Chinese reviews, slower (bench/results/sentiment_routing.md).
-    "sentiment_second_embedding_model": "multilingual-e5-small",  # "" = off
+    # Off by default: E5 on unsure Chinese texts gave +0.03 macro-F1 on 500 food-delivery reviews for 13x
+    # the sentiment time of those texts (bench/results/insight_sentiment.md); "multilingual-e5-small" turns it on.
+    "sentiment_second_embedding_model": "",
     "sentiment_second_languages": ["zh"],
     "sentiment_cascade_margin": 0.35,  # 0 = every text of those languages
     "batch_size": 64,

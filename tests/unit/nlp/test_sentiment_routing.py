@@ -60,20 +60,21 @@ def test_enrichment_sends_routed_and_unsure_texts_to_the_second_model() -> None:
     langs = ["en", "zh", "en", "zh"]
     off = enrich_texts(texts, declared_languages=langs, config={"sentiment_second_embedding_model": ""})
     assert " on " not in off.sentiment_model
-    # the shipped default: E5 decides the Chinese texts USE is unsure of
-    assert DEFAULTS["sentiment_second_embedding_model"] == "multilingual-e5-small"
+    # off by default; turned on, E5 decides the Chinese texts (sentiment_second_languages) USE is unsure of
+    assert DEFAULTS["sentiment_second_embedding_model"] == ""
     assert DEFAULTS["sentiment_second_languages"] == ["zh"]
-    routed = enrich_texts(texts, declared_languages=langs, config={"sentiment_cascade_margin": 0})
+    e5 = {"sentiment_second_embedding_model": "multilingual-e5-small"}
+    routed = enrich_texts(texts, declared_languages=langs, config={**e5, "sentiment_cascade_margin": 0})
     assert routed.sentiment_model.endswith("| cfm-sentiment-head@1+multilingual-e5-small-q4 on 2/4")
     assert routed.sentiment_label[0] == off.sentiment_label[0] and routed.sentiment_label[1] == "positive"
-    every = enrich_texts(texts, declared_languages=langs, config={"sentiment_second_languages": [],
+    every = enrich_texts(texts, declared_languages=langs, config={**e5, "sentiment_second_languages": [],
                                                                   "sentiment_cascade_margin": 1.01})
     assert every.sentiment_model.endswith(" on 4/4")
     none = enrich_texts(texts, declared_languages=langs, config={"sentiment_second_languages": ["ar"]})
     assert none.sentiment_model == off.sentiment_model
     # rated Chinese texts: the first model with its weak-label adapter decides, no second model
     ratings = [(None, None, None, None), ("star", 5, 1, 5), (None, None, None, None), ("star", 2, 1, 5)]
-    weak = {"sentiment_cascade_margin": 0, "sentiment_min_weak_labels": 2}
+    weak = {**e5, "sentiment_cascade_margin": 0, "sentiment_min_weak_labels": 2}
     rated = enrich_texts(texts, declared_languages=langs, ratings=ratings, config=weak)
     assert rated.sentiment_model.endswith("+weak2")
     english_rated = [("star", 5, 1, 5), (None, None, None, None), ("star", 1, 1, 5), (None, None, None, None)]
