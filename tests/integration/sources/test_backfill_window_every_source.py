@@ -25,11 +25,7 @@ from cfm.pipeline.prepare import prepare_warehouse
 from cfm.sources.registry import build_source, source_class, source_names
 
 SAMPLE_API = PROJECT_ROOT / "sample_data" / "api"
-WINDOWED = [
-    n
-    for n in source_names()
-    if (SAMPLE_API / n).is_dir() and source_class(n).until_cut is not None
-]
+WINDOWED = [n for n in source_names() if (SAMPLE_API / n).is_dir() and source_class(n).until_cut is not None]
 START = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -64,8 +60,16 @@ def _cursors(url: str, name: str) -> int:
 
 
 def test_every_dated_api_source_is_windowed() -> None:
-    assert {"surveymonkey", "qualtrics", "gmail", "trustpilot", "app_store", "google_play", "google_business",
-            "google_forms"} <= set(WINDOWED)
+    assert {
+        "surveymonkey",
+        "qualtrics",
+        "gmail",
+        "trustpilot",
+        "app_store",
+        "google_play",
+        "google_business",
+        "google_forms",
+    } <= set(WINDOWED)
 
 
 @pytest.mark.parametrize("name", WINDOWED)
@@ -86,7 +90,8 @@ def test_a_window_end_cuts_the_source_and_windows_add_up_to_one_sync(
         first = _rows(warehouse, name)
         assert first and all(u is None or u < split for u, _ in first.values())
         assert len(first) < len(full)
-        assert _cursors(warehouse, name) == 0  # the window read past records it did not store: no cursor moved
+        # the window read past records it did not store: no cursor moved
+        assert _cursors(warehouse, name) == 0
 
         sync(warehouse, "w2", since=split, until=datetime(2100, 1, 1, tzinfo=UTC))
         assert _rows(warehouse, name) == full
