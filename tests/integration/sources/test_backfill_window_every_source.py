@@ -27,10 +27,15 @@ from cfm.sources.registry import build_source, source_class, source_names
 SAMPLE_API = PROJECT_ROOT / "sample_data" / "api"
 WINDOWED = [n for n in source_names() if (SAMPLE_API / n).is_dir() and source_class(n).until_cut is not None]
 START = datetime(2000, 1, 1, tzinfo=UTC)
+ASKS_FOR_END: dict[str, Callable[[Any], bool]] = {
+    "surveymonkey": lambda r: bool(r.arg("end_modified_at")),
+    "qualtrics": lambda r: r.method == "POST" and "endDate" in (r.json() or {}),
+    "gmail": lambda r: "before:" in (r.arg("q") or ""),
+}
 
 
 @contextmanager
-def _fake(name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., dict[str, Any]]]:
+def _fake(name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Callable[..., dict[str, Any]], Any]]:
     """One fake server for the whole test (some fakes write their own URL into payloads)."""
     module = importlib.import_module(f"cfm.testing.fake_apis.{name}")
     for key, value in module.demo_credentials().items():
@@ -41,7 +46,7 @@ def _fake(name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., 
         def sync(url: str, run_id: str, **window: Any) -> dict[str, Any]:
             return sync_source(url, build_source(name, {"sources": {name: config}}), run_id=run_id, **window)
 
-        yield sync
+        yield sync, server
 
 
 def _rows(url: str, name: str) -> dict[str, tuple[datetime | None, str]]:
@@ -79,14 +84,17 @@ def test_a_window_end_cuts_the_source_and_windows_add_up_to_one_sync(
     whole = make_database()
     with psycopg.connect(whole) as conn:
         prepare_warehouse(conn)
-    with _fake(name, monkeypatch) as sync:
+    with _fake(name, monkeypatch) as (sync, server):
         sync(whole, "whole")
         full = _rows(whole, name)
         dated = sorted(u for u, _ in full.values() if u is not None)
         assert len(dated) >= 4
         split = dated[len(dated) // 2]
 
+        server.requests.clear()
         sync(warehouse, "w1", since=START, until=split)
+        if name in ASKS_FOR_END:  # the API filters on the window's end: the source asks for it
+            assert any(ASKS_FOR_END[name](r) for r in server.requests)
         first = _rows(warehouse, name)
         assert first and all(u is None or u < split for u, _ in first.values())
         assert len(first) < len(full)
