@@ -230,8 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="ingest, validate, enrich, model and report, in-process")
     r.add_argument("--source", action="append", help="only this source (repeatable)")
     r.add_argument("--since", type=_date, help="backfill: re-read from this date (idempotent)")
-    r.add_argument("--until", type=_date, help="backfill window end, exclusive (sources that support one; "
-                                               "the others read from --since on)")
+    r.add_argument("--until", type=_date, help="backfill window end, exclusive: records last changed from then "
+                                               "on are not read (customer attributes are)")
     r.add_argument("--run-id")
     r.add_argument("--no-report", action="store_true")
     r.add_argument("--rebuild", action="store_true", help="run dbt even when nothing changed upstream since the last build")

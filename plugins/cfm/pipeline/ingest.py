@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -17,7 +17,7 @@ import psycopg
 from cfm.pipeline.run_log import logged_stage
 from cfm.pipeline.stage import StageContext
 from cfm.privacy.tombstones import Tombstones
-from cfm.sources.base import FeedbackSource
+from cfm.sources.base import ExtractBatch, FeedbackSource
 from cfm.sources.registry import build_source, enabled_sources
 from cfm.warehouse.raw_loader import LandingResult, land_batch, load_cursor
 
@@ -41,13 +41,17 @@ def sync_source(
     run resumes after them; the error is re-raised for the caller (the DAG task fails).
     `counts`, when given, is kept up to date batch by batch, so a failure still reports what
     was committed before it. `since`/`until` is a backfill window; `until` goes to the sources
-    that support it (`supports_until`), the others read from `since` on.
+    whose API filters on it (`supports_until`); for those with `until_cut = "client"` the records
+    last changed at or after `until` are dropped here (see `_before`).
     """
     if isinstance(source, str):
         source = build_source(source, config or {})
     window: dict[str, Any] = {"since": since}
     if until is not None and source.supports_until:
         window["until"] = until
+    cut = until if until is not None and source.until_cut == "client" else None
+    if cut is not None and cut.tzinfo is None:
+        cut = cut.replace(tzinfo=UTC)
     total = LandingResult()
     started = time.monotonic()
     with psycopg.connect(url) as conn:
@@ -57,6 +61,8 @@ def sync_source(
             cursor = load_cursor(conn, source.name, account)
             batches = 0
             for batch in source.batches(account, cursor, **window):
+                if cut is not None:
+                    batch = _before(batch, cut)
                 result = land_batch(conn, source.name, account, batch.records, batch.rejects, batch.cursor, run_id,
                                     erased=stones.blocks if stones else None)
                 total.add(result)
@@ -74,6 +80,14 @@ def sync_source(
     counts["seconds"] = round(time.monotonic() - started, 3)
     log.info("[%s] sync done: %s", source.name, counts)
     return counts
+
+
+def _before(batch: ExtractBatch, until: datetime) -> ExtractBatch:
+    """A window's end for a source whose API cannot filter on one: keep the records last changed before
+    `until` (undated ones too: validation judges them), and save no cursor, since the source's own
+    cursor covers records past the window that were not stored (the next sync must still read them)."""
+    kept = [r for r in batch.records if r.source_updated_at is None or r.source_updated_at < until]
+    return ExtractBatch(records=kept, rejects=batch.rejects, cursor=None)
 
 
 class SourceDisabled(Exception):

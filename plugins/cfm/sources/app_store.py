@@ -123,6 +123,7 @@ class AppStoreSource(RestApiSource):
     """Customer reviews of the configured apps (see docs/sources/app_store.md)."""
 
     name = "app_store"
+    until_cut = "client"  # the API has no filter on a window's end (docs/sources/app_store.md)
     default_base_url = DEFAULT_BASE_URL
 
     def __init__(

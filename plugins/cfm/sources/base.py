@@ -82,6 +82,10 @@ class FeedbackSource(ABC):
     #: `batches` takes `until` too: a backfill window's end (Airflow's data_interval_end). Sources
     #: without it read from `since` to now; their records upsert by id, so the warehouse is the same.
     supports_until: bool = False
+    #: How a window's end applies when the API has no filter for it: "client" drops records last changed
+    #: at or after `until` in ingest (and saves no cursor for that window); None: the window does not cut
+    #: this source (customer attributes are not dated events).
+    until_cut: str | None = None
 
     def __init__(self, config: Mapping[str, Any] | None = None):
         self.config = dict(config or {})

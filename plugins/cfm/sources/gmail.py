@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import binascii
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -64,6 +65,8 @@ class GmailSource(FeedbackSource):
     """Reads support inboxes through google-api-python-client (static discovery, offline-safe)."""
 
     name = "gmail"
+    supports_until = True  # the search's `before:`; ingest also drops records at or after it (bound inclusivity unconfirmed)
+    until_cut = "client"
 
     def __init__(
         self,
@@ -137,12 +140,16 @@ class GmailSource(FeedbackSource):
     # -- sync ------------------------------------------------------------------------------
 
     def batches(
-        self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None
+        self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None,
+        until: datetime | None = None,
     ) -> Iterator[ExtractBatch]:
         """Yield one batch per list or history page; see the module docstring for the cursor."""
         state = dict(cursor or {})
-        if since is not None:
-            yield from self._relist(account, state, after=_parse_start(since))
+        if since is not None or until is not None:
+            # `after:` is exclusive and in whole seconds: from the second before, so a message in
+            # since's own second is not missed (the window's records upsert by id).
+            start = _parse_start(since) - timedelta(seconds=1) if since is not None else self.start_date()
+            yield from self._relist(account, state, after=start, before=_parse_start(until) if until else None)
         elif not state.get("history_id"):
             yield from self._relist(account, state, after=self.start_date())
         elif state.get("phase") == "listing":
@@ -161,6 +168,7 @@ class GmailSource(FeedbackSource):
         after: datetime,
         history_id: str | None = None,
         page_token: str | None = None,
+        before: datetime | None = None,
     ) -> Iterator[ExtractBatch]:
         """Bounded full scan: profile historyId first, then messages.list pages from `after`."""
         from googleapiclient.errors import HttpError
@@ -174,7 +182,9 @@ class GmailSource(FeedbackSource):
             if not history_id:
                 raise SourceError(self.name, f"users.getProfile for {account} returned no historyId")
         after_s = int(after.timestamp())
-        query = " ".join(q for q in (str(inbox.get("query", DEFAULT_QUERY) or "").strip(), f"after:{after_s}") if q)
+        terms = (str(inbox.get("query", DEFAULT_QUERY) or "").strip(), f"after:{after_s}",
+                 f"before:{math.ceil(before.timestamp())}" if before else "")  # whole seconds: round out, ingest cuts
+        query = " ".join(q for q in terms if q)
         last_ms = int(state.get("last_internal_date_ms") or 0)
         page = 0
         while True:

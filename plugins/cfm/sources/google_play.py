@@ -39,6 +39,7 @@ class GooglePlaySource(GoogleSource):
     """Reviews of the configured apps; each package name is an account with its own cursor."""
 
     name = "google_play"
+    until_cut = "client"  # the API has no filter on a window's end (docs/sources/google_play.md)
     api = "androidpublisher"
     api_version = "v3"
     scopes = SCOPES

@@ -204,6 +204,8 @@ class QualtricsSource(RestApiSource):
     """Qualtrics survey responses, one account per configured survey."""
 
     name = "qualtrics"
+    supports_until = True  # the export's `endDate`; ingest also drops records at or after it (bound inclusivity unconfirmed)
+    until_cut = "client"
     # Export downloads can be large: a longer timeout than the other APIs.
     default_timeout = 60.0
 
@@ -234,14 +236,15 @@ class QualtricsSource(RestApiSource):
     def auth_headers(self) -> dict[str, str]:
         return {"X-API-TOKEN": credential(self.name, "token")}
 
-    def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
+    def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None,
+                until: datetime | None = None) -> Iterator[ExtractBatch]:
         survey_cfg = self._surveys.get(account) or {"id": account}
         client = self.api()
         questions, survey_name = self._definition(client, account)
         cursor = dict(cursor or {})
         watermark = parse_utc(cursor.get("watermark"))
         overlap = timedelta(minutes=float(self.config.get("overlap_minutes", 60)))
-        token = cursor.get("continuation_token") if since is None else None
+        token = cursor.get("continuation_token") if since is None and until is None else None
 
         content, new_token = None, None
         if token:
@@ -254,7 +257,10 @@ class QualtricsSource(RestApiSource):
                             account)
         if content is None:
             start = since or (watermark - overlap if watermark else parse_utc(str(self.config.get("start_date") or "")))
-            content, new_token = self._export(client, account, {"startDate": api_time(start)} if start else {})
+            window = {"startDate": api_time(start)} if start else {}
+            if until is not None:
+                window["endDate"] = api_time(until)
+            content, new_token = self._export(client, account, window)
 
         try:
             responses, fmt = read_export(content)

@@ -189,6 +189,8 @@ class SurveyMonkeySource(RestApiSource):
     """SurveyMonkey responses, one account per configured survey."""
 
     name = "surveymonkey"
+    supports_until = True  # `end_modified_at`; ingest also drops records at or after it (bound inclusivity unconfirmed)
+    until_cut = "client"
     default_base_url = DEFAULT_BASE_URL
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, sleep: Callable[[float], None] = time.sleep,
@@ -220,7 +222,8 @@ class SurveyMonkeySource(RestApiSource):
             log.warning("[surveymonkey] minute quota spent; waiting %.0fs", wait)
             self._sleep(wait)
 
-    def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
+    def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None,
+                until: datetime | None = None) -> Iterator[ExtractBatch]:
         survey_cfg = self._surveys.get(account) or {"id": account}
         client = self.api()
         details, details_resp = client.fetch_json("GET", f"/surveys/{account}/details")
@@ -239,6 +242,8 @@ class SurveyMonkeySource(RestApiSource):
                                          "sort_order": "ASC"}
         if start:
             params["start_modified_at"] = api_time(start)
+        if until:
+            params["end_modified_at"] = api_time(until)
         if self.config.get("statuses"):
             params["status"] = ",".join(self.config["statuses"])
         high = watermark

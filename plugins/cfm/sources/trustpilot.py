@@ -87,6 +87,7 @@ class TrustpilotSource(RestApiSource):
     """Reviews of the configured business units (see docs/sources/trustpilot.md)."""
 
     name = "trustpilot"
+    until_cut = "client"  # the API has no filter on a window's end (docs/sources/trustpilot.md)
     default_base_url = DEFAULT_BASE_URL
 
     def __init__(

@@ -104,10 +104,11 @@ def ensure_embedded(base_dir: Path, port: int = 54329) -> str:
     return f"postgresql://postgres@127.0.0.1:{port}/{DATABASE}"
 
 
-def stop_embedded(base_dir: Path) -> None:
+def stop_embedded(base_dir: Path, mode: str = "fast") -> None:
+    """Stop the server; mode "immediate" is a crash (tests use it): the restart recovers from WAL."""
     pgdata = Path(base_dir).resolve() / "pgdata"
     if (pgdata / "PG_VERSION").exists():
-        subprocess.run([str(_bin_dir() / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "stop"], capture_output=True,
+        subprocess.run([str(_bin_dir() / "pg_ctl"), "-D", str(pgdata), "-m", mode, "stop"], capture_output=True,
                        user=_run_as())
 
 
