@@ -12,7 +12,7 @@ the code path of `cfm analyze`. Baselines run in the same process on the same em
   (texts, language) returning labels).
 
 Also: readability problems in the topic labels (stopword edges, contradictory words,
-keyword lists, Arabic normalised spelling), and how the number of topics was chosen.
+keyword lists, Arabic normalised spelling, a label shared by two topics), and how the number of topics was chosen.
 Results: bench/results/insight.md and insight.json. `--sets` limits the run (substring match).
 """
 

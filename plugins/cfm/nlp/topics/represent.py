@@ -3,9 +3,11 @@
 A label is a short phrase taken from the members' own words ("card has not arrived yet",
 "物流很快"), in the display form of the language (Arabic as written, not the normalised
 spelling used for matching). Candidates are word n-grams (jieba segments for Chinese) that
-neither start nor end with a stopword; a phrase scores by how many members use it, weighed
-by how specific it is to the topic (class-based document frequency), with a bonus for length
-so "refund not received" beats "refund".
+neither start nor end with a stopword nor span punctuation; a phrase scores by how many
+members use it times the share of its uses that fall in this topic, with a bonus per word, so
+"refund not received" beats both "refund" (every refund topic says it) and a fragment two
+members happen to share. Labels are unique within a run: topics that come out with the same
+phrase each add their next most distinctive one ("exchange rate, cash").
 
 A topic may hold several languages. The label is built from the members written in the
 configured label language (`nlp.label_language`, the report's language) when enough of them
