@@ -6,9 +6,10 @@ depend only on the label code). Counted per set: labels with a readability probl
 (`label_problems`: stopword at an edge, contradictory words, keyword list), labels shared by two
 or more topics, and labels that are no phrase any member wrote.
 
-Run: PYTHONPATH=plugins python bench/topic_labels.py [out.json]
--> bench/results/topic_labels.md (+ .json); with out.json, only that file is written (to compare
-another checkout's label code: PYTHONPATH=<other>/plugins python bench/topic_labels.py before.json).
+Run: PYTHONPATH=plugins python bench/topic_labels.py [--before before.json | out.json]
+-> bench/results/topic_labels.md (+ .json). With out.json only that file is written; to compare
+another checkout's label code, run `PYTHONPATH=<other>/plugins python bench/topic_labels.py before.json`
+first, then this checkout's with `--before before.json` (a "before" column and counts).
 """
 
 from __future__ import annotations
@@ -56,8 +57,11 @@ def label_set(name: str) -> dict:
     }
 
 
-def main(out: str | None = None) -> None:
+def main(*args: str) -> None:
+    before_path = args[1] if args[:1] == ("--before",) else None
+    out = None if before_path or not args else args[0]
     result = [label_set(name) for name in SETS if (DATASETS / name).exists()]
+    before = {r["set"]: r for r in json.loads(Path(before_path).read_text(encoding="utf-8"))} if before_path else {}
     if out:
         Path(out).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
         return
@@ -65,17 +69,23 @@ def main(out: str | None = None) -> None:
 
     lines = ["# Topic labels on the clustering dev sets (true categories as topics)", ""]
     for r in result:
-        lines += [
-            f"## {r['set']} ({r['topics']} topics, {r['seconds']} s)",
-            "",
-            f"- labels shared by more than one topic: {r['duplicate_labels']}",
-            f"- readability problems: {r['problems'] or 'none'}",
-            "",
-            "| category | label |",
-            "| --- | --- |",
-            *(f"| {c} | {lab} |" for c, lab in r["labels"].items()),
-            "",
-        ]
+        b = before.get(r["set"])
+        lines += [f"## {r['set']} ({r['topics']} topics, {r['seconds']} s)", ""]
+        if b:
+            lines += [
+                f"- labels shared by more than one topic: {r['duplicate_labels']} (before: {b['duplicate_labels']})",
+                f"- readability problems: {r['problems'] or 'none'} (before: {b['problems'] or 'none'})",
+                "", "| category | label | before |", "| --- | --- | --- |",
+                *(f"| {c} | {lab} | {b['labels'].get(c, '')} |" for c, lab in r["labels"].items()),
+            ]
+        else:
+            lines += [
+                f"- labels shared by more than one topic: {r['duplicate_labels']}",
+                f"- readability problems: {r['problems'] or 'none'}",
+                "", "| category | label |", "| --- | --- |",
+                *(f"| {c} | {lab} |" for c, lab in r["labels"].items()),
+            ]
+        lines.append("")
     write_results("topic_labels", lines, result, ensure_ascii=False)
 
 
