@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cfm.nlp.keywords import _HAN, class_tfidf_keywords, normalise_arabic, tokenize
+from cfm.nlp.keywords import _HAN, class_tfidf_keywords, normalise_arabic, segment, tokenize
 from cfm.nlp.sentiment_lexicon import NEGATIVE, POSITIVE
 from cfm.nlp.stopwords import ARABIC, CHINESE, ENGLISH
 
@@ -74,9 +74,7 @@ def _is_stopword(word: str, language: str) -> bool:
 def _words(text: str, language: str) -> list[str]:
     text = _PLACEHOLDER.sub(" | ", text or "")
     if language == "zh":
-        from cfm.nlp.keywords import _jieba
-
-        return [w for w in (t.strip() for t in _jieba().lcut(text)) if w]
+        return [w for w in (t.strip() for t in segment(text)) if w]
     if language == "ar":
         text = _ARABIC_MARKS.sub("", text)  # diacritics and tatweel are decoration; spelling stays
         return _DISPLAY_WORD.findall(text)
@@ -94,19 +92,28 @@ def phrase_candidates(text: str, language: str, max_words: int = MAX_PHRASE_WORD
     joiner = "" if language == "zh" else " "
     out: dict[str, str] = {}
     # A phrase never spans a placeholder or punctuation ("from china. how long" is not one).
-    segments = [_words(part, language) for part in _BREAK.split(_PLACEHOLDER.sub(" | ", text or ""))]
-    for size, words in ((size, words) for size in range(1, max_words + 1) for words in segments):
-        for start in range(0, len(words) - size + 1):
-            gram = words[start : start + size]
-            if any(not _DISPLAY_WORD.fullmatch(w) or w == "|" for w in gram):
-                continue
-            if _is_stopword(gram[0], language) or _is_stopword(gram[-1], language):
-                continue
-            if size == 1 and (len(gram[0]) < (2 if language == "zh" else 3)):
-                continue
-            display = joiner.join(gram)
-            key = normalise_arabic(display) if language == "ar" else display.lower()
-            out.setdefault(key, display)
+    if language == "zh":
+        # One segmentation of the whole text (shared with the keywords); spaces, placeholders and
+        # punctuation tokens break phrases.
+        segments: list[list[str]] = [[]]
+        for tok in segment(_PLACEHOLDER.sub(" ", text or "")):
+            tok = tok.strip()
+            if tok and _DISPLAY_WORD.fullmatch(tok):
+                segments[-1].append(tok)
+            elif segments[-1]:
+                segments.append([])
+    else:
+        segments = [_words(part, language) for part in _BREAK.split(_PLACEHOLDER.sub(" | ", text or ""))]
+    min_single = 2 if language == "zh" else 3
+    for size in range(1, max_words + 1):
+        for words in segments:
+            stop = [_is_stopword(w, language) for w in words]
+            for start in range(0, len(words) - size + 1):
+                if stop[start] or stop[start + size - 1] or (size == 1 and len(words[start]) < min_single):
+                    continue
+                display = joiner.join(words[start : start + size])
+                key = normalise_arabic(display) if language == "ar" else display.lower()
+                out.setdefault(key, display)
     return out
 
 
