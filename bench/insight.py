@@ -12,7 +12,7 @@ the code path of `cfm analyze`. Baselines run in the same process on the same em
   (texts, language) returning labels).
 
 Also: readability problems in the topic labels (stopword edges, contradictory words,
-keyword lists, Arabic normalised spelling), and how the number of topics was chosen.
+keyword lists, Arabic normalised spelling, a label shared by two topics), and how the number of topics was chosen.
 Results: bench/results/insight.md and insight.json. `--sets` limits the run (substring match).
 """
 
@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -98,8 +99,11 @@ def _bertopic(vectors: np.ndarray, texts: Sequence[str]) -> dict:
 
 def _label_readability(descriptions: list[dict], members: dict[int, list[str]]) -> dict:
     problems: dict[str, int] = {}
+    counts = Counter(d["label"].casefold() for d in descriptions)
     for d in descriptions:
         found = label_problems(d["label"], d["label_language"])
+        if counts[d["label"].casefold()] > 1:
+            found.append("label shared with another topic")
         if d["label_language"] == "ar" and _has_normalised_spelling(d["label"], members.get(d["topic_id"], [])):
             found.append("normalised spelling")
         for p in found:

@@ -41,6 +41,12 @@ def _jieba():
     return jieba
 
 
+@lru_cache(maxsize=65536)
+def segment(text: str) -> tuple[str, ...]:
+    """jieba's words of `text`, memoised: topic keywords and label phrases segment the same texts."""
+    return tuple(_jieba().lcut(text))
+
+
 _AR_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
 
 
@@ -64,8 +70,7 @@ def tokenize(text: str, language: str | None = None) -> list[str]:
     text = _PLACEHOLDER.sub(" ", text or "")
     tokens: list[str] = []
     if _HAN.search(text):
-        jieba = _jieba()
-        for tok in jieba.lcut(text):
+        for tok in segment(text):
             tok = tok.strip().lower()
             if not tok or tok in CHINESE:
                 continue

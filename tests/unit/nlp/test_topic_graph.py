@@ -1,6 +1,7 @@
 """Leiden graph clustering: the number of topics follows the data, deterministic, chosen by silhouette."""
 
 import numpy as np
+import pytest
 
 from cfm.nlp.topics.cluster import GraphTopics, knn_graph
 from cfm.nlp.topics.model import fit_topics
@@ -48,3 +49,18 @@ def test_fit_topics_with_leiden_is_deterministic_and_order_independent():
     b = fit_topics(vectors[perm], [texts[i] for i in perm], [keys[i] for i in perm], config)
     assert np.array_equal(a.labels[perm], b.labels)
     assert a.selection["method"] == "leiden" and a.selection["resolution"] is not None
+
+
+def test_cosine_silhouette_matches_sklearn():
+    from sklearn.metrics import silhouette_score
+
+    from cfm.nlp.topics.cluster import cosine_silhouette
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(5, 16))
+    vectors = np.vstack([c + 0.7 * rng.normal(size=(40, 16)) for c in centres]) * rng.uniform(0.5, 2, size=(200, 1))
+    labels = np.repeat(np.arange(5), 40)
+    labels[7] = 9  # a singleton cluster scores 0
+    labels[50:60] = 0  # and some items sit in the wrong cluster
+    expected = silhouette_score(vectors, labels, metric="cosine")
+    assert cosine_silhouette(vectors, labels) == pytest.approx(expected, abs=1e-6)

@@ -79,8 +79,37 @@ def test_labels_on_the_dev_sets_are_readable(name):
     cats = sorted(set(frame["label"]))
     labels = np.array([cats.index(x) for x in frame["label"]])
     texts = frame["text"].tolist()
-    for topic, d in _describe(texts, labels).items():
+    described = _describe(texts, labels)
+    assert len({d.label.casefold() for d in described.values()}) == len(described), "labels are unique"
+    for topic, d in described.items():
         members = [t for t, lab in zip(texts, labels, strict=True) if lab == topic]
         assert label_problems(d.label, d.label_language) == [], (cats[topic], d.label)
         if d.label_language == "ar":
             assert not _has_normalised_spelling(d.label, members), (cats[topic], d.label)
+
+
+def test_topics_sharing_a_best_phrase_get_unique_labels_from_their_own_words():
+    texts = [
+        "fast and stable great", "fast and stable great, battery lasts", "fast and stable great. battery lasts",
+        "fast and stable great",
+        "fast and stable great", "fast and stable great! dark mode", "fast and stable great, dark mode",
+        "fast and stable great",
+    ]
+    d = _describe(texts, [0, 0, 0, 0, 1, 1, 1, 1])
+    assert d[0].label == "fast and stable great, battery lasts"
+    assert d[1].label == "fast and stable great, dark mode"
+    assert not any("(" in x.label for x in d.values())
+    assert all(label_problems(x.label, x.label_language) == [] for x in d.values())
+    # the same members give the same labels (topic ids keep their labels across runs)
+    assert {t: x.label for t, x in _describe(texts, [0, 0, 0, 0, 1, 1, 1, 1]).items()} == {t: x.label for t, x in d.items()}
+
+
+def test_labels_stay_unique_when_a_topic_has_no_phrase_of_its_own():
+    texts = ["refund not received", "refund not received", "refund not received", "refund not received"] * 2
+    d = _describe(texts, [0, 0, 0, 0, 1, 1, 1, 1])
+    assert d[0].label != d[1].label
+
+
+def test_a_phrase_does_not_span_punctuation():
+    cands = phrase_candidates("I need money from china. Approximately how long?", "en")
+    assert "china" in cands and not any("china approximately" in c for c in cands)

@@ -3,9 +3,11 @@
 A label is a short phrase taken from the members' own words ("card has not arrived yet",
 "物流很快"), in the display form of the language (Arabic as written, not the normalised
 spelling used for matching). Candidates are word n-grams (jieba segments for Chinese) that
-neither start nor end with a stopword; a phrase scores by how many members use it, weighed
-by how specific it is to the topic (class-based document frequency), with a bonus for length
-so "refund not received" beats "refund".
+neither start nor end with a stopword nor span punctuation; a phrase scores by how many
+members use it times the share of its uses that fall in this topic, with a bonus per word, so
+"refund not received" beats both "refund" (every refund topic says it) and a fragment two
+members happen to share. Labels are unique within a run: topics that come out with the same
+phrase each add their next most distinctive one ("exchange rate, cash").
 
 A topic may hold several languages. The label is built from the members written in the
 configured label language (`nlp.label_language`, the report's language) when enough of them
@@ -23,15 +25,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cfm.nlp.keywords import _HAN, class_tfidf_keywords, normalise_arabic, tokenize
+from cfm.nlp.keywords import _HAN, class_tfidf_keywords, normalise_arabic, segment, tokenize
 from cfm.nlp.sentiment_lexicon import NEGATIVE, POSITIVE
 from cfm.nlp.stopwords import ARABIC, CHINESE, ENGLISH
 
 _ARABIC_CHARS = re.compile(r"[\u0600-\u06FF]")
 _DISPLAY_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|URL_TOKEN)\]")
+_BREAK = re.compile(r"[|.,;:!?()\[\]{}\"“”«»…\u060C\u061B\u061F\u3001-\u3003\uFF01\uFF0C\uFF1A\uFF1B\uFF1F]+")
 _ARABIC_MARKS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u0640]")
 MAX_PHRASE_WORDS = 4
+_COVERAGE_EXP = 1.0
+_WORD_BONUS = 1.0
+_MIN_SUPPORT = 0.1
 # Matching drops these as placeholders or filler; in a label they are the subject ("card has not arrived").
 _LABEL_WORDS = frozenset({"card", "phone", "email", "iban", "time", "times", "day", "days", "today", "way"})
 _EN_STOP = ENGLISH - _LABEL_WORDS
@@ -68,9 +74,7 @@ def _is_stopword(word: str, language: str) -> bool:
 def _words(text: str, language: str) -> list[str]:
     text = _PLACEHOLDER.sub(" | ", text or "")
     if language == "zh":
-        from cfm.nlp.keywords import _jieba
-
-        return [w for w in (t.strip() for t in _jieba().lcut(text)) if w]
+        return [w for w in (t.strip() for t in segment(text)) if w]
     if language == "ar":
         text = _ARABIC_MARKS.sub("", text)  # diacritics and tatweel are decoration; spelling stays
         return _DISPLAY_WORD.findall(text)
@@ -85,35 +89,53 @@ def phrase_candidates(text: str, language: str, max_words: int = MAX_PHRASE_WORD
     The key folds Arabic spelling variants so that they count together; the display form
     keeps the writing.
     """
-    words = _words(text, language)
     joiner = "" if language == "zh" else " "
     out: dict[str, str] = {}
+    # A phrase never spans a placeholder or punctuation ("from china. how long" is not one).
+    if language == "zh":
+        # One segmentation of the whole text (shared with the keywords); spaces, placeholders and
+        # punctuation tokens break phrases.
+        segments: list[list[str]] = [[]]
+        for tok in segment(_PLACEHOLDER.sub(" ", text or "")):
+            tok = tok.strip()
+            if tok and _DISPLAY_WORD.fullmatch(tok):
+                segments[-1].append(tok)
+            elif segments[-1]:
+                segments.append([])
+    else:
+        segments = [_words(part, language) for part in _BREAK.split(_PLACEHOLDER.sub(" | ", text or ""))]
+    min_single = 2 if language == "zh" else 3
     for size in range(1, max_words + 1):
-        for start in range(0, len(words) - size + 1):
-            gram = words[start : start + size]
-            if any(not _DISPLAY_WORD.fullmatch(w) or w == "|" for w in gram):
-                continue
-            if _is_stopword(gram[0], language) or _is_stopword(gram[-1], language):
-                continue
-            if size == 1 and (len(gram[0]) < (2 if language == "zh" else 3)):
-                continue
-            display = joiner.join(gram)
-            key = normalise_arabic(display) if language == "ar" else display.lower()
-            out.setdefault(key, display)
+        for words in segments:
+            stop = [_is_stopword(w, language) for w in words]
+            for start in range(0, len(words) - size + 1):
+                if stop[start] or stop[start + size - 1] or (size == 1 and len(words[start]) < min_single):
+                    continue
+                display = joiner.join(words[start : start + size])
+                key = normalise_arabic(display) if language == "ar" else display.lower()
+                out.setdefault(key, display)
     return out
 
 
-def _best_phrase(
-    member_texts: Sequence[str], language: str, global_df: Counter, n_docs: int, min_support: int
-) -> str | None:
+def _ranked_phrases(
+    member_cands: Sequence[dict[str, str]], language: str, global_df: Counter, min_support: int, limit: int = 12
+) -> list[str]:
+    """The topic's label phrases, most distinctive first (display forms).
+
+    A phrase scores by coverage (share of members using it) times precision (share of its uses,
+    over every topic, that are in this one), with a bonus per word, so "card has not arrived"
+    beats both "card" (in every card topic) and a rare sentence fragment. A phrase that extends
+    the winner and is written by at least half as many members replaces it ("activate" ->
+    "activate my card").
+    """
     df: Counter = Counter()
     displays: dict[str, Counter] = {}
-    for text in member_texts:
-        cands = phrase_candidates(text, language)
+    for cands in member_cands:
         df.update(cands.keys())
         for key, display in cands.items():
             displays.setdefault(key, Counter())[display] += 1
-    best: tuple[float, str] | None = None
+    n = max(len(member_cands), 1)
+    scored: list[tuple[float, str]] = []
     for key, count in df.items():
         if count < min_support:
             continue
@@ -121,16 +143,22 @@ def _best_phrase(
         if _contradictory(_words(display, language), language):
             continue
         words = len(key) / 2 if language == "zh" else key.count(" ") + 1
-        specificity = math.log(1 + n_docs / max(global_df.get(key, count), 1))
-        # Coverage counts most (a label should describe most members), then specificity, then length.
-        coverage = count / len(member_texts)
-        score = coverage**1.5 * specificity * (1 + 0.5 * (min(words, MAX_PHRASE_WORDS) - 1))
-        if best is None or (score, key) > best:
-            best = (score, key)
-    if best is None:
-        return None
-    display, _ = sorted(displays[best[1]].items(), key=lambda kv: (-kv[1], kv[0]))[0]
-    return display
+        precision = count / max(global_df.get(key, count), count)
+        score = (count / n) ** _COVERAGE_EXP * precision * (1 + _WORD_BONUS * (min(words, MAX_PHRASE_WORDS) - 1))
+        scored.append((score, key))
+    scored.sort(reverse=True)  # ties: the later key, as before (deterministic)
+    ranked = [key for _, key in scored]
+    if ranked:
+        best = ranked[0]
+        sep = "" if language == "zh" else " "
+        longer = [
+            k for k in ranked[1:]
+            if len(k) > len(best) and f"{sep}{best}{sep}" in f"{sep}{k}{sep}" and df[k] * 2 >= df[best]
+        ]
+        if longer:
+            ranked.remove(longer[0])
+            ranked.insert(0, longer[0])
+    return [sorted(displays[k].items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for k in ranked[:limit]]
 
 
 def _contradictory(words: Sequence[str], language: str) -> bool:
@@ -180,12 +208,13 @@ def describe_topics(
             docs.setdefault(label, []).append(tokenize(text))
     keywords = class_tfidf_keywords(docs, top_n=top_keywords)
     global_df: dict[str, Counter] = {}
-    n_docs: Counter = Counter()
-    for text, lang, label in zip(texts, langs, labels.tolist(), strict=True):
+    cands: dict[int, dict[str, str]] = {}  # each member's phrase candidates, computed once
+    for i, (text, lang, label) in enumerate(zip(texts, langs, labels.tolist(), strict=True)):
         if label >= 0:
-            global_df.setdefault(lang, Counter()).update(phrase_candidates(text, lang).keys())
-            n_docs[lang] += 1
+            cands[i] = phrase_candidates(text, lang)
+            global_df.setdefault(lang, Counter()).update(cands[i].keys())
     out = {}
+    alternatives: dict[int, list[str]] = {}
     for topic_id, centroid in topic_centroids.items():
         members = np.flatnonzero(labels == topic_id)
         sims = vectors[members] @ centroid
@@ -198,26 +227,94 @@ def describe_topics(
                 break
         by_lang = Counter(langs[i] for i in members)
         words = [w for w, _ in keywords.get(topic_id, [])]
-        label, used = None, label_language
+        label, used, ranked = None, label_language, []
         # The report language first when a fair share of the topic is written in it.
         ordered = [lang for lang, _ in by_lang.most_common()]
         if by_lang[label_language] >= 0.2 * len(members):
             ordered = [label_language] + [lang for lang in ordered if lang != label_language]
         for lang in ordered:
-            member_texts = [texts[i] for i in order if langs[i] == lang]
-            if not member_texts:
+            member_cands = [cands[i] for i in order if langs[i] == lang]
+            if not member_cands:
                 continue
-            support = max(2, math.ceil(0.05 * len(member_texts)))
-            label = _best_phrase(member_texts, lang, global_df.get(lang, Counter()), n_docs[lang], support)
-            if label:
-                used = lang
+            support = max(2, math.ceil(_MIN_SUPPORT * len(member_cands)))
+            ranked = _ranked_phrases(member_cands, lang, global_df.get(lang, Counter()), support)
+            if ranked:
+                label, used = ranked[0], lang
                 break
         if not label and reps:
             # No phrase shared by two members: the most central verbatim, shortened, reads better than a keyword.
             used = script_language(reps[0])
             parts = _words(reps[0], used)[:6]
+            while parts and _is_stopword(parts[-1], used):
+                parts.pop()
+            while parts and _is_stopword(parts[0], used):
+                parts.pop(0)
             label = ("" if used == "zh" else " ").join(parts)
         if not label:
             label, used = "misc", label_language
+        alternatives[topic_id] = ranked[1:]
         out[topic_id] = TopicDescription(label, words, reps, used, dict(sorted(by_lang.items())))
+    _make_unique(out, alternatives)
     return out
+
+
+def _make_unique(out: dict[int, TopicDescription], alternatives: dict[int, list[str]]) -> None:
+    """Give topics that share a label each their own: the label plus the topic's next most distinctive phrase.
+
+    The added phrase is one the other topics of the clash do not have among their phrases and
+    that repeats no word of the label ("identity, verify my identity" would), so each label
+    says what sets its topic apart. When a topic has no such phrase, its central verbatim's
+    opening words stand in; only topics whose members share every phrase are numbered
+    ("..., variant 2"). Deterministic: topics are handled in id order.
+    """
+    for _ in range(3):
+        groups: dict[str, list[int]] = {}
+        for topic_id in sorted(out):
+            groups.setdefault(out[topic_id].label.casefold(), []).append(topic_id)
+        clashes = [ids for ids in groups.values() if len(ids) > 1]
+        if not clashes:
+            return
+        taken = set(groups)
+        for ids in clashes:
+            for topic_id in ids:
+                d = out[topic_id]
+                others = {a.casefold() for o in ids if o != topic_id for a in [out[o].label, *alternatives.get(o, [])]}
+                extra = _distinct_phrase(d, alternatives.get(topic_id, []), others, taken)
+                if extra:
+                    d.label = f"{d.label}{'，' if d.label_language == 'zh' else ', '}{extra}"
+                    taken.add(d.label.casefold())
+                    alternatives[topic_id] = [a for a in alternatives.get(topic_id, []) if a != extra]
+    # Members whose words cannot tell the topics apart (no phrase of their own): number the rest.
+    seen: dict[str, int] = {}
+    for topic_id in sorted(out):
+        d = out[topic_id]
+        key = d.label.casefold()
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            d.label = f"{d.label}{'，' if d.label_language == 'zh' else ', '}variant {seen[key]}"
+
+
+def _distinct_phrase(d: TopicDescription, alternatives: list[str], others: set[str], taken: set[str]) -> str | None:
+    language = d.label_language
+    label_words = {w.casefold() for w in _words(d.label, language)}
+    sep = "，" if language == "zh" else ", "
+    fallback = []
+    for rep in d.representative_texts:
+        if script_language(rep) == language:
+            parts = [w for w in _words(rep, language) if _DISPLAY_WORD.fullmatch(w)][:4]
+            while parts and _is_stopword(parts[-1], language):
+                parts.pop()
+            while parts and _is_stopword(parts[0], language):
+                parts.pop(0)
+            if parts:
+                fallback.append(("" if language == "zh" else " ").join(parts))
+    for phrase in [*alternatives, *fallback]:
+        words = _words(phrase, language)
+        if phrase.casefold() in others or label_words & {w.casefold() for w in words}:
+            continue
+        if _contradictory([*_words(d.label, language), *words], language):
+            continue
+        if f"{d.label}{sep}{phrase}".casefold() in taken:
+            continue
+        return phrase
+    return None
