@@ -39,7 +39,7 @@ def measure(admin_url: str, rows: int) -> dict[str, float]:
 
     from cfm.pipeline.prepare import prepare_warehouse
     from cfm.pipeline.staging_views import build_staging_views
-    from cfm.quality.validation import get_context, validate_new_records
+    from cfm.quality.validation import get_context, typed_frame, validate_frame, validate_new_records
     from cfm.sources.base import canonical_json
     from cfm.sources.file_drop import FileDropSource
     from cfm.warehouse import staging
@@ -97,6 +97,8 @@ def measure(admin_url: str, rows: int) -> dict[str, float]:
 
         t = time.perf_counter()
         get_context()  # once per process: importing Great Expectations and loading the context
+        with psycopg.connect(url) as conn:  # and its first run, which imports the metric modules
+            validate_frame(typed_frame(staging.unvalidated_frame(conn, "stg_file_drop__feedback").head(100)))
         load_s = time.perf_counter() - t
         t = time.perf_counter()
         result = validate_new_records(url, "bench")
@@ -135,11 +137,11 @@ def main() -> None:
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores. Validation is `validate_new_records`: "
         "read the staged rows, Great Expectations on the whole batch as one dataframe, verdicts and quarantine "
         "entries written with COPY, commit. The baseline is a COPY of the same staged rows into an empty table, "
-        "measured in the same run. Great Expectations is imported and its context loaded before the clock starts "
-        "(once per process; the last column). Target (issue 13): >= 20,000 records/s.",
+        "measured in the same run. Great Expectations is imported, its context loaded and a first 100-row run made "
+        "(importing its metric modules) before the clock starts (once per process; the last column). Target (issue 13): >= 20,000 records/s.",
         "",
         "| rows validated | quarantined | validation s | validation records/s | COPY records/s | validation / COPY "
-        "| GX import + context s |",
+        "| GX import, context, first run s |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     landing = [

@@ -141,10 +141,7 @@ def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR
             frame = staging.unvalidated_frame(conn, view)
             if frame.empty:
                 continue
-            for col in ("rating_value", "rating_scale_min", "rating_scale_max"):
-                frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-            # Guarded: a value pandas cannot read becomes NaT (flagged as unparseable), never an error for the batch.
-            frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True, format="ISO8601", errors="coerce")
+            frame = typed_frame(frame)
             implausible = [
                 Failure(fid, "submitted_at_plausible", "submitted_at", f"submitted_at {raw!r} is {problem}")
                 for fid, value, raw in _window_candidates(frame, window, now)
@@ -163,6 +160,17 @@ def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR
             log.info("[validate] %s: %d checked, %d failed", source, len(frame), len(failed_ids))
         conn.commit()
     return {"checked": outcome.checked, "passed": outcome.passed, "quarantined": outcome.failed}
+
+
+def typed_frame(frame: Any) -> Any:
+    """Staged records as read (strings) with the types the suite checks: numbers and UTC timestamps."""
+    import pandas as pd
+
+    for col in ("rating_value", "rating_scale_min", "rating_scale_max"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    # Guarded: a value pandas cannot read becomes NaT (flagged as unparseable), never an error for the batch.
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True, format="ISO8601", errors="coerce")
+    return frame
 
 
 def _window_candidates(frame: Any, window: PlausibleWindow, now: datetime) -> Any:

@@ -18,7 +18,7 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 
 from cfm.sources import sanitise
-from cfm.sources.base import RawRecord, RejectedRecord, canonical_json
+from cfm.sources.base import RawRecord, RejectedRecord, canonical_json_and_hash
 from cfm.warehouse import quarantine
 
 log = logging.getLogger(__name__)
@@ -135,10 +135,8 @@ def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, accoun
             "run_id, payload, payload_hash) from stdin"
         ) as copy:
             for rec in records:
-                copy.write_row(
-                    (source, account, rec.source_record_id, rec.source_updated_at, extracted_at,
-                     run_id, canonical_json(rec.payload), rec.payload_hash)
-                )
+                text, digest = canonical_json_and_hash(rec.payload)
+                copy.write_row((source, account, rec.source_record_id, rec.source_updated_at, extracted_at, run_id, text, digest))
         cur.execute(
             sql.SQL(
                 """
