@@ -215,7 +215,7 @@ def _store(conn: psycopg.Connection, view: str, frame: Any, failures: list[Failu
             """,
             (run_id,),
         )
-        quarantine.supersede_open(cur, keys)
+        quarantine.supersede_open_from(cur, "_cfm_validated")
         if not failures:
             return
         cols = ["feedback_id", "source", "account", "source_record_id", "payload_hash"]
