@@ -9,8 +9,21 @@
     {{ dbt.safe_cast(expr, api.Column.translate_type('timestamp')) }}
 {%- endmacro %}
 
+{#- Plain ISO 8601 values of the years 1900-2099 whose month and day exist (29 February aside) cannot
+    fail the cast nor leave the readable range, so they are cast inline (set-based, no function call
+    per value). Everything else (other years, 29 February, 'BC', words, whitespace) goes through
+    cfm_try_timestamptz, which traps the errors. Values without an offset are UTC, as in the function. -#}
 {% macro postgres__safe_timestamptz(expr) -%}
-    public.cfm_try_timestamptz(cast({{ expr }} as text))
+    {%- set iso_date = "(19|20)[0-9]{2}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))" -%}
+    {%- set iso_time = "[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?" -%}
+    {%- set iso_offset = "(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)" -%}
+    {%- set value = 'cast(' ~ expr ~ ' as text)' -%}
+    case
+        when {{ value }} is null then null
+        when {{ value }} ~ '^{{ iso_date }}{{ iso_time }}{{ iso_offset }}$' then cast({{ value }} as timestamptz)
+        when {{ value }} ~ '^{{ iso_date }}({{ iso_time }})?$' then cast({{ value }} as timestamp) at time zone 'UTC'
+        else public.cfm_try_timestamptz({{ value }})
+    end
 {%- endmacro %}
 
 {% macro safe_numeric(expr) -%}

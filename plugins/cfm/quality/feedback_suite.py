@@ -15,6 +15,9 @@ import great_expectations as gx
 from cfm.sources.base import CHANNELS, RATING_TYPES
 
 SUITE_NAME = "feedback_record"
+# The columns the expectations read (validation hands Great Expectations only these, plus the index column).
+SUITE_COLUMNS = ("source_record_id", "submitted_at", "channel", "rating_type", "rating_value", "rating_value_raw",
+                 "rating_scale_min", "rating_scale_max", "text_raw")
 
 
 def _meta(check: str, field: str, reason: str) -> dict[str, Any]:

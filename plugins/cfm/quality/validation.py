@@ -89,9 +89,11 @@ def validate_frame(frame: Any, root: Path = EXPECTATIONS_DIR) -> list[Failure]:
     """Run the feedback checkpoint on a DataFrame of staged records; return one Failure per (record, check)."""
     if frame.empty:
         return []
+    from cfm.quality.feedback_suite import SUITE_COLUMNS
+
     context = get_context(root)
     checkpoint = context.checkpoints.get(CHECKPOINT_NAME)
-    result = checkpoint.run(batch_parameters={"dataframe": frame})
+    result = checkpoint.run(batch_parameters={"dataframe": frame[[INDEX_COLUMN, *SUITE_COLUMNS]]})
     found: list[tuple[Any, dict[str, Any]]] = []  # (feedback_id, expectation meta + type)
     for run_result in result.run_results.values():
         for er in run_result.results:
@@ -136,24 +138,20 @@ def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR
             raise RuntimeError("no staging views found: run dbt (the transform step) once to create staging.stg_*__feedback")
         for view in views:
             source = staging.view_source(view)
-            names, records = staging.unvalidated_records(conn, view)
-            if not records:
+            frame = staging.unvalidated_frame(conn, view)
+            if frame.empty:
                 continue
-            frame = pd.DataFrame(records, columns=names)
-            for col in ("rating_value", "rating_scale_min", "rating_scale_max"):
-                frame[col] = pd.to_numeric(frame[col], errors="coerce")
+            frame = typed_frame(frame)
             implausible = [
                 Failure(fid, "submitted_at_plausible", "submitted_at", f"submitted_at {raw!r} is {problem}")
                 for fid, value, raw in _window_candidates(frame, window, now)
                 if (problem := window.problem(value, now))
             ]
             held = {f.feedback_id for f in implausible}
-            frame.loc[frame["feedback_id"].isin(held), "submitted_at"] = None
-            # Guarded: a value pandas cannot hold becomes NaT (flagged as unparseable), never an error for the batch.
-            frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True, errors="coerce")
-            failures = [f for f in validate_frame(frame.drop(columns=["payload"]), root)
+            frame.loc[frame["feedback_id"].isin(held), "submitted_at"] = pd.NaT
+            failures = [f for f in validate_frame(frame, root)
                         if not (f.feedback_id in held and f.field == "submitted_at")] + implausible
-            _store(conn, frame, failures, run_id)
+            _store(conn, view, frame, failures, run_id)
             outcome.checked += len(frame)
             failed_ids = {f.feedback_id for f in failures}
             outcome.failed += len(failed_ids)
@@ -162,6 +160,17 @@ def validate_new_records(url: str, run_id: str, *, root: Path = EXPECTATIONS_DIR
             log.info("[validate] %s: %d checked, %d failed", source, len(frame), len(failed_ids))
         conn.commit()
     return {"checked": outcome.checked, "passed": outcome.passed, "quarantined": outcome.failed}
+
+
+def typed_frame(frame: Any) -> Any:
+    """Staged records as read (strings) with the types the suite checks: numbers and UTC timestamps."""
+    import pandas as pd
+
+    for col in ("rating_value", "rating_scale_min", "rating_scale_max"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    # Guarded: a value pandas cannot read becomes NaT (flagged as unparseable), never an error for the batch.
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True, format="ISO8601", errors="coerce")
+    return frame
 
 
 def _window_candidates(frame: Any, window: PlausibleWindow, now: datetime) -> Any:
@@ -176,11 +185,19 @@ def _window_candidates(frame: Any, window: PlausibleWindow, now: datetime) -> An
     return zip(frame["feedback_id"], frame["submitted_at"], frame["submitted_at_raw"], strict=True)
 
 
-def _store(conn: psycopg.Connection, frame: Any, failures: list[Failure], run_id: str) -> None:
+def _records(frame: Any, cols: list[str]) -> list[tuple[Any, ...]]:
+    """Rows of these columns as tuples, a missing value as None (never NaN, which COPY would store as 'NaN')."""
+    def column(name: str) -> list[Any]:
+        missing = frame[name].isna().tolist()
+        return [None if m else v for v, m in zip(frame[name].tolist(), missing, strict=True)]
+    return list(zip(*(column(c) for c in cols), strict=True))
+
+
+def _store(conn: psycopg.Connection, view: str, frame: Any, failures: list[Failure], run_id: str) -> None:
     """Write the verdicts, close what they supersede, and (re)open the current failures, with COPY."""
     failed_ids = {f.feedback_id for f in failures}
-    keys = list(zip(frame["source"], frame["account"], frame["source_record_id"], frame["payload_hash"], strict=True))
-    passed = [fid not in failed_ids for fid in frame["feedback_id"]]
+    keys = _records(frame, ["source", "account", "source_record_id", "payload_hash"])
+    passed = (~frame["feedback_id"].isin(failed_ids)).tolist()
     with conn.cursor() as cur:
         cur.execute("create temp table if not exists _cfm_validated (source text, account text, source_record_id text, "
                     "payload_hash text, passed boolean) on commit drop")
@@ -198,13 +215,15 @@ def _store(conn: psycopg.Connection, frame: Any, failures: list[Failure], run_id
             """,
             (run_id,),
         )
-        quarantine.supersede_open(cur, keys)
+        quarantine.supersede_open_from(cur, "_cfm_validated")
         if not failures:
             return
-        cols = ["feedback_id", "source", "account", "source_record_id", "payload", "payload_hash"]
-        rows = {r["feedback_id"]: r for r in frame.loc[frame["feedback_id"].isin(failed_ids), cols].to_dict("records")}
+        cols = ["feedback_id", "source", "account", "source_record_id", "payload_hash"]
+        rows = {r[0]: dict(zip(cols, r, strict=True)) for r in _records(frame[frame["feedback_id"].isin(failed_ids)], cols)}
+        payloads = staging.raw_payloads(conn, view, [(r["source"], r["account"], r["source_record_id"]) for r in rows.values()])
         quarantine.open_failures(cur, [
-            {**row, "field": f.field, "check": f.check,
+            {**row, "payload": payloads.get((row["source"], row["account"], row["source_record_id"])),
+             "field": f.field, "check": f.check,
              "reason": f"source={row['source']} record={row['source_record_id']} field={f.field}: {f.reason}"}
             for f in failures
             for row in [rows[f.feedback_id]]

@@ -129,4 +129,10 @@ def canonical_json(value: Any) -> str:
 
 
 def payload_hash(payload: Any) -> str:
-    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+    return canonical_json_and_hash(payload)[1]
+
+
+def canonical_json_and_hash(payload: Any) -> tuple[str, str]:
+    """The canonical JSON text of a payload and its hash, from one serialisation."""
+    text = canonical_json(payload)
+    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from cfm.sources import sanitise
@@ -59,15 +60,21 @@ def supersede_open(cur: psycopg.Cursor, verdicts: Sequence[tuple[str, str, str, 
     with cur.copy("copy _cfm_verdicts (source, account, source_record_id, payload_hash) from stdin") as copy:
         for verdict in verdicts:
             copy.write_row(verdict)
-    cur.execute(
+    supersede_open_from(cur, "_cfm_verdicts")
+
+
+def supersede_open_from(cur: psycopg.Cursor, table: str) -> None:
+    """`supersede_open` for verdicts already in a (temporary) table with columns source, account,
+    source_record_id and payload_hash."""
+    cur.execute(sql.SQL(
         """
         update quarantine.records q
         set status = case when q.payload_hash = v.payload_hash then 'replayed' else 'resolved' end, resolved_at = now()
-        from _cfm_verdicts v
+        from {table} v
         where q.source = v.source and q.account = v.account and q.source_record_id = v.source_record_id
           and q.status = 'open'
         """
-    )
+    ).format(table=sql.Identifier(table)))
 
 
 def open_failures(cur: psycopg.Cursor, failures: Sequence[dict[str, Any]], run_id: str) -> None:

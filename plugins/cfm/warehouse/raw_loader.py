@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,10 +19,12 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 
 from cfm.sources import sanitise
-from cfm.sources.base import RawRecord, RejectedRecord, canonical_json
+from cfm.sources.base import RawRecord, RejectedRecord, canonical_json_and_hash
 from cfm.warehouse import quarantine
 
 log = logging.getLogger(__name__)
+# Connections whose session holds the raw_stage temp table (created once; emptied by each upsert).
+_STAGE_READY: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
 
 
 @dataclass
@@ -83,10 +86,8 @@ def land_batch(
         with conn.transaction():
             db_refused = 0
             if by_key:
-                conn.execute(
-                    "create temp table if not exists raw_stage "
-                    "(like raw.file_drop including defaults) on commit delete rows"
-                )
+                if conn not in _STAGE_READY:  # once per session: a catalog change on every batch cost as much as its COPY
+                    conn.execute("create temp table if not exists raw_stage (like raw.file_drop including defaults)")
                 try:
                     with conn.transaction():  # a savepoint: on a refusal, retry record by record
                         inserted, updated = _upsert(conn, table, source, account, list(by_key.values()), extracted_at, run_id)
@@ -115,6 +116,8 @@ def land_batch(
         conn.rollback()
         raise
     conn.commit()
+    if by_key:
+        _STAGE_READY.add(conn)  # committed: the session keeps its stage table
     return result
 
 
@@ -129,16 +132,14 @@ def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, accoun
             extracted_at: datetime, run_id: str) -> tuple[int, int]:
     """COPY `records` into the stage table and upsert them; (inserted, updated)."""
     with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute("truncate raw_stage")
+        cur.execute("delete from raw_stage")
         with cur.copy(
             "copy raw_stage (source, account, source_record_id, source_updated_at, extracted_at, "
             "run_id, payload, payload_hash) from stdin"
         ) as copy:
             for rec in records:
-                copy.write_row(
-                    (source, account, rec.source_record_id, rec.source_updated_at, extracted_at,
-                     run_id, canonical_json(rec.payload), rec.payload_hash)
-                )
+                text, digest = canonical_json_and_hash(rec.payload)
+                copy.write_row((source, account, rec.source_record_id, rec.source_updated_at, extracted_at, run_id, text, digest))
         cur.execute(
             sql.SQL(
                 """
@@ -159,7 +160,7 @@ def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, accoun
             ).format(table=table)
         )
         inserted, updated = cur.fetchone()
-        cur.execute("truncate raw_stage")
+        cur.execute("truncate raw_stage")  # not delete: nothing vacuums a temp table
     return inserted, updated
 
 

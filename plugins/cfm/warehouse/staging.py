@@ -7,6 +7,9 @@ stage (validated records not enriched yet) and erasure (one customer's records).
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from typing import Any
 
 import psycopg
@@ -68,6 +71,64 @@ def unvalidated_records(conn: psycopg.Connection, view: str) -> tuple[list[str],
     with conn.cursor() as cur:
         cur.execute(query)
         return [d.name for d in cur.description], cur.fetchall()
+
+
+def unvalidated_frame(conn: psycopg.Connection, view: str) -> Any:
+    """Staged records of one view whose current payload has not been validated, as a DataFrame of strings
+    (null: missing): the VALIDATION_COLUMNS, read with one COPY (text format) and parsed by pandas' C reader,
+    never value by value. Timestamps come as ISO 8601 text in UTC; the caller converts the types it checks."""
+    import pandas as pd
+
+    query = sql.SQL(
+        """
+        copy (
+            select {cols}
+            from staging.{view} s
+            left join ops.validated_records v using (source, account, source_record_id)
+            where v.payload_hash is distinct from s.payload_hash
+        ) to stdout
+        """
+    ).format(cols=_cols(VALIDATION_COLUMNS), view=sql.Identifier(view))
+    with conn.cursor() as cur:
+        cur.execute("set local timezone to 'UTC'")
+        cur.execute("set local datestyle to 'ISO'")
+        with cur.copy(query) as copy:
+            data = b"".join(bytes(block) for block in copy)
+    if not data:
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in VALIDATION_COLUMNS})
+    frame = pd.read_csv(io.BytesIO(data), sep="\t", header=None, names=list(VALIDATION_COLUMNS), dtype=str,
+                        quoting=csv.QUOTE_NONE, keep_default_na=False, na_values=["\\N"], skip_blank_lines=False,
+                        encoding="utf-8", engine="c")
+    for col in frame.columns if b"\\" in data else ():  # COPY's text format escapes backslashes and control characters
+        escaped = frame[col].str.contains("\\", regex=False, na=False)
+        if escaped.any():
+            frame.loc[escaped, col] = frame.loc[escaped, col].map(_copy_unescape)
+    return frame
+
+
+_COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _copy_unescape(value: str) -> str:
+    return re.sub(r"\\(.)", lambda m: _COPY_ESCAPES.get(m.group(1), m.group(1)), value, flags=re.DOTALL)
+
+
+def raw_payloads(conn: psycopg.Connection, view: str,
+                 keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
+    """The raw payloads (JSON text) of some staged records of one view, by (source, account, source_record_id):
+    validation reads them only for the records it quarantines."""
+    if not keys:
+        return {}
+    sources, accounts, ids = (list(col) for col in zip(*keys, strict=True))
+    query = sql.SQL(
+        """
+        select r.source, r.account, r.source_record_id, r.payload::text
+        from raw.{raw} r
+        join unnest(%s::text[], %s::text[], %s::text[]) k(source, account, source_record_id)
+            using (source, account, source_record_id)
+        """
+    ).format(raw=sql.Identifier(view_source(view)))
+    return {(s, a, i): p for s, a, i, p in conn.execute(query, (sources, accounts, ids))}
 
 
 def unenriched_records(conn: psycopg.Connection) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from cfm.sources.sanitise import (
     admit,
     clean_payload,
     clean_text,
+    plainly_storable,
     storable,
     storable_id,
 )
@@ -72,3 +73,31 @@ def test_admit_returns_the_record_unchanged_when_clean() -> None:
     assert isinstance(bad, RejectedRecord) and bad.field == "score" and bad.check == "unstorable"
     fixed = admit(RawRecord("typeform", "f", "3\x00", {"text": "a\x00"}))
     assert isinstance(fixed, RawRecord) and fixed.source_record_id == "3" and fixed.payload["text"] == "a"
+
+
+def _nested(depth: int) -> dict:
+    value: dict = {}
+    for _ in range(depth):
+        value = {"k": value}
+    return value
+
+
+@pytest.mark.parametrize("payload", [
+    {"t": "a\x00b"}, {"t": "x\ud800"}, {"\ud800": 1}, {"\x00": 1}, {"n": float("nan")}, {"n": [1.0, float("inf")]},
+    {"t": "z" * 200_000}, _nested(70), _nested(10_000), {"a": [[[[{"t": "\udfff"}]]]]},
+])
+def test_the_fast_check_never_passes_what_the_walk_would_repair_or_refuse(payload) -> None:
+    assert not plainly_storable(payload)
+    rec = RawRecord("typeform", "f", "1", payload)
+    assert admit(rec) is not rec
+
+
+@pytest.mark.parametrize("payload", [
+    {"text": "fine ✓ 😀 مرحبا", "n": 1.5, "b": None, "l": [1, {"x": "y"}]}, {"t": "back\\slash \\u0000 literal"},
+    _nested(60), {"t": "z" * 90_000},
+])
+def test_the_fast_check_agrees_with_the_walk_on_clean_payloads(payload) -> None:
+    cleaned, originals = clean_payload(payload)
+    assert originals == {} and cleaned == payload
+    rec = RawRecord("typeform", "f", "1", payload)
+    assert admit(rec) is rec
