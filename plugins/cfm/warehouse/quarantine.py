@@ -47,25 +47,13 @@ def add_rejects(conn: psycopg.Connection, rejects: Iterable[RejectedRecord], run
     return count
 
 
-def supersede_open(cur: psycopg.Cursor, verdicts: Sequence[tuple[str, str, str, str]]) -> None:
-    """A new verdict (source, account, source_record_id, payload_hash) closes what was open for the record.
+def supersede_open_from(cur: psycopg.Cursor, table: str) -> None:
+    """A new verdict closes what was open for the record: verdicts are rows of a (temporary) table
+    with columns source, account, source_record_id and payload_hash.
 
     An older payload's failures are resolved; the same payload passing now (after a replay)
-    counts as replayed. Current failures are re-opened by `open_failures`. Set-based: the
-    verdicts are COPYed into a temporary table and joined (one statement, any batch size).
+    counts as replayed. Current failures are re-opened by `open_failures`.
     """
-    cur.execute("create temp table if not exists _cfm_verdicts (source text, account text, source_record_id text, "
-                "payload_hash text) on commit drop")
-    cur.execute("truncate _cfm_verdicts")
-    with cur.copy("copy _cfm_verdicts (source, account, source_record_id, payload_hash) from stdin") as copy:
-        for verdict in verdicts:
-            copy.write_row(verdict)
-    supersede_open_from(cur, "_cfm_verdicts")
-
-
-def supersede_open_from(cur: psycopg.Cursor, table: str) -> None:
-    """`supersede_open` for verdicts already in a (temporary) table with columns source, account,
-    source_record_id and payload_hash."""
     cur.execute(sql.SQL(
         """
         update quarantine.records q
