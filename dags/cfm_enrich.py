@@ -4,6 +4,9 @@
 Runs when validated feedback lands. Pseudonymises customers, redacts PII, detects
 language, embeds (cached by text hash), scores sentiment, assigns categories and topics
 for every validated record not enriched yet. Emits `cfm_enriched_feedback`.
+
+A large backlog is split into disjoint feedback_id ranges (`plan`), one mapped `enrich`
+task each, so several workers share it without enriching a record twice.
 """
 
 from __future__ import annotations
@@ -28,13 +31,23 @@ from cfm.assets import ENRICHED_FEEDBACK, VALIDATED_FEEDBACK
                   "on_failure_callback": CfmFailureNotifier()},
 )
 def cfm_enrich():
+    @task
+    def plan(**context) -> list[dict]:
+        from cfm.pipeline.enrich import plan_ranges
+        from cfm.pipeline.stage import task_context
+
+        ctx = task_context(context["run_id"])
+        return plan_ranges(ctx.url, ctx.run_id, config=ctx.config)
+
     @task(outlets=[ENRICHED_FEEDBACK])
-    def enrich(**context) -> dict:
-        from cfm.pipeline.stage import run_task
+    def enrich(key_range: dict, **context) -> dict:
+        from cfm.pipeline.enrich import run_range
+        from cfm.pipeline.stage import task_context
 
-        return run_task("enrich", context["run_id"])
+        ctx = task_context(context["run_id"])
+        return run_range(ctx.url, ctx.run_id, key_range, config=ctx.config)
 
-    enrich()
+    enrich.expand(key_range=plan())
 
 
 cfm_enrich()

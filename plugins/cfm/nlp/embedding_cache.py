@@ -30,7 +30,7 @@ class PostgresEmbeddingCache:
     def put_many(self, model_name: str, vectors: Mapping[str, np.ndarray]) -> None:
         if not vectors:
             return
-        rows = [(model_name, h, int(v.shape[0]), [float(x) for x in v]) for h, v in vectors.items()]
+        rows = [(model_name, h, int(v.shape[0]), [float(x) for x in v]) for h, v in sorted(vectors.items(), key=lambda hv: hv[0])]
         with self.conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO ml.embeddings (model_name, text_hash, dim, vector) VALUES (%s, %s, %s, %s) "

@@ -103,7 +103,9 @@ def enrich_feedback(
             for i in items
         ],
         config=cfg,
-        cache=PostgresEmbeddingCache(conn),
+        # Each chunk of new vectors is committed on its own: mapped tasks enriching other key
+        # ranges may embed the same texts, and short inserts never wait on each other in a cycle.
+        cache=PostgresEmbeddingCache(conn, commit_chunks=True),
         progress=progress,
     )
     model = batch.embedding_model
@@ -112,6 +114,8 @@ def enrich_feedback(
         (fid, *(_plain(batch.value(c, k)) for c in columns), items[k].get("submitted_at"), run_id)
         for k, fid in enumerate(ids)
     ]
+    # One batch at a time writes enrichment and topics: a registry is fitted once, never by two tasks at once.
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('cfm.topics'))")
     with conn.cursor() as cur:
         cur.execute(
             """
@@ -135,6 +139,7 @@ def enrich_feedback(
 
     counts.update(update_topics(conn, ids, batch.vectors, batch.text_redacted, pending, config=cfg,
                                 embedding_model=model, run_id=run_id))
+    conn.commit()
     counts.update(write_aspect_sentiment(conn, ids, batch.text_redacted, batch.language, config=cfg,
                                          embedding_model=model, cache=PostgresEmbeddingCache(conn), run_id=run_id))
     conn.commit()

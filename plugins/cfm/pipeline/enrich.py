@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -20,68 +21,150 @@ from cfm.warehouse import staging
 log = logging.getLogger(__name__)
 
 
+DEFAULT_CHUNK_SIZE = 10_000  # records enriched (and held in memory) at a time
+DEFAULT_RECORDS_PER_TASK = 50_000  # backlog share of one mapped Airflow task
+DEFAULT_MAX_TASKS = 8
+
+
 def run(ctx: StageContext) -> dict[str, Any]:
     with logged_stage(ctx.url, ctx.run_id, "enrich") as counts:
         counts.update(enrich_new_records(ctx.url, ctx.run_id, config=ctx.config, progress=ctx.progress))
     return counts
 
 
-def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progress: bool = False) -> dict[str, int]:
-    from cfm.nlp.warehouse_enrichment import enrich_feedback
+def split_key_ranges(ids: Sequence[str], parts: int) -> list[dict[str, str | None]]:
+    """Disjoint [lo, hi) feedback_id ranges, about equally full, that together cover every id.
+
+    `ids` are the backlog's keys; the first range is open below and the last open above, so
+    records that land after planning still fall in exactly one range. A None bound is open.
+    """
+    keys = sorted(set(ids))
+    parts = max(1, min(int(parts), len(keys)))
+    edges: list[str | None] = [None, *(keys[len(keys) * k // parts] for k in range(1, parts)), None]
+    return [{"lo": edges[k], "hi": edges[k + 1]} for k in range(parts)]
+
+
+def in_key_range(feedback_id: str, key_range: Mapping[str, str | None]) -> bool:
+    lo, hi = key_range.get("lo"), key_range.get("hi")
+    return (lo is None or feedback_id >= lo) and (hi is None or feedback_id < hi)
+
+
+def plan_ranges(url: str, run_id: str, *, config: dict[str, Any]) -> list[dict[str, str | None]]:
+    """Key customer records once, then split the enrichment backlog into ranges for mapped tasks.
+
+    Always at least one range, so the enrich task (and its asset event) runs on an empty backlog too.
+    """
+    cfg = config.get("enrich") or {}
+    with logged_stage(url, run_id, "enrich", "plan") as counts:
+        with psycopg.connect(url) as conn:
+            counts.update(_key_customers(conn, pseudonym_key(), run_id))
+            ids = staging.unenriched_ids(conn)
+        per_task = int(cfg.get("records_per_task", DEFAULT_RECORDS_PER_TASK))
+        parts = min(int(cfg.get("max_tasks", DEFAULT_MAX_TASKS)), -(-len(ids) // max(per_task, 1)))
+        ranges = split_key_ranges(ids, parts)
+        counts.update(backlog=len(ids), ranges=len(ranges))
+    log.info("[enrich] %d records to enrich in %d range(s)", len(ids), len(ranges))
+    return ranges
+
+
+def run_range(url: str, run_id: str, key_range: Mapping[str, str | None], *, config: dict[str, Any]) -> dict[str, Any]:
+    """One mapped task: enrich the backlog's records whose feedback_id is in `key_range`."""
+    label = f"keys {key_range.get('lo') or ''}..{key_range.get('hi') or ''}"
+    with logged_stage(url, run_id, "enrich", label) as counts:
+        counts.update(enrich_new_records(url, run_id, config=config, key_range=key_range, key_customers=False))
+    return counts
+
+
+def _key_customers(conn: psycopg.Connection, key: bytes, run_id: str) -> dict[str, int]:
     from cfm.privacy.customer_identity import key_customer_records
+    from cfm.privacy.erasure import erased_keys, purge_quarantined_payloads
+
+    erased = erased_keys(conn)
+    counts = key_customer_records(conn, key, run_id, erased)
+    if erased:
+        with conn.transaction():
+            purge_quarantined_payloads(conn, erased, key)
+    return counts
+
+
+def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progress: bool = False,
+                       key_range: Mapping[str, str | None] | None = None, key_customers: bool = True,
+                       chunk_size: int | None = None) -> dict[str, Any]:
+    """Enrich validated records not enriched yet (those in `key_range`, else all), chunk by chunk.
+
+    Records stream from a server-side cursor on a connection of their own, so at most
+    `chunk_size` (config enrich.chunk_size) of them are in memory; each chunk is enriched and
+    committed before the next is read. The first chunk fits the topic registry when there is
+    none; later chunks join its topics.
+    """
     from cfm.privacy.erasure import erased_keys
 
     key = pseudonym_key()
+    size = int(chunk_size or (config.get("enrich") or {}).get("chunk_size", DEFAULT_CHUNK_SIZE))
+    lo, hi = (key_range or {}).get("lo"), (key_range or {}).get("hi")
+    totals: dict[str, Any] = {"items": 0, "suppressed": 0, "ids_pseudonymised": 0}
+    with psycopg.connect(url) as conn, psycopg.connect(url) as read_conn:
+        if key_customers:
+            totals.update(_key_customers(conn, key, run_id))
+        erased = erased_keys(conn)
+        for chunk in staging.stream_unenriched_records(read_conn, lo, hi, chunk_size=size):
+            for name, value in _enrich_chunk(conn, chunk, key, erased, run_id, config, progress).items():
+                # "topics" is the active count after the chunk; every other count adds up.
+                totals[name] = value if name == "topics" else totals.get(name, 0) + value
+            log.info("[enrich] %d records enriched so far", totals["items"])
+    return totals
+
+
+def _enrich_chunk(conn: psycopg.Connection, items: list[dict[str, Any]], key: bytes, erased: set[str], run_id: str,
+                  config: dict[str, Any], progress: bool) -> dict[str, Any]:
+    from cfm.nlp.warehouse_enrichment import enrich_feedback
+
     version = key_version(key)
-    with psycopg.connect(url) as conn:
-        customers = key_customer_records(conn, key, run_id, erased_keys(conn))
-        items = staging.unenriched_records(conn)
-        for item in items:
-            item["customer_key"] = customer_key(item["customer_email"], item["customer_external_id"], key)
-        suppressed = _purge_erased(conn, items, key)
-        items = [i for i in items if i["feedback_id"] not in suppressed]
-        log.info("[enrich] %d records to enrich, %d purged (erased customers)", len(items), len(suppressed))
-        if not items:
-            return {"items": 0, "suppressed": len(suppressed), **customers}
-        pseudonymised = _pseudonymise_ids(conn, items, key, run_id)
-        with conn.transaction():
-            with conn.cursor() as cur:
-                cur.executemany(
-                    """
-                    insert into ml.feedback_identity (feedback_id, customer_key, key_version, run_id)
-                    values (%s, %s, %s, %s)
-                    on conflict (feedback_id) do update set customer_key = excluded.customer_key,
-                        key_version = excluded.key_version, run_id = excluded.run_id
-                    where ml.feedback_identity.customer_key is distinct from excluded.customer_key
-                    """,
-                    [(i["feedback_id"], i["customer_key"], version, run_id) for i in items],
-                )
-        nlp_items = [
-            {
-                "feedback_id": i["feedback_id"],
-                "text": i["text_raw"],
-                "language_declared": i["language_declared"],
-                "rating_type": i["rating_type"],
-                "rating_value": float(i["rating_value"]) if i["rating_value"] is not None else None,
-                "rating_scale_min": float(i["rating_scale_min"]) if i["rating_scale_min"] is not None else None,
-                "rating_scale_max": float(i["rating_scale_max"]) if i["rating_scale_max"] is not None else None,
-                "submitted_at": i["submitted_at"],
-            }
-            for i in items
-        ]
-        counts = enrich_feedback(conn, nlp_items, config=config.get("nlp") or {}, run_id=run_id, progress=progress)
-        with conn.transaction():
-            with conn.cursor() as cur:
-                cur.executemany(
-                    """
-                    insert into ops.enriched_records (feedback_id, payload_hash, run_id) values (%s, %s, %s)
-                    on conflict (feedback_id) do update set payload_hash = excluded.payload_hash,
-                        run_id = excluded.run_id, enriched_at = now()
-                    """,
-                    [(i["feedback_id"], i["payload_hash"], run_id) for i in items],
-                )
-    return {"items": len(items), "suppressed": len(suppressed), "ids_pseudonymised": pseudonymised, **customers,
-            **{k: v for k, v in counts.items() if k != "items"}}
+    for item in items:
+        item["customer_key"] = customer_key(item["customer_email"], item["customer_external_id"], key)
+    suppressed = _purge_erased(conn, items, erased)
+    items = [i for i in items if i["feedback_id"] not in suppressed]
+    if not items:
+        return {"suppressed": len(suppressed)}
+    pseudonymised = _pseudonymise_ids(conn, items, key, run_id)
+    with conn.transaction():
+        with conn.cursor() as cur:
+            cur.executemany(
+                """
+                insert into ml.feedback_identity (feedback_id, customer_key, key_version, run_id)
+                values (%s, %s, %s, %s)
+                on conflict (feedback_id) do update set customer_key = excluded.customer_key,
+                    key_version = excluded.key_version, run_id = excluded.run_id
+                where ml.feedback_identity.customer_key is distinct from excluded.customer_key
+                """,
+                [(i["feedback_id"], i["customer_key"], version, run_id) for i in items],
+            )
+    nlp_items = [
+        {
+            "feedback_id": i["feedback_id"],
+            "text": i["text_raw"],
+            "language_declared": i["language_declared"],
+            "rating_type": i["rating_type"],
+            "rating_value": float(i["rating_value"]) if i["rating_value"] is not None else None,
+            "rating_scale_min": float(i["rating_scale_min"]) if i["rating_scale_min"] is not None else None,
+            "rating_scale_max": float(i["rating_scale_max"]) if i["rating_scale_max"] is not None else None,
+            "submitted_at": i["submitted_at"],
+        }
+        for i in items
+    ]
+    counts = enrich_feedback(conn, nlp_items, config=config.get("nlp") or {}, run_id=run_id, progress=progress)
+    with conn.transaction():
+        with conn.cursor() as cur:
+            cur.executemany(
+                """
+                insert into ops.enriched_records (feedback_id, payload_hash, run_id) values (%s, %s, %s)
+                on conflict (feedback_id) do update set payload_hash = excluded.payload_hash,
+                    run_id = excluded.run_id, enriched_at = now()
+                """,
+                [(i["feedback_id"], i["payload_hash"], run_id) for i in items],
+            )
+    return {"suppressed": len(suppressed), "ids_pseudonymised": pseudonymised,
+            **{k: v for k, v in counts.items() if isinstance(v, int)}}
 
 
 def _pseudonymise_ids(conn: psycopg.Connection, items: list[dict[str, Any]], key: bytes, run_id: str) -> int:
@@ -102,16 +185,12 @@ def _pseudonymise_ids(conn: psycopg.Connection, items: list[dict[str, Any]], key
     return len(rows)
 
 
-def _purge_erased(conn: psycopg.Connection, items: list[dict[str, Any]], key: bytes) -> set[str]:
+def _purge_erased(conn: psycopg.Connection, items: list[dict[str, Any]], erased: set[str]) -> set[str]:
     """Records a source delivered again for a customer who asked to be erased are deleted, not stored."""
-    from cfm.privacy.erasure import erased_keys, purge_quarantined_payloads, purge_records
+    from cfm.privacy.erasure import purge_records
 
-    erased = erased_keys(conn)
-    if not erased:
-        return set()
     hits = [i for i in items if i["customer_key"] in erased]
-    with conn.transaction():
-        if hits:
+    if hits:
+        with conn.transaction():
             purge_records(conn, [(i["source"], i["account"], i["source_record_id"], i["feedback_id"]) for i in hits])
-        purge_quarantined_payloads(conn, erased, key)
     return {i["feedback_id"] for i in hits}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -131,23 +132,56 @@ def raw_payloads(conn: psycopg.Connection, view: str,
     return {(s, a, i): p for s, a, i, p in conn.execute(query, (sources, accounts, ids))}
 
 
-def unenriched_records(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    """Validated records whose current payload has not been enriched yet, every source."""
-    items: list[dict[str, Any]] = []
-    for view in feedback_views(conn):
-        query = sql.SQL(
+def _unenriched_query(conn: psycopg.Connection, columns: sql.Composable) -> sql.Composable:
+    """Validated records whose current payload has not been enriched, in a feedback_id range, every source.
+
+    Ids compare in code-point order (collation "C"), the order Python sorts them in.
+    """
+    parts = [
+        sql.SQL(
             """
             select {cols}
             from staging.{view} s
             join ops.validated_records v using (source, account, source_record_id, payload_hash)
             left join ops.enriched_records e using (feedback_id)
             where v.passed and e.payload_hash is distinct from s.payload_hash
-            order by s.feedback_id
+              and (%(lo)s::text is null or s.feedback_id >= %(lo)s collate "C")
+              and (%(hi)s::text is null or s.feedback_id < %(hi)s collate "C")
             """
-        ).format(cols=_cols(ENRICHMENT_COLUMNS), view=sql.Identifier(view))
-        with conn.cursor(row_factory=dict_row) as cur:
-            items.extend(cur.execute(query).fetchall())
-    return items
+        ).format(cols=columns, view=sql.Identifier(view))
+        for view in feedback_views(conn)
+    ]
+    return sql.SQL('select * from ({}) u order by feedback_id collate "C"').format(sql.SQL(" union all ").join(parts))
+
+
+def unenriched_records(conn: psycopg.Connection, lo: str | None = None, hi: str | None = None) -> list[dict[str, Any]]:
+    """Validated records whose current payload has not been enriched yet, every source, ids in [lo, hi)."""
+    return [r for chunk in stream_unenriched_records(conn, lo, hi) for r in chunk]
+
+
+def stream_unenriched_records(conn: psycopg.Connection, lo: str | None = None, hi: str | None = None, *,
+                              chunk_size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+    """`unenriched_records` in chunks of `chunk_size`, read through a server-side cursor.
+
+    The cursor lives in a transaction of `conn`: give it a connection of its own that nothing
+    commits while it is read.
+    """
+    if not feedback_views(conn):
+        return
+    query = _unenriched_query(conn, _cols(ENRICHMENT_COLUMNS))
+    with conn.cursor(name="cfm_unenriched", row_factory=dict_row) as cur:
+        cur.itersize = chunk_size
+        cur.execute(query, {"lo": lo, "hi": hi})
+        while chunk := cur.fetchmany(chunk_size):
+            yield chunk
+
+
+def unenriched_ids(conn: psycopg.Connection) -> list[str]:
+    """The feedback_ids `unenriched_records` would return, sorted (only the keys: cheap to hold)."""
+    if not feedback_views(conn):
+        return []
+    query = _unenriched_query(conn, sql.SQL("s.feedback_id"))
+    return [r[0] for r in conn.execute(query, {"lo": None, "hi": None})]
 
 
 def answer_question_ids(conn: psycopg.Connection, feedback_ids: list[str]) -> set[str]:

@@ -1,0 +1,320 @@
+"""The real pipeline on N generated records, stage by stage: throughput and peak memory against baselines.
+
+    PYTHONPATH=plugins .venv/bin/python bench/scale.py --rows 100000 [--url postgresql://...]
+
+Generates N varied records with the sample generator (sample_data/generate_drop.py: English,
+Arabic and Chinese; NPS, CSAT, CES, star and unrated; 5% made invalid with its overrides). Each
+text is the generator's sentence plus up to two more sentences of the same language, so texts
+vary like real feedback instead of repeating a few hundred templates. The files are landed in
+a fresh database and run through the pipeline's stages (landing, staging views, validation,
+enrichment, dbt build), each in a process of its own so its peak RSS is its own.
+
+Baselines measured in the same run: COPY of the same records into an empty copy of the raw
+table (rows prepared beforehand: the database's write limit), and plain `encode` of the texts
+enrichment embeds (the distinct non-empty texts of the valid records, in arrival order) with
+the default backend, loaded before the clock starts (enrichment's backend is loaded before its
+clock too). Writes bench/results/scale.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "sample_data"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("CFM_PSEUDONYM_KEY", "bench-only-key")
+
+INVALID_SHARE = 0.05
+BASE_COLUMNS = ["id", "submitted_at", "channel", "customer_email", "customer_id", "text", "rating_type",
+                "rating_value", "language", "region"]
+FILES = {  # file -> (channels, extra CSV columns); None columns: JSON lines
+    "surveys.csv": (("survey",), ["survey_id"]),
+    "chat_csat.csv": (("chat",), []),
+    "phone_notes.csv": (("phone",), ["agent"]),
+    "reviews.jsonl": (("review",), None),
+    "support_email_export.jsonl": (("email",), None),
+}
+
+
+def _extra_sentence(rng: random.Random, lang: str) -> str:
+    import generate_drop as gen
+
+    negatives, positives = gen.TOPICS[rng.choice(list(gen.TOPICS))][lang]
+    return rng.choice(negatives + positives).format(order=f"#{rng.randrange(100000, 999999)}", n=rng.randint(2, 9))
+
+
+def generate(target: Path, rows: int, seed: int = 20261201) -> dict[str, int]:
+    """Write `rows` records into file-drop files under `target`, streaming (never all in memory)."""
+    import generate_drop as gen
+
+    rng = random.Random(seed)
+    handles, writers = {}, {}
+    for name, (_, extra) in FILES.items():
+        handles[name] = (target / name).open("w", newline="", encoding="utf-8")
+        if extra is not None:
+            writers[name] = csv.DictWriter(handles[name], fieldnames=BASE_COLUMNS + extra, lineterminator="\n",
+                                           extrasaction="ignore")
+            writers[name].writeheader()
+    by_channel = {c: name for name, (channels, _) in FILES.items() for c in channels}
+    invalid = 0
+    for i in range(1, rows + 1):
+        rec = gen.make_record(rng, i)
+        rec["id"] = f"{str(rec['channel'])[:2].upper()}-{i:07d}"
+        if rec["text"]:
+            text = str(rec["text"])
+            lang = "ar" if any("\u0621" <= c <= "\u064a" for c in text) else (
+                "zh" if any("\u4e00" <= c <= "\u9fff" for c in text) else "en")
+            rec["text"] = " ".join([str(rec["text"]), *(_extra_sentence(rng, lang) for _ in range(rng.randint(0, 2)))])
+        if rng.random() < INVALID_SHARE:
+            override, _ = rng.choice(gen.INVALID)
+            rec.update(override)
+            if rec["id"]:
+                rec["id"] = f"BAD-{i:07d}"
+            invalid += 1
+        name = by_channel.get(str(rec["channel"]), "support_email_export.jsonl")
+        if name in writers:
+            writers[name].writerow(rec)
+        else:
+            handles[name].write(json.dumps(rec, ensure_ascii=False) + "\n")
+    for fh in handles.values():
+        fh.close()
+    return {"rows": rows, "invalid": invalid}
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _config() -> dict[str, Any]:
+    from cfm.config import load_config
+
+    return load_config()
+
+
+def stage_copy_baseline(url: str, drop: str) -> dict[str, Any]:
+    """COPY the drop's records (prepared rows) into an empty table shaped like raw.file_drop."""
+    import psycopg
+
+    rows = []
+    for path in sorted(Path(drop).iterdir()):
+        with path.open(encoding="utf-8") as fh:
+            records = csv.DictReader(fh) if path.suffix == ".csv" else (json.loads(line) for line in fh)
+            for rec in records:
+                payload = json.dumps(rec, ensure_ascii=False, sort_keys=True)
+                rows.append(("file_drop", path.name, rec.get("id") or f"{path.name}:{len(rows)}", "now", "bench",
+                             payload, hashlib.md5(payload.encode()).hexdigest()))
+    with psycopg.connect(url) as conn:
+        conn.execute("create table public.copy_baseline (like raw.file_drop including all)")
+        conn.commit()
+        t = time.perf_counter()
+        with conn.cursor().copy("copy public.copy_baseline (source, account, source_record_id, extracted_at, run_id, "
+                                "payload, payload_hash) from stdin") as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        secs = time.perf_counter() - t
+        conn.execute("drop table public.copy_baseline")
+        conn.commit()
+    return {"records": len(rows), "seconds": secs, "peak_mb": _peak_mb()}
+
+
+def stage_landing(url: str, drop: str) -> dict[str, Any]:
+    from cfm.pipeline.ingest import sync_source
+    from cfm.sources.file_drop import FileDropSource
+
+    t = time.perf_counter()
+    got = sync_source(url, FileDropSource({"dir": drop}), run_id="bench")
+    return {"records": got["received"] + got["quarantined"], "seconds": time.perf_counter() - t, "peak_mb": _peak_mb()}
+
+
+def stage_staging(url: str, drop: str) -> dict[str, Any]:
+    import psycopg
+
+    from cfm.pipeline.staging_views import build_staging_views
+
+    t = time.perf_counter()
+    build_staging_views(url)
+    secs = time.perf_counter() - t
+    with psycopg.connect(url) as conn:
+        n = conn.execute("select count(*) from staging.stg_file_drop__feedback").fetchone()[0]
+    return {"records": n, "seconds": secs, "peak_mb": _peak_mb()}
+
+
+def stage_validation(url: str, drop: str) -> dict[str, Any]:
+    from cfm.quality.validation import get_context, validate_new_records
+
+    get_context()  # importing Great Expectations and loading its context: once per process
+    t = time.perf_counter()
+    got = validate_new_records(url, "bench")
+    return {"records": got["checked"], "quarantined": got["quarantined"], "seconds": time.perf_counter() - t,
+            "peak_mb": _peak_mb()}
+
+
+def stage_embed_baseline(url: str, drop: str) -> dict[str, Any]:
+    """Plain `encode` of the distinct non-empty texts of the valid records with the default backend."""
+    import psycopg
+
+    from cfm.nlp.embedding import load_backend
+    from cfm.nlp.settings import nlp_config
+
+    cfg = nlp_config(_config().get("nlp") or {})
+    with psycopg.connect(url) as conn:
+        texts = [r[0] for r in conn.execute(
+            "select s.text_raw from staging.stg_file_drop__feedback s join ops.validated_records v "
+            "using (source, account, source_record_id, payload_hash) where v.passed and btrim(coalesce(s.text_raw, '')) <> '' "
+            "order by s.feedback_id")]
+    texts = list(dict.fromkeys(texts))
+    backend = load_backend(cfg)
+    backend.encode(texts[:8], int(cfg["batch_size"]))  # warm up
+    t = time.perf_counter()
+    for start in range(0, len(texts), 2048):
+        backend.encode(texts[start:start + 2048], int(cfg["batch_size"]))
+    return {"records": len(texts), "seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "model": backend.name}
+
+
+def stage_enrichment(url: str, drop: str) -> dict[str, Any]:
+    from cfm.nlp.embedding import load_backend
+    from cfm.nlp.settings import nlp_config
+    from cfm.pipeline.enrich import enrich_new_records
+
+    config = _config()
+    backend = load_backend(nlp_config(config.get("nlp") or {}))
+    backend.encode(["warm up"], 8)
+    t = time.perf_counter()
+    got = enrich_new_records(url, "bench", config=config)
+    return {"records": got["items"], "embedded": got.get("embedded", 0), "seconds": time.perf_counter() - t,
+            "peak_mb": _peak_mb()}
+
+
+def stage_transform(url: str, drop: str) -> dict[str, Any]:
+    import psycopg
+
+    from cfm.pipeline.transform import run_dbt
+
+    t = time.perf_counter()
+    run_dbt(url, ["build"])
+    secs = time.perf_counter() - t
+    with psycopg.connect(url) as conn:
+        n = conn.execute("select count(*) from marts.fct_feedback").fetchone()[0]
+    return {"records": n, "seconds": secs, "peak_mb": _peak_mb()}
+
+
+def _child(name: str, url: str, drop: str, out: Any) -> None:
+    out.put(globals()[f"stage_{name}"](url, drop))
+
+
+def run_stage(name: str, url: str, drop: str) -> dict[str, Any]:
+    """One stage in a fresh process (its peak RSS is its own)."""
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(name, url, drop, out))
+    proc.start()
+    result = out.get()
+    proc.join()
+    if proc.exitcode:
+        raise RuntimeError(f"stage {name} failed (exit {proc.exitcode})")
+    print(f"{name}: {result}", flush=True)
+    return result
+
+
+def main() -> None:
+    import psycopg
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--url", default=os.environ.get("CFM_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "scale.md"))
+    ap.add_argument("--note", default="", help="a line added under the tables (what else ran on the machine)")
+    args = ap.parse_args()
+
+    db = f"cfm_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(args.url, autocommit=True) as conn:
+        conn.execute(f'create database "{db}"')
+    url = args.url.rsplit("/", 1)[0] + f"/{db}"
+    started = time.perf_counter()
+    try:
+        from cfm.pipeline.prepare import prepare_warehouse
+
+        with psycopg.connect(url) as conn:
+            prepare_warehouse(conn)
+        with tempfile.TemporaryDirectory() as drop:
+            t = time.perf_counter()
+            generated = generate(Path(drop), args.rows)
+            print(f"generated {generated} in {time.perf_counter() - t:.0f} s", flush=True)
+            m = {name: run_stage(name, url, drop) for name in
+                 ("copy_baseline", "landing", "staging", "validation", "embed_baseline", "enrichment", "transform")}
+        with psycopg.connect(url) as conn:
+            distinct = conn.execute("select count(distinct text_hash) from ml.feedback_enrichment "
+                                    "where btrim(text_redacted) <> ''").fetchone()[0]
+    finally:
+        with psycopg.connect(args.url, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{db}" with (force)')
+    total_s = time.perf_counter() - started
+
+    def rate(s: dict[str, Any]) -> float:
+        return s["records"] / s["seconds"] if s["seconds"] > 0 else float("nan")
+
+    pipeline = ("landing", "staging", "validation", "enrichment", "transform")
+    pipeline_s = sum(m[s]["seconds"] for s in pipeline)
+    embed_s = m["embed_baseline"]["seconds"]
+    peak = max(s["peak_mb"] for s in m.values())
+    checks = [
+        ("landing / COPY (records/s)", rate(m["landing"]) / rate(m["copy_baseline"]), ">= 0.6", lambda v: v >= 0.6),
+        ("validation records/s", rate(m["validation"]), ">= 20,000", lambda v: v >= 20_000),
+        ("enrichment s / embedding-alone s", m["enrichment"]["seconds"] / embed_s, "<= 1.1", lambda v: v <= 1.1),
+        ("whole pipeline s / embedding-alone s", pipeline_s / embed_s, "<= 1.2", lambda v: v <= 1.2),
+        ("peak RSS of any stage (MB)", peak, "< 4,096", lambda v: v < 4096),
+    ]
+    labels = {
+        "copy_baseline": "baseline: COPY of the same records into an empty raw-shaped table",
+        "landing": "landing (file drop: parse, tombstones, COPY + upsert into raw)",
+        "staging": "staging views (dbt build --select staging)",
+        "validation": "validation (Great Expectations, verdicts, quarantine)",
+        "embed_baseline": f"baseline: plain encode of the distinct texts ({m['embed_baseline']['model']})",
+        "enrichment": "enrichment (pseudonymise, redact, language, embed, sentiment, categories, topics, aspects)",
+        "transform": "dbt build (all models + tests)",
+    }
+    lines = [
+        "# Pipeline at scale",
+        "",
+        f"`bench/scale.py --rows {args.rows}`: {args.rows:,} generated records ({generated['invalid']:,} made invalid; "
+        f"{distinct:,} distinct texts enriched), fresh database on the local PostgreSQL; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores. Each stage ran in a process of its own; "
+        f"peak memory is that process's peak RSS. Bench wall time {total_s / 60:.1f} min.",
+        "",
+        "| stage | records | seconds | records/s | peak RSS MB |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, s in m.items():
+        lines.append(f"| {labels[name]} | {s['records']:,} | {s['seconds']:.1f} | {rate(s):,.0f} | {s['peak_mb']:,.0f} |")
+    lines.append(f"| whole pipeline (landing .. dbt build) | {args.rows:,} | {pipeline_s:.1f} | {args.rows / pipeline_s:,.0f} | "
+                 f"{max(m[s]['peak_mb'] for s in pipeline):,.0f} |")
+    lines += ["", "Targets (issue 13), as ratios to the baselines above:", "",
+              "| measure | value | target | met |", "| --- | ---: | ---: | --- |"]
+    for label, value, target, ok in checks:
+        lines.append(f"| {label} | {value:,.2f} | {target} | {'yes' if ok(value) else '**no**'} |")
+    if args.note:
+        lines += ["", args.note]
+    Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
