@@ -40,20 +40,6 @@ def cfm_dbt_var(name: str):
     return dbt_vars(load_config())[name]
 
 
-def dbt_task_outcomes(dag_run) -> tuple[list[str], list[str]]:
-    """The dbt nodes whose Cosmos task failed, and those not run because of them (task id dbt.<node>_<kind>)."""
-    import re
-
-    failed, skipped = [], []
-    for ti in dag_run.get_task_instances():
-        match = re.fullmatch(r"dbt\.(.+?)_(?:model_build|snapshot_build|seed_build|build|snapshot|seed|test)", ti.task_id)
-        if match and ti.state == "failed":
-            failed.append(match.group(1))
-        elif match and ti.state == "upstream_failed":
-            skipped.append(match.group(1))
-    return failed, skipped
-
-
 profile_config = ProfileConfig(
     profile_name="cfm",
     target_name="airflow",
@@ -115,9 +101,9 @@ def cfm_transform():
     @task(outlets=[FEEDBACK_MARTS], trigger_rule="all_done")
     def publish_marts(**context) -> None:
         from cfm.pipeline.stage import task_context
-        from cfm.pipeline.transform import publish_marts
+        from cfm.pipeline.transform import dbt_task_outcomes, publish_marts
 
-        failed, skipped = dbt_task_outcomes(context["dag_run"])
+        failed, skipped = dbt_task_outcomes(context["dag_run"].get_task_instances())
         publish_marts(task_context(context["run_id"]), context["ti"].xcom_pull(task_ids="check_upstream"),
                       failed, skipped)
 

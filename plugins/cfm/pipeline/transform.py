@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -210,6 +211,18 @@ def record_build(ctx: StageContext, digest: str | None) -> None:
     """Log a successful build with the fingerprint it was for."""
     with logged_stage(ctx.url, ctx.run_id, "transform") as counts:
         counts["fingerprint"] = digest
+
+
+def dbt_task_outcomes(task_instances: Iterable[Any]) -> tuple[list[str], list[str]]:
+    """The dbt nodes whose Cosmos task failed, and those not run because of them (task ids dbt.<node>_<kind>)."""
+    failed, skipped = [], []
+    for ti in task_instances:
+        match = re.fullmatch(r"dbt\.(.+?)_(?:model_build|snapshot_build|seed_build|build|snapshot|seed|test)", ti.task_id)
+        if match and ti.state == "failed":
+            failed.append(match.group(1))
+        elif match and ti.state == "upstream_failed":
+            skipped.append(match.group(1))
+    return failed, skipped
 
 
 def publish_marts(ctx: StageContext, digest: str | None, failed: Sequence[str] = (),
