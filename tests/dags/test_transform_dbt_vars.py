@@ -39,6 +39,6 @@ def test_dbt_tasks_build_the_marts_into_the_shadow_schema_that_publish_marts_swa
     assert {t.vars["marts_schema"] for t in transform_dag.tasks if t.task_id.startswith("dbt.")} == {SHADOW}
     # publish_marts names the marts whose task failed (they keep their published version) and those not run.
     states = {"dbt.fct_feedback_model_build": "failed", "dbt.nps_daily_model_build": "upstream_failed",
-              "dbt.dim_topics_snapshot": "success", "dbt.topics_model_build": "success", "publish_marts": "running"}
+              "dbt.dim_topics_snapshot_build": "success", "dbt.topics_model_build": "success", "publish_marts": "running"}
     assert dbt_task_outcomes(SimpleNamespace(task_id=t, state=s) for t, s in states.items()) == (
         ["fct_feedback"], ["nps_daily"])
