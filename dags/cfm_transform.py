@@ -103,9 +103,12 @@ def cfm_transform():
         from cfm.pipeline.stage import task_context
         from cfm.pipeline.transform import dbt_task_outcomes, publish_marts
 
-        failed, skipped = dbt_task_outcomes(context["dag_run"].get_task_instances())
-        publish_marts(task_context(context["run_id"]), context["ti"].xcom_pull(task_ids="check_upstream"),
-                      failed, skipped)
+        ti, run_id = context["ti"], context["run_id"]
+        states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[run_id]).get(run_id, {})
+        if states.get("prepare_marts") != "success":
+            raise RuntimeError("prepare_marts did not succeed: there is no shadow build to publish")
+        failed, skipped = dbt_task_outcomes(states)
+        publish_marts(task_context(run_id), ti.xcom_pull(task_ids="check_upstream"), failed, skipped)
 
     check_upstream() >> prepare_marts() >> dbt_models >> publish_marts()
 

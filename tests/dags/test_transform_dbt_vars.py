@@ -31,8 +31,6 @@ def test_dbt_tasks_render_min_responses_and_small_cells_from_cfm_yml(transform_d
 
 
 def test_dbt_tasks_build_the_marts_into_the_shadow_schema_that_publish_marts_swaps_in(transform_dag) -> None:
-    from types import SimpleNamespace
-
     from cfm.pipeline.transform import dbt_task_outcomes
     from cfm.warehouse.marts_publish import SHADOW
 
@@ -40,5 +38,4 @@ def test_dbt_tasks_build_the_marts_into_the_shadow_schema_that_publish_marts_swa
     # publish_marts names the marts whose task failed (they keep their published version) and those not run.
     states = {"dbt.fct_feedback_model_build": "failed", "dbt.nps_daily_model_build": "upstream_failed",
               "dbt.dim_topics_snapshot_build": "success", "dbt.topics_model_build": "success", "publish_marts": "running"}
-    assert dbt_task_outcomes(SimpleNamespace(task_id=t, state=s) for t, s in states.items()) == (
-        ["fct_feedback"], ["nps_daily"])
+    assert dbt_task_outcomes(states) == (["fct_feedback"], ["nps_daily"])

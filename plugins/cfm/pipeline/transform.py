@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -213,14 +213,15 @@ def record_build(ctx: StageContext, digest: str | None) -> None:
         counts["fingerprint"] = digest
 
 
-def dbt_task_outcomes(task_instances: Iterable[Any]) -> tuple[list[str], list[str]]:
-    """The dbt nodes whose Cosmos task failed, and those not run because of them (task ids dbt.<node>_<kind>)."""
+def dbt_task_outcomes(states: Mapping[str, str | None]) -> tuple[list[str], list[str]]:
+    """From the DAG run's task states (task id -> state): the dbt nodes whose Cosmos task failed, and
+    those not run because of them (task ids dbt.<node>_<kind>)."""
     failed, skipped = [], []
-    for ti in task_instances:
-        match = re.fullmatch(r"dbt\.(.+?)_(?:model_build|snapshot_build|seed_build|build|snapshot|seed|test)", ti.task_id)
-        if match and ti.state == "failed":
+    for task_id, state in states.items():
+        match = re.fullmatch(r"dbt\.(.+?)_(?:model_build|snapshot_build|seed_build|build|snapshot|seed|test)", task_id)
+        if match and state == "failed":
             failed.append(match.group(1))
-        elif match and ti.state == "upstream_failed":
+        elif match and state == "upstream_failed":
             skipped.append(match.group(1))
     return failed, skipped
 

@@ -230,6 +230,12 @@ def test_kills_during_ingest_and_dbt_then_a_rerun_equals_the_clean_run(setup, ma
     rerun = cfm(url, "run", "--no-progress")
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert _snapshot(url) == setup["snapshot"]
+    with psycopg.connect(url) as conn:  # published whole: the shadows are gone, security came along
+        assert [s for (s,) in conn.execute("select nspname from pg_namespace where nspname like 'marts%'")] == ["marts"]
+        assert conn.execute("select relrowsecurity from pg_class where oid = 'marts.fct_feedback'::regclass").fetchone()[0]
+        assert conn.execute("select count(*) from pg_policy where polrelid = 'marts.fct_feedback'::regclass").fetchone()[0] == 1
+        assert conn.execute("select has_schema_privilege('cfm_analyst', 'marts', 'usage') "
+                            "and has_table_privilege('cfm_analyst', 'marts.fct_feedback', 'select')").fetchone()[0]
 
     # A later build killed half-way: readers keep working on the last complete build and say it is stale.
     # (--rebuild: with nothing new upstream the transform would skip dbt and there would be no build to kill.)
