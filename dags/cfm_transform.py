@@ -5,7 +5,9 @@ Runs when enriched feedback lands. One Airflow task per dbt model, running the m
 and its tests (`dbt build`), rendered from the compiled manifest (`cfm init` / `dbt parse`
 writes it). The first task compares the dbt sources' watermarks with those of the last
 successful build (ops.run_log): when nothing changed upstream, the dbt tasks are skipped
-(cfm.pipeline.transform.check_upstream; rebuilt anyway after transform.rebuild_after_hours). Staging views are built and tested by the ingest DAG before validation, so
+(cfm.pipeline.transform.check_upstream; rebuilt anyway after transform.rebuild_after_hours). The models
+build into a shadow schema (prepare_marts) that publish_marts swaps in whole, so readers never see a
+half-built set; a failed model keeps its last published version. Staging views are built and tested by the ingest DAG before validation, so
 they are not repeated here. The dbt profile comes from the Airflow connection
 `cfm_warehouse`. Emits `cfm_feedback_marts`.
 """
@@ -76,6 +78,8 @@ def cfm_transform():
             "min_responses": "{{ cfm_dbt_var('min_responses') }}",
             "small_cells": "{{ cfm_dbt_var('small_cells') }}",
             "report_timezone": "{{ cfm_dbt_var('report_timezone') }}",
+            # Built into the shadow schema that prepare_marts makes; publish_marts swaps it in whole.
+            "marts_schema": "marts__next",
         }},
     )
 
@@ -86,16 +90,27 @@ def cfm_transform():
 
         return check_upstream(task_context(context["run_id"]))
 
-    @task(outlets=[FEEDBACK_MARTS])
+    @task
+    def prepare_marts(**context) -> None:
+        from cfm.pipeline.stage import task_context
+        from cfm.pipeline.transform import prepare_marts
+
+        prepare_marts(task_context(context["run_id"]))
+
+    # Runs whatever the dbt tasks' outcome: the marts that built are published, the failed keep theirs.
+    @task(outlets=[FEEDBACK_MARTS], trigger_rule="all_done")
     def publish_marts(**context) -> None:
         from cfm.pipeline.stage import task_context
-        from cfm.pipeline.transform import publish_marts, record_build
+        from cfm.pipeline.transform import dbt_task_outcomes, publish_marts
 
-        ctx = task_context(context["run_id"])
-        publish_marts(ctx)
-        record_build(ctx, context["ti"].xcom_pull(task_ids="check_upstream"))
+        ti, run_id = context["ti"], context["run_id"]
+        states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[run_id]).get(run_id, {})
+        if states.get("prepare_marts") != "success":
+            raise RuntimeError("prepare_marts did not succeed: there is no shadow build to publish")
+        failed, skipped = dbt_task_outcomes(states)
+        publish_marts(task_context(run_id), ti.xcom_pull(task_ids="check_upstream"), failed, skipped)
 
-    check_upstream() >> dbt_models >> publish_marts()
+    check_upstream() >> prepare_marts() >> dbt_models >> publish_marts()
 
 
 cfm_transform()

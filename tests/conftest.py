@@ -53,7 +53,7 @@ def make_database(pg_admin_url: str) -> Iterator[Callable[[], str]]:
 
 
 _FREE_DATABASES: list[str] = []
-_ALL_SCHEMAS = "raw, quarantine, ops, ml, staging, intermediate, marts"
+_ALL_SCHEMAS = "raw, quarantine, ops, ml, staging, intermediate, marts, marts__next, marts__loop, marts__old"
 
 
 @pytest.fixture

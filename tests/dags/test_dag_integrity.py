@@ -112,9 +112,15 @@ def test_transform_renders_one_task_per_dbt_model(dagbag, dbt_manifest) -> None:
         assert f"dbt.{model}_model_build" in task_ids, model
     assert not any("stg_" in t for t in task_ids)  # staging is built and tested by the ingest DAG
     assert "publish_marts" in task_ids
-    # The watermark check comes first: when nothing changed upstream it skips every dbt task.
-    first = dag.get_task("check_upstream").downstream_task_ids
-    assert first and all(t.startswith("dbt.") for t in first)
+    # The watermark check comes first: when nothing changed upstream it skips every dbt task. Then the
+    # shadow schema the dbt tasks build into, which publish_marts swaps in whatever their outcome.
+    assert dag.get_task("check_upstream").downstream_task_ids == {"prepare_marts"}
+    after = dag.get_task("prepare_marts").downstream_task_ids
+    assert after and all(t.startswith("dbt.") for t in after)
+    publish = dag.get_task("publish_marts")
+    assert publish.trigger_rule == "all_done"
+    assert {t for t in publish.upstream_task_ids} and all(t.startswith("dbt.") for t in publish.upstream_task_ids)
+    assert all(t.startswith("dbt.") or t in ("check_upstream", "prepare_marts", "publish_marts") for t in task_ids)
 
 
 def test_dag_files_import_no_heavy_modules() -> None:

@@ -27,4 +27,15 @@ def test_dbt_tasks_render_min_responses_and_small_cells_from_cfm_yml(transform_d
     for task in dbt_tasks:
         rendered = task.render_template(task.vars, {}, jinja_env=transform_dag.get_template_env())
         assert rendered == {"min_responses": "42", "small_cells": "suppress",
-                            "report_timezone": "America/New_York"}, task.task_id
+                            "report_timezone": "America/New_York", "marts_schema": "marts__next"}, task.task_id
+
+
+def test_dbt_tasks_build_the_marts_into_the_shadow_schema_that_publish_marts_swaps_in(transform_dag) -> None:
+    from cfm.pipeline.transform import dbt_task_outcomes
+    from cfm.warehouse.marts_publish import SHADOW
+
+    assert {t.vars["marts_schema"] for t in transform_dag.tasks if t.task_id.startswith("dbt.")} == {SHADOW}
+    # publish_marts names the marts whose task failed (they keep their published version) and those not run.
+    states = {"dbt.fct_feedback_model_build": "failed", "dbt.nps_daily_model_build": "upstream_failed",
+              "dbt.dim_topics_snapshot_build": "success", "dbt.topics_model_build": "success", "publish_marts": "running"}
+    assert dbt_task_outcomes(states) == (["fct_feedback"], ["nps_daily"])

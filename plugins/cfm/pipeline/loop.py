@@ -74,13 +74,19 @@ def write_drafts(ctx: StageContext) -> dict[str, Any]:
 def build_marts(ctx: StageContext) -> dict[str, Any]:
     """dbt: the loop's intermediate models, marts and the case-state snapshot, with their tests."""
     from cfm.pipeline import watermark
-    from cfm.pipeline.transform import LOOP_OWNED, dbt_vars, run_dbt
+    from cfm.pipeline.transform import LOOP_OWNED, build_published, dbt_vars
+    from cfm.warehouse.marts_publish import LOOP_SHADOW
 
     with logged_stage(ctx.url, ctx.run_id, "loop", "marts") as counts:
         with psycopg.connect(ctx.url) as conn:  # what these marts reflect (cfm demo skips the loop when unchanged)
             counts["watermarks"] = watermark.table_watermarks(conn, [tuple(t.split(".")) for t in LOOP_OWNED])
-        run_dbt(ctx.url, ["build", "--select", *LOOP_MARTS],
-                vars={**dbt_vars(ctx.config), "loop_as_of": _as_of(ctx).isoformat()})
+        # Into a shadow schema of its own, swapped in whole (the other marts are carried over).
+        try:
+            counts.update(build_published(ctx.url, ["build"], {**dbt_vars(ctx.config), "loop_as_of": _as_of(ctx).isoformat()},
+                                          LOOP_MARTS, LOOP_SHADOW))
+        except RuntimeError as exc:
+            counts.update(getattr(exc, "counts", {}))
+            raise
     return counts
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cfm.config import PROJECT_ROOT
 from cfm.pipeline.run_log import logged_stage, stage_lock
 from cfm.pipeline.stage import StageContext
+from cfm.warehouse import marts_publish
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,10 @@ def run_dbt(
             if status in ("error", "fail"):
                 failed.append(f"{r.node.name}: {r.message}")
                 failed_nodes.append(r.node.name)
+                # A failing test fails the mart it tests: the last published version of it stays.
+                attached = getattr(r.node, "attached_node", None)
+                if attached and attached.split(".")[-1] not in failed_nodes:
+                    failed_nodes.append(attached.split(".")[-1])
             elif status == "skipped" and r.node.resource_type in ("model", "snapshot", "seed"):
                 skipped_nodes.append(r.node.name)
         error = RuntimeError(
@@ -135,8 +141,6 @@ def run(ctx: StageContext) -> dict[str, Any]:
     """Build every model and run every data test (staging views included: re-creating them is cheap),
     then check every mart text column for PII (cfm.privacy.pii_scan), unless nothing upstream changed
     since the last successful build (ops.run_log says `skipped`)."""
-    from cfm.privacy.pii_scan import check
-
     with logged_stage(ctx.url, ctx.run_id, "transform") as counts, stage_lock(ctx.url, "dbt"):
         fp, reason = plan(ctx)  # before the build: what changes during it is new next time
         counts.update(fingerprint=fp["digest"], upstream=fp["tables"])
@@ -145,11 +149,40 @@ def run(ctx: StageContext) -> dict[str, Any]:
             log.info("[transform] skipped: %s", reason)
             return counts
         try:
-            counts["dbt_warnings"] = run_dbt(ctx.url, ["build"], vars=dbt_vars(ctx.config))
-        except RuntimeError as exc:  # the report names the marts this build left stale (cfm.reporting.build_state)
-            counts.update(failed_models=getattr(exc, "failed_nodes", []), skipped_models=getattr(exc, "skipped_nodes", []))
+            counts.update(build_published(ctx.url, ["build"], dbt_vars(ctx.config)))
+        except RuntimeError as exc:
+            counts.update(getattr(exc, "counts", {}))
             raise
-        counts["pii_checked_columns"] = check(ctx.url)
+    return counts
+
+
+def build_published(url: str, args: Sequence[str], vars: dict[str, Any], select: Sequence[str] = (),
+                    shadow: str = marts_publish.SHADOW, *, project_dir: Path = DBT_DIR) -> dict[str, Any]:
+    """`dbt <args> --select <select>` into a shadow schema, then the marts it built are swapped in whole
+    (cfm.warehouse.marts_publish), after their PII check (cfm.privacy.pii_scan). Marts that failed or were
+    skipped keep their published version; the error then raised names them (the report calls them stale)."""
+    import psycopg
+
+    from cfm.privacy.pii_scan import check
+
+    nodes = marts_publish.mart_nodes(url, vars, select, shadow=shadow, project_dir=project_dir)
+    counts: dict[str, Any] = {}
+    with psycopg.connect(url) as conn:
+        counts["seeded_into_shadow"] = marts_publish.prepare(conn, nodes, shadow)
+    selection = ["--select", *select] if select else []
+    try:
+        counts["dbt_warnings"] = run_dbt(url, [*args, *selection], project_dir=project_dir,
+                                         vars=marts_publish.shadow_vars(vars, shadow))
+    except RuntimeError as exc:  # the report names the marts this build left stale (cfm.reporting.build_state)
+        failed, skipped = getattr(exc, "failed_nodes", []), getattr(exc, "skipped_nodes", [])
+        exc.counts = {**counts, "failed_models": failed, "skipped_models": skipped}  # type: ignore[attr-defined]
+        check(url, shadow)
+        with psycopg.connect(url) as conn:
+            exc.counts["published"] = marts_publish.publish(conn, [*failed, *skipped], shadow)  # type: ignore[attr-defined]
+        raise
+    counts["pii_checked_columns"] = check(url, shadow)
+    with psycopg.connect(url) as conn:
+        counts["published"] = marts_publish.publish(conn, (), shadow)
     return counts
 
 
@@ -164,20 +197,54 @@ def check_upstream(ctx: StageContext) -> str | None:
     return fp["digest"]
 
 
+def prepare_marts(ctx: StageContext) -> list[str]:
+    """The transform DAG's task before its dbt tasks: a fresh shadow schema for them to build the marts
+    into (they pass dbt var marts_schema), seeded with the live incremental models and snapshots."""
+    import psycopg
+
+    vars = dbt_vars(ctx.config)
+    with psycopg.connect(ctx.url) as conn:
+        return marts_publish.prepare(conn, marts_publish.mart_nodes(ctx.url, vars))
+
+
 def record_build(ctx: StageContext, digest: str | None) -> None:
-    """After the DAG's dbt tasks all succeeded: log the build with the fingerprint it was for."""
+    """Log a successful build with the fingerprint it was for."""
     with logged_stage(ctx.url, ctx.run_id, "transform") as counts:
         counts["fingerprint"] = digest
 
 
-def publish_marts(ctx: StageContext) -> None:
-    """After the DAG's dbt models: the marts' PII check (cfm.privacy.pii_scan), then schema usage is
-    granted (dbt grants select per model; this is cheap and idempotent)."""
+def dbt_task_outcomes(states: Mapping[str, str | None]) -> tuple[list[str], list[str]]:
+    """From the DAG run's task states (task id -> state): the dbt nodes whose Cosmos task failed, and
+    those not run because of them (task ids dbt.<node>_<kind>)."""
+    failed, skipped = [], []
+    for task_id, state in states.items():
+        match = re.fullmatch(r"dbt\.(.+?)_(?:model_build|snapshot_build|seed_build|build|snapshot|seed|test)", task_id)
+        if match and state == "failed":
+            failed.append(match.group(1))
+        elif match and state == "upstream_failed":
+            skipped.append(match.group(1))
+    return failed, skipped
+
+
+def publish_marts(ctx: StageContext, digest: str | None, failed: Sequence[str] = (),
+                  skipped: Sequence[str] = ()) -> dict[str, Any]:
+    """After the DAG's dbt tasks (whatever their outcome): the shadow's PII check (cfm.privacy.pii_scan),
+    then it is swapped in whole, the marts that failed or were skipped keeping their published version;
+    the build is logged with the fingerprint it was for, failed when some mart failed (the report names
+    the marts left stale). Schema usage is granted again (cheap and idempotent)."""
     import psycopg
 
     from cfm.privacy.pii_scan import check
     from cfm.warehouse.schema import ensure_roles
 
-    check(ctx.url)
-    with psycopg.connect(ctx.url) as conn:
-        ensure_roles(conn)
+    with logged_stage(ctx.url, ctx.run_id, "transform") as counts:
+        counts["fingerprint"] = digest
+        if failed or skipped:
+            counts.update(failed_models=list(failed), skipped_models=list(skipped))
+        counts["pii_checked_columns"] = check(ctx.url, marts_publish.SHADOW)
+        with psycopg.connect(ctx.url) as conn:
+            counts["published"] = marts_publish.publish(conn, [*failed, *skipped])
+            ensure_roles(conn)
+        if failed or skipped:
+            raise RuntimeError(f"dbt failed: {', '.join(failed)}; the other marts were published")
+    return counts

@@ -178,10 +178,13 @@ def _columns(conn: psycopg.Connection, table: str) -> set[str]:
 
 
 def _derived_tables(conn: psycopg.Connection) -> list[str]:
-    """dbt's materialised tables in intermediate and marts (views follow raw by themselves)."""
+    """dbt's materialised tables in intermediate and marts (views follow raw by themselves), and in the
+    marts' shadow schemas of a build in progress (cfm.warehouse.marts_publish), which it would publish."""
+    from cfm.warehouse.marts_publish import LOOP_SHADOW, SHADOW
+
     return [f"{s}.{t}" for s, t in conn.execute(
         "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' "
-        "and table_schema in ('intermediate', 'marts') order by 1, 2")]
+        "and table_schema = any(%s) order by 1, 2", (["intermediate", "marts", SHADOW, LOOP_SHADOW],))]
 
 
 def purge_records(conn: psycopg.Connection, records: list[RecordKey], customer_keys: set[str] | None = None) -> dict[str, int]:

@@ -1,8 +1,8 @@
 """Whether the marts a reader uses come from a finished transform, from ops.run_log.
 
-dbt swaps each mart table whole (build, rename, drop in one transaction), so a transform that
-fails or is killed part-way leaves every mart readable, some from the last complete build and
-some rebuilt. Readers (`cfm report`, `cfm headline`) check here first: a mart that was never
+The marts are published whole (cfm.warehouse.marts_publish: dbt builds a shadow schema, one
+transaction swaps it in), so a transform killed part-way leaves the last published set; one that
+fails publishes what it built and keeps the last published version of the marts that failed. Readers (`cfm report`, `cfm headline`) check here first: a mart that was never
 built is a clear error naming the unfinished transform, not a missing-relation traceback; a
 transform that did not finish is stated in what they print, with the marts it left stale.
 """
@@ -65,7 +65,7 @@ class BuildState:
         if stale:
             text += f" Stale marts, not rebuilt: {', '.join(stale)}."
         elif self.latest_status == "running":
-            text += " The marts it had not rebuilt yet are stale, from the previous build."
+            text += " Every mart is stale, from the previous build: a build is published whole, when it ends."
         if self.good_run:
             text += f" The last complete build is run {self.good_run}, finished {self.good_finished:%Y-%m-%d %H:%M %Z}."
         return text

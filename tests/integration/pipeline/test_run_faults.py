@@ -193,6 +193,14 @@ def _snapshot(
     return out
 
 
+def _mart_relations(url: str, schema: str = "marts") -> dict[str, tuple[int, int]]:
+    """name -> (oid, relfilenode) of each table in the schema: a rebuilt, swapped or rewritten mart changes."""
+    with psycopg.connect(url) as conn:
+        return {name: (oid, node) for name, oid, node in conn.execute(
+            "select c.relname, c.oid::int8, c.relfilenode::int8 from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = %s and c.relkind = 'r'", (schema,))}
+
+
 def _log(url: str, stage: str) -> list[tuple[str, str]]:
     with psycopg.connect(url) as conn:
         return conn.execute(
@@ -257,12 +265,22 @@ def test_kills_during_ingest_and_dbt_then_a_rerun_equals_the_clean_run(setup, ma
     rerun = cfm(url, "run", "--no-progress")
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert _snapshot(url) == setup["snapshot"]
+    with psycopg.connect(url) as conn:  # published whole: the shadows are gone, security came along
+        assert [s for (s,) in conn.execute("select nspname from pg_namespace where nspname like 'marts%'")] == ["marts"]
+        assert conn.execute("select relrowsecurity from pg_class where oid = 'marts.fct_feedback'::regclass").fetchone()[0]
+        assert conn.execute("select count(*) from pg_policy where polrelid = 'marts.fct_feedback'::regclass").fetchone()[0] == 1
+        assert conn.execute("select has_schema_privilege('cfm_analyst', 'marts', 'usage') "
+                            "and has_table_privilege('cfm_analyst', 'marts.fct_feedback', 'select')").fetchone()[0]
 
     # A later build killed half-way: readers keep working on the last complete build and say it is stale.
     # (--rebuild: with nothing new upstream the transform would skip dbt and there would be no build to kill.)
+    published = _mart_relations(url)
     killed = cfm(url, "run", "--no-progress", "--rebuild", kill_at="dbt:fct_feedback")
     assert killed.returncode == -9
     killed_run = _log(url, "transform")[-1][0]
+    # The build went to the shadow schema: not one relation of the published marts was touched.
+    assert _mart_relations(url) == published
+    assert "fct_feedback" in _mart_relations(url, "marts__next")
     headline = cfm(url, "headline")
     assert headline.returncode == 0, headline.stderr[-3000:]
     assert "stale" in headline.stdout and killed_run in headline.stdout

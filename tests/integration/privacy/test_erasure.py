@@ -77,6 +77,10 @@ def test_erasure_deletes_everywhere_and_a_backfill_cannot_bring_it_back(warehous
                      idempotency_key="probe-created", feedback_id=ids[0], details={"customer_key": key})
         append_event(conn, case_id=case, event_type="assigned", occurred_at=datetime(2026, 6, 2, tzinfo=UTC), actor="test",
                      idempotency_key="probe-assigned", details={"owner": "ops"})
+        # A build in progress: its shadow marts (seeded snapshot history among them) would be published after.
+        conn.execute("create schema marts__next")
+        conn.execute("create table marts__next.fct_feedback as table marts.fct_feedback")
+        conn.execute("create table marts__next.dim_customers as table marts.dim_customers")
         conn.commit()
 
     result = erase_customer(warehouse, email="AMIRA@example.com ", phone="+44 7700 900123", region="GB", actor="dpo")
@@ -91,8 +95,8 @@ def test_erasure_deletes_everywhere_and_a_backfill_cannot_bring_it_back(warehous
             assert _traces(conn, table, needles) == 0, f"{table} still holds the erased customer"
         derived = [f"{s}.{t}" for s, t in conn.execute(
             "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' "
-            "and table_schema in ('intermediate', 'marts', 'raw', 'quarantine', 'ops')")]
-        assert "intermediate.int_feedback_enriched" in derived
+            "and table_schema in ('intermediate', 'marts', 'marts__next', 'raw', 'quarantine', 'ops')")]
+        assert {"intermediate.int_feedback_enriched", "marts__next.fct_feedback", "marts__next.dim_customers"} <= set(derived)
         for table in derived:
             if table in ("ops.erasure_requests", "ops.privacy_audit", "ops.erasure_tombstones"):
                 continue  # keyed hashes of the request, by design (checked below)
