@@ -1,6 +1,20 @@
 -- The canonical feedback record: validated records only, PII removed, enrichment attached.
 -- customer_email and text_raw stop here; downstream sees customer_key and text_redacted, and
 -- ids that carry PII (a record id that is an email, a thread id that is a phone) as pseudonyms.
+--
+-- Incremental (macros/incremental_feedback.sql): a build rewrites only the records whose raw
+-- version, validation, enrichment, identity or topic assignment changed since the last build (less
+-- the lookback var incremental_lookback_hours; changed_at is that change marker), and the
+-- records of a relabelled topic.
+{{ config(
+    materialized='incremental',
+    unique_key='feedback_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['feedback_id'], 'unique': True}, {'columns': ['changed_at']}],
+    post_hook=["{{ delete_invalidated_feedback() }}"]
+) }}
+
 with
 
 unioned as (
@@ -8,10 +22,19 @@ unioned as (
     select * from {{ ref('int_feedback_unioned') }}
 
 ),
+{% if is_incremental() %}
+
+-- The raw keys whose record or derived rows changed since the last build (less the lookback).
+changed_keys as (
+
+    {{ changed_feedback_keys(this) }}
+
+),
+{% endif %}
 
 validated as (
 
-    select source, account, source_record_id, payload_hash, true as is_valid
+    select source, account, source_record_id, payload_hash, true as is_valid, validated_at
     from {{ source('ops', 'validated_records') }}
     where passed
 
@@ -29,9 +52,15 @@ identity as (
 
 ),
 
+enriched_records as (
+
+    select feedback_id, enriched_at from {{ source('ops', 'enriched_records') }}
+
+),
+
 topics as (
 
-    select a.feedback_id, a.topic_id, t.label as topic_label
+    select a.feedback_id, a.topic_id, t.label as topic_label, a.assigned_at
     from {{ source('ml', 'topic_assignments') }} a
     left join {{ source('ml', 'topics') }} t using (topic_id)
 
@@ -83,11 +112,18 @@ joined as (
 
         -- lineage
         u.run_id,
-        u.payload_hash
+        u.payload_hash,
+        -- when this record, its validation, enrichment, identity or topic assignment last changed
+        greatest(u.extracted_at, v.validated_at, e.enriched_at, r.enriched_at, t.assigned_at)
+            as changed_at
 
     from unioned u
+    {%- if is_incremental() %}
+    join changed_keys k using (source, account, source_record_id)
+    {%- endif %}
     -- a retained record was validated before retention removed its raw payload (and its verdict)
     left join validated v using (source, account, source_record_id, payload_hash)
+    left join enriched_records r using (feedback_id)
     left join enrichment e using (feedback_id)
     left join identity i using (feedback_id)
     left join topics t using (feedback_id)

@@ -1,5 +1,17 @@
 -- One row per valid feedback item, every source. No raw PII: customer_key and redacted text only.
 -- Customer attributes are the dim_customers version valid when the feedback was given.
+-- Incremental (macros/incremental_feedback.sql): rewrites the records int_feedback_enriched
+-- changed since the last build, those whose customer attributes (dim_customers) changed and those
+-- of a relabelled topic.
+{{ config(
+    materialized='incremental',
+    unique_key='feedback_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['feedback_id'], 'unique': True}, {'columns': ['changed_at']}],
+    post_hook=["{{ delete_feedback_gone_upstream() }}"]
+) }}
+
 with
 
 feedback as (
@@ -24,7 +36,24 @@ customer_versions as (
         dbt_valid_to as effective_to
     from {{ ref('dim_customers') }}
 
+){% if is_incremental() %},
+
+-- Built records whose customer version (SCD2) is no longer the one valid when they were given.
+customer_changed as (
+
+    select t.feedback_id
+    from {{ this }} t
+    left join customer_versions c
+        on c.customer_key = t.customer_key
+        and (c.effective_from is null or {{ utc_timestamp('t.submitted_at') }} >= c.effective_from)
+        and (c.effective_to is null or {{ utc_timestamp('t.submitted_at') }} < c.effective_to)
+    where t.customer_key is not null
+        and (t.customer_plan, t.customer_region, t.customer_tier, t.customer_signup_date,
+             t.customer_lifetime_value, t.customer_account_owner)
+        is distinct from (c.plan, c.region, c.tier, c.signup_date, c.lifetime_value, c.account_owner)
+
 )
+{%- endif %}
 
 select
     f.feedback_id,
@@ -56,10 +85,16 @@ select
     c.signup_date as customer_signup_date,
     c.lifetime_value as customer_lifetime_value,
     c.account_owner as customer_account_owner,
-    f.run_id
+    f.run_id,
+    f.changed_at
 from feedback f
 left join customer_versions c
     on c.customer_key = f.customer_key
     -- the snapshot's validity is UTC without a time zone (macros/metric_stats.sql utc_timestamp)
     and (c.effective_from is null or {{ utc_timestamp('f.submitted_at') }} >= c.effective_from)
     and (c.effective_to is null or {{ utc_timestamp('f.submitted_at') }} < c.effective_to)
+{%- if is_incremental() %}
+where f.changed_at >= {{ incremental_cutoff(this) }}
+    or f.feedback_id in (select feedback_id from customer_changed)
+    or f.feedback_id in ({{ relabelled_feedback(this) }})
+{%- endif %}
