@@ -5,10 +5,43 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
 
 # Latin, Arabic and CJK glyphs, in fallback order (fonts-noto-core, fonts-noto-cjk).
 FONTS = ["DejaVu Sans", "Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic", "Noto Sans CJK SC"]
+# Their files' names start with (Debian's packages): what register_installed_fonts looks for.
+FONT_FILES = {"DejaVu Sans": "DejaVuSans", "Noto Sans": "NotoSans-", "Noto Sans Arabic": "NotoSansArabic-",
+              "Noto Naskh Arabic": "NotoNaskhArabic-", "Noto Sans CJK SC": "NotoSansCJK-"}
 INK, MUTED, GRID = "#1d2733", "#5b6b7b", "#e3e8ee"
+
+
+def register_installed_fonts() -> list[str]:
+    """Add the FONTS installed on the system that matplotlib's cached font list lacks; returns their paths.
+
+    matplotlib caches the system's fonts on first use (~/.cache/matplotlib): fonts installed after that
+    (`make system-deps` after a first run) are unknown to it, and Arabic or Chinese labels draw as boxes.
+    """
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    if all(name in known for name in FONTS):
+        return []
+    prefixes = tuple(FONT_FILES[name] for name in FONTS if name not in known)
+    added = []
+    for path in sorted(font_manager.findSystemFonts()):
+        if Path(path).name.startswith(prefixes):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+            added.append(path)
+    return added
+
+
+@cache
+def _fonts_registered() -> None:
+    register_installed_fonts()
 
 
 def _figure(width: float, height: float):
@@ -16,6 +49,8 @@ def _figure(width: float, height: float):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    _fonts_registered()
 
     plt.rcParams.update({"font.family": FONTS, "font.size": 11, "axes.edgecolor": GRID, "axes.labelcolor": MUTED,
                          "xtick.color": MUTED, "ytick.color": MUTED})
