@@ -166,7 +166,10 @@ def test_the_second_build_rewrote_only_what_changed(incremental_warehouse: dict[
     for table in MODELS:
         before, after = incremental_warehouse["before"][table], incremental_warehouse["after_xmin"][table]
         kept = before.keys() & after.keys()
-        rewritten = {k for k in kept if before[k][0] != after[k][0]}
+        # Rows the build wrote share the xmin of its one insert, as does edited F01. (Comparing with the
+        # xmin before the build does not work for marts: the build seeds its shadow schema with a copy
+        # of the live incremental table, cfm.warehouse.marts_publish, so every mart row is a new version.)
+        rewritten = {k for k in kept if after[k][0] == after["F01"][0]}
         # the enrich stage relabels topics as they grow (day 2 adds to them)
         relabelled = {k for k in kept if before[k][1] != after[k][1]}
         lookback = {f"F{n}" for n in range(20, 40)}  # within 24 hours of the newest change already built
