@@ -98,7 +98,8 @@ def cfm_transform():
         prepare_marts(task_context(context["run_id"]))
 
     # Runs whatever the dbt tasks' outcome: the marts that built are published, the failed keep theirs.
-    @task(outlets=[FEEDBACK_MARTS], trigger_rule="all_done")
+    # No retry: the swap consumes the shadow, so a retry after it could only fail ("no shadow build").
+    @task(outlets=[FEEDBACK_MARTS], trigger_rule="all_done", retries=0)
     def publish_marts(**context) -> None:
         from cfm.pipeline.stage import task_context
         from cfm.pipeline.transform import dbt_task_outcomes, publish_marts
