@@ -36,6 +36,36 @@ def dbt_env(url: str) -> dict[str, str]:
     }
 
 
+def mart_nodes(url: str, vars: dict[str, Any] | None, select: Sequence[str] = (), *, shadow: str = marts_publish.SHADOW,
+               project_dir: Path | None = None) -> list[marts_publish.MartNode]:
+    """The models, snapshots and seeds of schema marts that a build with this selection makes (`dbt ls`)."""
+    import json
+
+    from dbt.cli.main import dbtRunner
+
+    project_dir = project_dir or DBT_DIR
+    os.environ.update(dbt_env(url))
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+    cli = ["ls", "--quiet", "--resource-types", "model", "snapshot", "seed", "--output", "json",
+           "--output-keys", "name", "alias", "resource_type", "config",
+           "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+           "--log-path", str(project_dir / "logs"), "--target-path", str(project_dir / "target"),
+           "--vars", json.dumps(marts_publish.shadow_vars(vars, shadow))]
+    if select:
+        cli[1:1] = ["--select", *select]
+    result = dbtRunner().invoke(cli)
+    if not result.success:
+        raise RuntimeError(f"dbt ls failed: {result.exception}")
+    nodes = []
+    for line in result.result or []:
+        node = json.loads(line)
+        config = node.get("config") or {}
+        if config.get("schema") == marts_publish.LIVE:
+            nodes.append(marts_publish.MartNode(node.get("alias") or node["name"], node["resource_type"],
+                                  config.get("materialized") or node["resource_type"]))
+    return nodes
+
+
 def run_dbt(
     url: str, args: Sequence[str], *, project_dir: Path = DBT_DIR, vars: dict[str, Any] | None = None
 ) -> list[str]:
@@ -165,7 +195,7 @@ def build_published(url: str, args: Sequence[str], vars: dict[str, Any], select:
 
     from cfm.privacy.pii_scan import check
 
-    nodes = marts_publish.mart_nodes(url, vars, select, shadow=shadow, project_dir=project_dir)
+    nodes = mart_nodes(url, vars, select, shadow=shadow, project_dir=project_dir)
     counts: dict[str, Any] = {}
     with psycopg.connect(url) as conn:
         counts["seeded_into_shadow"] = marts_publish.prepare(conn, nodes, shadow)
@@ -204,7 +234,7 @@ def prepare_marts(ctx: StageContext) -> list[str]:
 
     vars = dbt_vars(ctx.config)
     with psycopg.connect(ctx.url) as conn:
-        return marts_publish.prepare(conn, marts_publish.mart_nodes(ctx.url, vars))
+        return marts_publish.prepare(conn, mart_nodes(ctx.url, vars))
 
 
 def record_build(ctx: StageContext, digest: str | None) -> None:

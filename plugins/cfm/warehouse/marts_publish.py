@@ -17,12 +17,9 @@ publish: a build that fails or is killed part-way leaves it untouched. The build
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -50,36 +47,6 @@ class MartNode:
 def shadow_vars(vars: dict[str, Any] | None, shadow: str = SHADOW) -> dict[str, Any]:
     """dbt vars that send the marts to the shadow schema."""
     return {**(vars or {}), "marts_schema": shadow}
-
-
-def mart_nodes(url: str, vars: dict[str, Any] | None, select: Sequence[str] = (), *, shadow: str = SHADOW,
-               project_dir: Path | None = None) -> list[MartNode]:
-    """The models, snapshots and seeds of schema marts that a build with this selection makes (`dbt ls`)."""
-    from dbt.cli.main import dbtRunner
-
-    from cfm.pipeline.transform import DBT_DIR, dbt_env
-
-    project_dir = project_dir or DBT_DIR
-    os.environ.update(dbt_env(url))
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
-    cli = ["ls", "--quiet", "--resource-types", "model", "snapshot", "seed", "--output", "json",
-           "--output-keys", "name", "alias", "resource_type", "config",
-           "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
-           "--log-path", str(project_dir / "logs"), "--target-path", str(project_dir / "target"),
-           "--vars", json.dumps(shadow_vars(vars, shadow))]
-    if select:
-        cli[1:1] = ["--select", *select]
-    result = dbtRunner().invoke(cli)
-    if not result.success:
-        raise RuntimeError(f"dbt ls failed: {result.exception}")
-    nodes = []
-    for line in result.result or []:
-        node = json.loads(line)
-        config = node.get("config") or {}
-        if config.get("schema") == LIVE:
-            nodes.append(MartNode(node.get("alias") or node["name"], node["resource_type"],
-                                  config.get("materialized") or node["resource_type"]))
-    return nodes
 
 
 def _relations(conn: psycopg.Connection, schema: str) -> dict[str, str]:

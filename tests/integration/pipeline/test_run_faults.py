@@ -56,6 +56,7 @@ VOLATILE = (
     "oldest_quarantined_at",  # when a row was quarantined: wall-clock time, differs between databases
     "created_at",
     "scored_at",
+    "changed_at",  # the incremental models' change marker: the latest of the times above
 )
 # What enrichment writes, beyond ml.feedback_enrichment: compared after a kill inside the enrich stage.
 ML_TABLES = [

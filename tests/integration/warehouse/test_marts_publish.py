@@ -14,7 +14,7 @@ import pytest
 
 from cfm.config import PROJECT_ROOT
 from cfm.pipeline.run_log import logged_stage
-from cfm.pipeline.transform import build_published, run_dbt
+from cfm.pipeline.transform import build_published, mart_nodes, run_dbt
 from cfm.reporting.build_state import build_state
 from cfm.warehouse import marts_publish
 
@@ -71,7 +71,7 @@ def test_readers_see_the_last_published_set_until_the_swap_and_the_new_one_after
 
     # A build in progress (dbt done, not yet published) or killed: the live marts are the last published set.
     with psycopg.connect(warehouse) as conn:
-        seeded = marts_publish.prepare(conn, marts_publish.mart_nodes(warehouse, {"n": 2}, project_dir=project))
+        seeded = marts_publish.prepare(conn, mart_nodes(warehouse, {"n": 2}, project_dir=project))
     assert seeded == ["history"]  # the incremental model starts from its published rows
     run_dbt(warehouse, ["build"], project_dir=project, vars=marts_publish.shadow_vars({"n": 2}))
     assert _marts(warehouse) == first
@@ -82,7 +82,7 @@ def test_readers_see_the_last_published_set_until_the_swap_and_the_new_one_after
 
     # Killed before publishing, then run again: the same warehouse as one clean build.
     with psycopg.connect(warehouse) as conn:
-        marts_publish.prepare(conn, marts_publish.mart_nodes(warehouse, {"n": 3}, project_dir=project))
+        marts_publish.prepare(conn, mart_nodes(warehouse, {"n": 3}, project_dir=project))
     run_dbt(warehouse, ["build", "--select", "history"], project_dir=project,
             vars=marts_publish.shadow_vars({"n": 3}))
     build_published(warehouse, ["build"], {"n": 3}, project_dir=project)
