@@ -37,23 +37,14 @@ def dbt_env(url: str) -> dict[str, str]:
 
 
 def mart_nodes(url: str, vars: dict[str, Any] | None, select: Sequence[str] = (), *, shadow: str = marts_publish.SHADOW,
-               project_dir: Path | None = None) -> list[marts_publish.MartNode]:
+               project_dir: Path = DBT_DIR) -> list[marts_publish.MartNode]:
     """The models, snapshots and seeds of schema marts that a build with this selection makes (`dbt ls`)."""
     import json
 
-    from dbt.cli.main import dbtRunner
-
-    project_dir = project_dir or DBT_DIR
-    os.environ.update(dbt_env(url))
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
-    cli = ["ls", "--quiet", "--resource-types", "model", "snapshot", "seed", "--output", "json",
-           "--output-keys", "name", "alias", "resource_type", "config",
-           "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
-           "--log-path", str(project_dir / "logs"), "--target-path", str(project_dir / "target"),
-           "--vars", json.dumps(marts_publish.shadow_vars(vars, shadow))]
-    if select:
-        cli[1:1] = ["--select", *select]
-    result = dbtRunner().invoke(cli)
+    selection = ["--select", *select] if select else []
+    result = _invoke_dbt(url, ["ls", *selection, "--resource-types", "model", "snapshot", "seed", "--output", "json",
+                               "--output-keys", "name", "alias", "resource_type", "config"],
+                         project_dir=project_dir, vars=marts_publish.shadow_vars(vars, shadow))
     if not result.success:
         raise RuntimeError(f"dbt ls failed: {result.exception}")
     nodes = []
@@ -62,18 +53,13 @@ def mart_nodes(url: str, vars: dict[str, Any] | None, select: Sequence[str] = ()
         config = node.get("config") or {}
         if config.get("schema") == marts_publish.LIVE:
             nodes.append(marts_publish.MartNode(node.get("alias") or node["name"], node["resource_type"],
-                                  config.get("materialized") or node["resource_type"]))
+                                                config.get("materialized") or node["resource_type"]))
     return nodes
 
 
-def run_dbt(
-    url: str, args: Sequence[str], *, project_dir: Path = DBT_DIR, vars: dict[str, Any] | None = None
-) -> list[str]:
-    """Run one dbt command in-process; raise with dbt's failures when it does not succeed.
-
-    Returns dbt's warnings (warn-level events: tests with severity warn, deprecations, contract
-    and config warnings), each also logged; the transform stage records them in its counts.
-    """
+def _invoke_dbt(url: str, args: Sequence[str], *, project_dir: Path, vars: dict[str, Any] | None,
+                callbacks: Sequence[Any] = ()) -> Any:
+    """One dbt command in-process against the warehouse at `url`; dbt's result, whatever its outcome."""
     import json
 
     from dbt.cli.main import dbtRunner
@@ -86,6 +72,17 @@ def run_dbt(
            str(project_dir / "logs"), "--target-path", str(project_dir / "target")]
     if vars:
         cli += ["--vars", json.dumps(vars)]
+    return dbtRunner(callbacks=list(callbacks)).invoke(cli)
+
+
+def run_dbt(
+    url: str, args: Sequence[str], *, project_dir: Path = DBT_DIR, vars: dict[str, Any] | None = None
+) -> list[str]:
+    """Run one dbt command in-process; raise with dbt's failures when it does not succeed.
+
+    Returns dbt's warnings (warn-level events: tests with severity warn, deprecations, contract
+    and config warnings), each also logged; the transform stage records them in its counts.
+    """
     log.info("dbt %s", " ".join(args))
     warnings: list[str] = []
 
@@ -93,7 +90,7 @@ def run_dbt(
         if event.info.level == "warn":
             warnings.append(event.info.msg[:500])
 
-    result = dbtRunner(callbacks=[collect]).invoke(cli)
+    result = _invoke_dbt(url, args, project_dir=project_dir, vars=vars, callbacks=[collect])
     for message in warnings:
         log.warning("dbt %s: %s", args[0] if args else "", message)
     if not result.success:
