@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "lexical_dims": 512,
     "reduce_dims": 0,  # PCA before clustering; 0 disables (it cost NMI on the benchmark set)
     "max_cluster_sample": 6000,  # larger sets: cluster a deterministic sample, assign the rest
+    "fit_sample_size": 50000,  # a registry fit or recluster loads at most this many items; the rest stream in chunks
     "assign_threshold": 0.45,  # cosine to a topic centroid to assign an item to it
     "match_threshold": 0.8,  # cosine between centroids to keep a topic id across re-clustering
     "keywords_per_topic": 8,

@@ -1,10 +1,11 @@
 """Topic persistence: stable topic identity in ml.topics (all the topic SQL lives here).
 
-- First run: `fit_topics` on everything enriched so far; each topic gets a new id (ids are
-  never reused, even after retirement).
+- First run: `fit_topics` on everything enriched so far (at most `fit_sample_size` items, the
+  rest placed on the fitted topics chunk by chunk: `cfm.nlp.topics.corpus`); each topic gets a
+  new id (ids are never reused, even after retirement).
 - Later runs: new feedback joins the most similar active topic centroid (`assign_threshold`),
   otherwise stays unassigned (topic_id NULL) until the next `recluster`.
-- `recluster`: fit again on all enriched feedback, then match new clusters to registered
+- `recluster`: fit again on all enriched feedback (bounded the same way), then match new clusters to registered
   topics (Hungarian assignment on centroid cosine and member overlap). Matched clusters keep
   their id; the rest become merges, splits, retirements or new topics, each recorded in
   ml.topic_history.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +26,7 @@ import numpy as np
 
 from cfm.nlp.settings import nlp_config
 from cfm.nlp.topics.cluster import assign_to_centroids, normalise
+from cfm.nlp.topics.corpus import corpus_size, load_sample, sample_cutoff, stream_beyond
 from cfm.nlp.topics.features import topic_space
 from cfm.nlp.topics.model import TopicFit, fit_topics
 from cfm.nlp.topics.planning import keep_established_assignments, plan_recluster, surviving_topics
@@ -187,30 +190,6 @@ def refresh_topic_stats(conn, *, config: Mapping[str, Any]) -> None:
         )
 
 
-def load_corpus(conn, embedding_model: str) -> tuple[list[str], list[str], list[str], np.ndarray]:
-    """Enriched feedback with text and cached embeddings: ids, redacted texts, text hashes, vectors.
-
-    Items with no text (a bare rating) have no topic: clustering their empty embeddings
-    would only make one large meaningless topic.
-    """
-    with conn.cursor() as cur:
-        cur.execute(
-            """
-            SELECT e.feedback_id, e.text_redacted, e.text_hash, m.vector
-            FROM ml.feedback_enrichment e
-            JOIN ml.embeddings m ON m.model_name = e.embedding_model AND m.text_hash = e.text_hash
-            WHERE e.embedding_model = %s AND btrim(coalesce(e.text_redacted, '')) <> ''
-            ORDER BY e.feedback_id
-            """,
-            (embedding_model,),
-        )
-        rows = cur.fetchall()
-    if not rows:
-        return [], [], [], np.zeros((0, 0), dtype=np.float32)
-    ids, texts, hashes, vecs = zip(*rows, strict=True)
-    return list(ids), list(texts), list(hashes), np.asarray(vecs, dtype=np.float32)
-
-
 def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]:
     """Re-cluster all enriched feedback and reconcile with the registry, keeping topic ids.
 
@@ -223,7 +202,9 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
 
     cfg = nlp_config(config)
     embedding_model = configured_cache_name(cfg)
-    ids, texts, hashes, vectors = load_corpus(conn, embedding_model)
+    cutoff = sample_cutoff(conn, embedding_model, int(cfg["fit_sample_size"]))
+    sample = load_sample(conn, embedding_model, cutoff)
+    ids, texts, hashes, vectors = sample.ids, sample.texts, sample.hashes, sample.vectors
     if not ids:
         return {
             "items": 0,
@@ -255,7 +236,7 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
         space,
         old_centroids,
         float(cfg["assign_threshold"]),
-        int(cfg["min_topic_size"]),
+        _sample_min_size(int(cfg["min_topic_size"]), len(ids), cutoff and corpus_size(conn, embedding_model)),
     )
     plan.retired = [o for o in plan.retired if o not in survivors]
     kept_local_centroids = {local: fit.centroids[local] for local in plan.kept}
@@ -349,6 +330,10 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
     write_assignments(
         conn, ids, topic_ids, similarities, methods, embedding_model=embedding_model, run_id=run_id
     )
+    beyond, beyond_unassigned = place_beyond_sample(
+        conn, cutoff, fit, mapping, kept_centroids, split_ids, config=cfg, embedding_model=embedding_model,
+        run_id=run_id,
+    )
     refresh_topic_stats(conn, config=cfg)
     with conn.cursor() as cur:
         cur.execute(
@@ -358,7 +343,7 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
         active_topics = int(cur.fetchone()[0])
     conn.commit()
     result = {
-        "items": len(ids),
+        "items": len(ids) + beyond,
         "topics": active_topics,
         "kept": len(plan.kept),
         "survived": len(survivors),
@@ -367,10 +352,61 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
         "absorbed": len(plan.absorbed),
         "merged": len(plan.merged),
         "retired": len(plan.retired),
-        "unassigned": sum(t is None for t in topic_ids),
+        "unassigned": sum(t is None for t in topic_ids) + beyond_unassigned,
     }
     log.info("recluster %s: %s", run_id, result)
     return result
+
+
+def _sample_min_size(min_size: int, sample_items: int, corpus_items: int | None) -> int:
+    """`min_topic_size` scaled to the sample: survivors are judged on the sample's share of the corpus."""
+    if not corpus_items or corpus_items <= sample_items:
+        return min_size
+    return max(1, math.ceil(min_size * sample_items / corpus_items))
+
+
+def place_beyond_sample(
+    conn,
+    cutoff: str | None,
+    fit: TopicFit,
+    mapping: Mapping[int, int],
+    kept_centroids: Mapping[int, np.ndarray],
+    split_ids: set[int],
+    *,
+    config: Mapping[str, Any],
+    embedding_model: str,
+    run_id: str,
+) -> tuple[int, int]:
+    """Items the fit's sample left out, streamed chunk by chunk onto the fitted topics.
+
+    The rule is the one `fit_topics` applies to items beyond its own clustering sample (nearest
+    fitted centroid at cosine >= `assign_threshold`), then recluster's hysteresis (an item keeps
+    a surviving topic it is still close to). Returns (items placed, of which unassigned).
+    """
+    cfg = nlp_config(config)
+    threshold = float(cfg["assign_threshold"])
+    placed = unassigned = 0
+    for part in stream_beyond(conn, embedding_model, cutoff):
+        space = topic_space(part.vectors, part.texts, float(cfg["lexical_weight"]), int(cfg["lexical_dims"]))
+        local, sims = assign_to_centroids(space, fit.centroids, threshold)
+        topic_ids = [mapping.get(int(label)) if label >= 0 else None for label in local]
+        sims = np.asarray(sims, dtype=float).copy()
+        if kept_centroids:
+            with conn.cursor() as cur:
+                cur.execute(
+                    "SELECT feedback_id, topic_id FROM ml.topic_assignments WHERE feedback_id = ANY(%s)", (part.ids,)
+                )
+                current = dict(cur.fetchall())
+            old = [current.get(f) for f in part.ids]
+            for i, sim in keep_established_assignments(old, topic_ids, space, kept_centroids, threshold, split_ids).items():
+                topic_ids[i] = old[i]
+                sims[i] = sim
+        methods = ["incremental" if t is not None else "cluster" for t in topic_ids]
+        write_assignments(conn, part.ids, topic_ids, sims, methods, embedding_model=embedding_model, run_id=run_id)
+        placed += len(part)
+        unassigned += sum(t is None for t in topic_ids)
+        log.info("[topics] %d items beyond the fit sample placed (%d unassigned)", placed, unassigned)
+    return placed, unassigned
 
 
 def _has_topics_of_another_model(conn, model: str) -> bool:
@@ -414,15 +450,19 @@ def update_topics(
         active = load_active_centroids(conn, model)
         pending = set(pending) | {f for f in ids if f not in _assigned(conn, ids)}
     if not active:
-        corpus_ids, texts, hashes, corpus_vectors = load_corpus(conn, model)
-        fit = fit_topics(corpus_vectors, texts, [h + f for h, f in zip(hashes, corpus_ids, strict=True)], cfg)
-        mapping = create_registry(conn, fit, corpus_ids, embedding_model=model, run_id=run_id)
+        cutoff = sample_cutoff(conn, model, int(cfg["fit_sample_size"]))
+        sample = load_sample(conn, model, cutoff)
+        fit = fit_topics(sample.vectors, sample.texts, [h + f for h, f in zip(sample.hashes, sample.ids, strict=True)], cfg)
+        mapping = create_registry(conn, fit, sample.ids, embedding_model=model, run_id=run_id)
+        beyond, _ = place_beyond_sample(conn, cutoff, fit, mapping, {}, set(), config=cfg, embedding_model=model,
+                                        run_id=run_id)
         counts["new_topics"] = len(mapping)
         log.info(
-            "topic registry created: %d topics from %d items (%.1f%% unassigned)",
+            "topic registry created: %d topics fitted on %d items (%.1f%% unassigned); %d more items placed",
             len(mapping),
-            len(corpus_ids),
+            len(sample),
             100 * fit.unassigned_share,
+            beyond,
         )
     elif pending:
         index = {fid: k for k, fid in enumerate(ids)}
