@@ -116,18 +116,19 @@ def storable(payload: Any) -> Any:
     return cleaned
 
 
-def plain_json(payload: Any) -> str | None:
+def plain_json(payload: Any) -> tuple[str, bytes] | None:
     """The canonical JSON of a payload (`cfm.sources.base.canonical_json`, the text its hash is taken of)
-    when that one serialisation shows nothing to repair or refuse: no NUL or lone surrogate, no
-    non-finite number, no text over MAX_FIELD_CHARS, fewer containers than MAX_DEPTH. None otherwise:
-    conservative (None sends the payload through `clean_payload`), and it spares the walk over every value."""
+    and its UTF-8 bytes, when that one serialisation shows nothing to repair or refuse: no NUL or lone
+    surrogate (which UTF-8 cannot encode), no non-finite number, no text over MAX_FIELD_CHARS, fewer
+    containers than MAX_DEPTH. None otherwise: conservative (None sends the payload through
+    `clean_payload`), and it spares the walk over every value."""
     try:
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
-    except (ValueError, TypeError, RecursionError):
+        data = text.encode("utf-8")  # raises on a lone surrogate; a NUL is serialised as \u0000
+    except (ValueError, TypeError, RecursionError):  # UnicodeEncodeError is a ValueError
         return None
-    if (len(text) <= MAX_FIELD_CHARS and text.count("{") + text.count("[") <= MAX_DEPTH
-            and "\\u0000" not in text and not _BAD_TEXT.search(text)):
-        return text
+    if len(text) <= MAX_FIELD_CHARS and text.count("{") + text.count("[") <= MAX_DEPTH and "\\u0000" not in text:
+        return text, data
     return None
 
 
@@ -147,9 +148,9 @@ def admit_serialised(record: RawRecord) -> tuple[RawRecord, str, str] | Rejected
     payload is serialised once, for the check, its JSON and its hash."""
     record_id = storable_id(record.source_record_id)
     if record_id and record_id == record.source_record_id:
-        text = plain_json(record.payload)
-        if text is not None:
-            return record, text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+        plain = plain_json(record.payload)
+        if plain is not None:
+            return record, plain[0], hashlib.sha256(plain[1]).hexdigest()
     try:
         payload, originals = clean_payload(record.payload)
     except Unstorable as exc:

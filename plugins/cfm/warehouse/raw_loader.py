@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,13 +17,16 @@ import psycopg
 from psycopg import sql
 
 from cfm.sources import sanitise
-from cfm.sources.base import RawRecord, RejectedRecord
+from cfm.sources.base import ExtractBatch, RawRecord, RejectedRecord
 from cfm.warehouse import quarantine
 
 log = logging.getLogger(__name__)
 #: Records per upsert statement: a batch (a whole drop file) larger than this is sent in several, so
 #: no array parameter nears PostgreSQL's 1 GB limit on one value.
 CHUNK_ROWS = 5_000
+#: Consecutive source batches landed in one transaction (`coalesce`) up to this many records: each
+#: transaction costs a commit (a WAL flush) and a few round trips whatever its size.
+LANDING_ROWS = 10_000
 #: What PostgreSQL raises for a value it will not store (the batch is then stored record by record).
 _REFUSALS = (psycopg.DataError, psycopg.errors.ProgramLimitExceeded, psycopg.IntegrityError)
 
@@ -40,6 +43,46 @@ class LandingResult:
     def add(self, other: LandingResult) -> None:
         for f in ("received", "inserted", "updated", "unchanged", "quarantined", "erased"):
             setattr(self, f, getattr(self, f) + getattr(other, f))
+
+
+def coalesce(batches: Iterable[ExtractBatch], max_rows: int = LANDING_ROWS) -> Iterator[tuple[int, ExtractBatch]]:
+    """Consecutive batches merged into one, to land in one transaction: (how many, merged batch).
+
+    A merged batch holds up to `max_rows` records (one batch larger than that stays whole) and never
+    the same record id twice from different batches (`land_batch` flags an id repeated within one
+    delivery; across batches the later one updates the record, as it always did). Its cursor is the
+    last one its batches carry: it covers only records of those batches or earlier ones. Nothing
+    read is held back: when reading the next batch fails, what was merged so far comes out first.
+    """
+    pending: list[ExtractBatch] = []
+    ids: set[str] = set()
+
+    def merged() -> tuple[int, ExtractBatch]:
+        cursors = [b.cursor for b in pending if b.cursor is not None]
+        out = ExtractBatch(records=[r for b in pending for r in b.records], rejects=[r for b in pending for r in b.rejects],
+                           cursor=cursors[-1] if cursors else None)
+        n = len(pending)
+        pending.clear()
+        ids.clear()
+        return n, out
+
+    it = iter(batches)
+    while True:
+        try:
+            batch = next(it)
+        except StopIteration:
+            break
+        except Exception:
+            if pending:
+                yield merged()
+            raise
+        keys = {sanitise.storable_id(r.source_record_id) for r in batch.records}
+        if pending and (len(ids) + len(batch.records) > max_rows or not ids.isdisjoint(keys)):
+            yield merged()
+        pending.append(batch)
+        ids.update(keys)
+    if pending:
+        yield merged()
 
 
 def land_batch(
@@ -87,15 +130,15 @@ def land_batch(
     table = sql.Identifier("raw", source)
     staged = list(by_key.values())
     try:
-        try:  # the whole batch in one transaction: chunked upserts, rejects, cursor, commit
-            with conn.transaction():
-                inserted = updated = 0
-                for start in range(0, len(staged), CHUNK_ROWS):
-                    i, u = _upsert(conn, table, source, account, staged[start:start + CHUNK_ROWS], extracted_at, run_id)
-                    inserted, updated = inserted + i, updated + u
+        try:  # the whole batch in one transaction (upserts, rejects, cursor), pipelined: sent without a wait per statement
+            with conn.pipeline(), conn.transaction():
+                sent = [_upsert(conn, table, source, account, staged[start:start + CHUNK_ROWS], extracted_at, run_id)
+                        for start in range(0, len(staged), CHUNK_ROWS)]
                 result.quarantined = quarantine.add_rejects(conn, [*rejects, *refused], run_id, erased=erased)
                 if cursor is not None:
                     save_cursor(conn, source, account, cursor, run_id)
+            counts = [cur.fetchone() for cur in sent]
+            inserted, updated = sum(c[0] for c in counts), sum(c[1] for c in counts)
             db_refused = 0
         except _REFUSALS as exc:  # rolled back: again, record by record, each in a savepoint
             log.warning("[%s/%s] batch refused (%s); storing record by record", source, account,
@@ -106,7 +149,7 @@ def land_batch(
                     rec = one[0]
                     try:
                         with conn.transaction():
-                            i, u = _upsert(conn, table, source, account, [one], extracted_at, run_id)
+                            i, u = _upsert(conn, table, source, account, [one], extracted_at, run_id).fetchone()
                     except _REFUSALS as exc:
                         refused.append(RejectedRecord(
                             source, account, rec.source_record_id, "payload",
@@ -135,11 +178,11 @@ def _where(rec: RawRecord, digest: str) -> str:
 
 
 def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, account: str,
-            records: list[tuple[RawRecord, str, str]], extracted_at: datetime, run_id: str) -> tuple[int, int]:
-    """Upsert (record, canonical JSON, hash) into `table` in one statement and one round trip: the
-    columns that differ by record are sent as four arrays, the batch's source, account, extracted_at
-    and run_id once. A row is replaced only when its hash changed. (inserted, updated)."""
-    row = conn.execute(  # the arrays binary (%b): the JSON text goes as it is, with no array escaping
+            records: list[tuple[RawRecord, str, str]], extracted_at: datetime, run_id: str) -> psycopg.Cursor:
+    """Upsert (record, canonical JSON, hash) into `table` in one statement: the columns that differ by
+    record are sent as four arrays, the batch's source, account, extracted_at and run_id once. A row is
+    replaced only when its hash changed. The cursor's one row: (inserted, updated)."""
+    return conn.execute(  # the arrays binary (%b): the JSON text goes as it is, with no array escaping
         sql.SQL(
             """
             with upserted as (
@@ -165,8 +208,7 @@ def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, accoun
          "ids": [rec.source_record_id for rec, _, _ in records],
          "updated_at": [rec.source_updated_at for rec, _, _ in records],
          "payloads": [text for _, text, _ in records], "hashes": [digest for _, _, digest in records]},
-    ).fetchone()
-    return row[0], row[1]
+    )
 
 
 def save_cursor(conn: psycopg.Connection, source: str, account: str, cursor: dict[str, Any], run_id: str) -> None:
