@@ -37,6 +37,8 @@ def sync_source(
 ) -> dict[str, Any]:
     """Sync every account of a source. Returns counts (received, inserted, updated, unchanged, quarantined).
 
+    Consecutive source batches (drop files, API pages) land together, up to `raw_loader.LANDING_ROWS`
+    records per transaction (`raw_loader.coalesce`), each with the last cursor they carry.
     A failure part-way keeps the batches already committed and their cursor, so the next
     run resumes after them; the error is re-raised for the caller (the DAG task fails).
     `counts`, when given, is kept up to date batch by batch, so a failure still reports what
