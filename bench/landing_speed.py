@@ -1,14 +1,12 @@
 """Landing records/s against a plain COPY of the same rows, measured in the same run.
 
-    PYTHONPATH=plugins .venv/bin/python bench/landing_speed.py --rows 20000 60000 [--profile N] [--url postgresql://...]
+    PYTHONPATH=plugins .venv/bin/python bench/landing_speed.py --rows 20000 60000 [--repeat 3] [--profile] [--url ...]
 
 For each size: the bundled sample drop copied until it holds that many rows (ids suffixed, so
 every copy is new), read by the file drop source into batches (one per file, not timed), then in a
-fresh database: `land_batch` of every batch (sanitise, serialise and hash, COPY into the stage
-table, the upsert into raw, rejects, cursor, commit), timed. The baseline, in the same database
-and run: a plain COPY of the same rows (same columns; each payload serialised and hashed once)
-into an empty table, committed. A second landing of the same batches (every row unchanged: the
-idempotent re-land) is timed too. Writes bench/results/landing_speed.md (unless --profile).
+fresh database: three baseline COPYs of the same rows, `land_batch` of every source batch, and the
+landing as ingest does it (batches merged by `raw_loader.coalesce`), then that landing again
+(every row unchanged). Medians of --repeat runs. Writes bench/results/landing_speed.md (unless --profile).
 """
 
 from __future__ import annotations
@@ -18,6 +16,7 @@ import cProfile
 import os
 import platform
 import pstats
+import statistics
 import sys
 import tempfile
 import time
@@ -121,6 +120,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, nargs="+", default=[20_000, 60_000])
     ap.add_argument("--url", default=os.environ.get("CFM_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     ap.add_argument("--profile", action="store_true", help="print a cProfile of the (merged) landing; write no result file")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per size, each in a fresh database; medians reported")
     ap.add_argument("--note", default="", help="a line added under the table (what else ran on the machine)")
     args = ap.parse_args()
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -139,7 +139,8 @@ def main() -> None:
         "transaction: **issue**, as `bench/validation_speed.py` measured it for issue 13 (into a temporary table, so no "
         "WAL; each payload serialised for its JSON and again for its hash); **logged**: into a logged table without "
         "indexes, each payload serialised and hashed once; **pk**: the same into a table with raw's primary key (the "
-        "index every landing maintains). Ratios are records/s of the landing over records/s of the COPY. Target "
+        "index every landing maintains). Each figure is the median of `--repeat` runs (each in a fresh database); "
+        "ratios are records/s of the landing over records/s of the COPY, from those medians. Target "
         "(issue 13): landing >= 0.6x COPY.",
         "",
         "| rows | source batches | transactions | COPY s: issue / logged / pk | per batch s | landing s | re-land s "
@@ -148,8 +149,12 @@ def main() -> None:
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for rows in args.rows:
-        m = measure(args.url, rows, args.profile)
-        assert m["stored"] == m["rows"], m
+        runs = [measure(args.url, rows, args.profile) for _ in range(1 if args.profile else args.repeat)]
+        for m in runs:
+            assert m["stored"] == m["rows"] and m["reland_changed"] == 0, m
+        m = {**runs[0], **{k: statistics.median(r[k] for r in runs) for k in ("per_file_s", "land_s", "reland_s")},
+             "copy_s": {name: statistics.median(r["copy_s"][name] for r in runs) for name in BASELINES}}
+        print("runs:", [{k: v for k, v in r.items() if k.endswith("_s")} for r in runs], flush=True)
         ratio = {name: s / m["land_s"] for name, s in m["copy_s"].items()}
         lines.append(
             f"| {m['rows']:,} | {m['batches']} | {m['transactions']} "
