@@ -123,7 +123,7 @@ def land_batch(
             refused.append(RejectedRecord(
                 source, account, kept.source_record_id, "id",
                 f"id {kept.source_record_id!r} appears more than once in one delivery; the later one "
-                f"({_where(kept, admitted[2])}) was kept, this one ({_where(*loser[::2])}) was not", loser[0].payload,
+                f"({_where(kept, admitted[2])}) was kept, this one ({_where(loser[0], loser[2])}) was not", loser[0].payload,
                 check="duplicate_id"))
         by_key[kept.source_record_id] = admitted  # the last version in a batch wins (and the loser is flagged)
     extracted_at = datetime.now(UTC)
