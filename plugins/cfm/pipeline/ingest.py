@@ -1,4 +1,4 @@
-"""Ingest: sync each enabled source into raw, batch by batch, each batch committed with its cursor.
+"""Ingest: sync each enabled source into raw, batch by batch, committed with their cursor.
 
 One ops.run_log row per source. In Airflow each source is its own task (`run_source`);
 `cfm run` syncs them in turn and a failing source does not stop the others.
@@ -19,7 +19,7 @@ from cfm.pipeline.stage import StageContext
 from cfm.privacy.tombstones import Tombstones
 from cfm.sources.base import ExtractBatch, FeedbackSource
 from cfm.sources.registry import build_source, enabled_sources
-from cfm.warehouse.raw_loader import LandingResult, land_batch, load_cursor
+from cfm.warehouse.raw_loader import LandingResult, coalesce, land_batch, load_cursor
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ def sync_source(
 ) -> dict[str, Any]:
     """Sync every account of a source. Returns counts (received, inserted, updated, unchanged, quarantined).
 
+    Consecutive source batches (drop files, API pages) land together, up to `raw_loader.LANDING_ROWS`
+    records per transaction (`raw_loader.coalesce`), each with the last cursor they carry.
     A failure part-way keeps the batches already committed and their cursor, so the next
     run resumes after them; the error is re-raised for the caller (the DAG task fails).
     `counts`, when given, is kept up to date batch by batch, so a failure still reports what
@@ -60,13 +62,14 @@ def sync_source(
         for account in source.accounts():
             cursor = load_cursor(conn, source.name, account)
             batches = 0
-            for batch in source.batches(account, cursor, **window):
-                if cut is not None:
-                    batch = _before(batch, cut)
+            read = source.batches(account, cursor, **window)
+            if cut is not None:
+                read = (_before(batch, cut) for batch in read)
+            for merged, batch in coalesce(read):  # consecutive small batches share one transaction
                 result = land_batch(conn, source.name, account, batch.records, batch.rejects, batch.cursor, run_id,
                                     erased=stones.blocks if stones else None)
                 total.add(result)
-                batches += 1
+                batches += merged
                 if counts is not None:
                     counts.update(asdict(total))
                 if progress is not None:

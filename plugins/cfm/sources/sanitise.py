@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from cfm.sources.base import RawRecord, RejectedRecord
+from cfm.sources.base import RawRecord, RejectedRecord, canonical_json_and_hash
 
 #: PostgreSQL's btree limit is ~2,700 bytes per entry; ids above this are hashed.
 MAX_ID_BYTES = 200
@@ -116,23 +116,41 @@ def storable(payload: Any) -> Any:
     return cleaned
 
 
-def plainly_storable(payload: Any) -> bool:
-    """True when one serialisation shows nothing to repair or refuse: no NUL or lone surrogate, no
-    non-finite number, no text over MAX_FIELD_CHARS, fewer containers than MAX_DEPTH. Conservative
-    (False sends the payload through `clean_payload`), and it spares the walk over every value."""
+def plain_json(payload: Any) -> tuple[str, bytes] | None:
+    """The canonical JSON of a payload (`cfm.sources.base.canonical_json`, the text its hash is taken of)
+    and its UTF-8 bytes, when that one serialisation shows nothing to repair or refuse: no NUL or lone
+    surrogate (which UTF-8 cannot encode), no non-finite number, no text over MAX_FIELD_CHARS, fewer
+    containers than MAX_DEPTH. None otherwise: conservative (None sends the payload through
+    `clean_payload`), and it spares the walk over every value."""
     try:
-        text = json.dumps(payload, ensure_ascii=False, allow_nan=False, default=str)
-    except (ValueError, TypeError, RecursionError):
-        return False
-    return (len(text) <= MAX_FIELD_CHARS and text.count("{") + text.count("[") <= MAX_DEPTH
-            and "\\u0000" not in text and not _BAD_TEXT.search(text))
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
+        data = text.encode("utf-8")  # raises on a lone surrogate; a NUL is serialised as \u0000
+    except (ValueError, TypeError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return None
+    if len(text) <= MAX_FIELD_CHARS and text.count("{") + text.count("[") <= MAX_DEPTH and "\\u0000" not in text:
+        return text, data
+    return None
+
+
+def plainly_storable(payload: Any) -> bool:
+    """True when `plain_json` finds nothing to repair or refuse in the payload."""
+    return plain_json(payload) is not None
 
 
 def admit(record: RawRecord) -> RawRecord | RejectedRecord:
     """The record made storable, or a reject naming the field that cannot be stored."""
+    admitted = admit_serialised(record)
+    return admitted if isinstance(admitted, RejectedRecord) else admitted[0]
+
+
+def admit_serialised(record: RawRecord) -> tuple[RawRecord, str, str] | RejectedRecord:
+    """`admit`, with the admitted payload's canonical JSON and hash (`canonical_json_and_hash`): a plain
+    payload is serialised once, for the check, its JSON and its hash."""
     record_id = storable_id(record.source_record_id)
-    if record_id and record_id == record.source_record_id and plainly_storable(record.payload):
-        return record
+    if record_id and record_id == record.source_record_id:
+        plain = plain_json(record.payload)
+        if plain is not None:
+            return record, plain[0], hashlib.sha256(plain[1]).hexdigest()
     try:
         payload, originals = clean_payload(record.payload)
     except Unstorable as exc:
@@ -143,9 +161,9 @@ def admit(record: RawRecord) -> RawRecord | RejectedRecord:
                           storable(record.payload))
     if originals:
         payload = {**payload, SANITISED_KEY: originals} if isinstance(payload, dict) else payload
-    if record_id == record.source_record_id and not originals:
-        return record
-    return replace(record, source_record_id=record_id, payload=payload)
+    if record_id != record.source_record_id or originals:
+        record = replace(record, source_record_id=record_id, payload=payload)
+    return (record, *canonical_json_and_hash(record.payload))
 
 
 def reject_storable(reject: RejectedRecord) -> RejectedRecord:

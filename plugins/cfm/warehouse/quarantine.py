@@ -29,22 +29,24 @@ def add_rejects(conn: psycopg.Connection, rejects: Iterable[RejectedRecord], run
     A reject of an erased customer (`erased` says so: its record key or an identifier in its payload)
     is not stored: an erasure stays done when the source delivers the same bad row again.
     """
-    count = 0
+    rows = []
     for rej in map(sanitise.reject_storable, rejects):
         if erased is not None and erased(rej.source, rej.account, rej.record_ref, rej.payload):
             continue
-        conn.execute(
-            """
-            insert into quarantine.records
-                (source, account, record_ref, source_record_id, field, check_name, reason, payload, payload_hash, run_id)
-            values (%s, %s, %s, null, %s, %s, %s, %s, %s, %s)
-            on conflict (source, account, record_ref, check_name, field, payload_hash) do nothing
-            """,
-            (rej.source, rej.account, rej.record_ref, rej.field, rej.check, rej.message(),
-             json.dumps(rej.payload, ensure_ascii=False, default=str), payload_hash(rej.payload), run_id),
-        )
-        count += 1
-    return count
+        rows.append((rej.source, rej.account, rej.record_ref, rej.field, rej.check, rej.message(),
+                     json.dumps(rej.payload, ensure_ascii=False, default=str), payload_hash(rej.payload), run_id))
+    if rows:
+        with conn.cursor() as cur:  # one round trip for the lot (psycopg pipelines executemany)
+            cur.executemany(
+                """
+                insert into quarantine.records
+                    (source, account, record_ref, source_record_id, field, check_name, reason, payload, payload_hash, run_id)
+                values (%s, %s, %s, null, %s, %s, %s, %s, %s, %s)
+                on conflict (source, account, record_ref, check_name, field, payload_hash) do nothing
+                """,
+                rows,
+            )
+    return len(rows)
 
 
 def supersede_open_from(cur: psycopg.Cursor, table: str) -> None:

@@ -1,4 +1,4 @@
-"""Land source batches in raw: COPY into a temp stage, one upsert, cursor in the same transaction.
+"""Land source batches in raw: one upsert statement per batch, rejects and cursor in the same transaction.
 
 A row is replaced only when its payload hash changed, so re-landing the same data is a
 no-op (extracted_at and run_id keep the values of the run that stored that version).
@@ -8,23 +8,27 @@ from __future__ import annotations
 
 import json
 import logging
-import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import tuple_row
 
 from cfm.sources import sanitise
-from cfm.sources.base import RawRecord, RejectedRecord, canonical_json_and_hash
+from cfm.sources.base import ExtractBatch, RawRecord, RejectedRecord
 from cfm.warehouse import quarantine
 
 log = logging.getLogger(__name__)
-# Connections whose session holds the raw_stage temp table (created once; emptied by each upsert).
-_STAGE_READY: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
+#: Records per upsert statement: a batch (a whole drop file) larger than this is sent in several, so
+#: no array parameter nears PostgreSQL's 1 GB limit on one value.
+CHUNK_ROWS = 5_000
+#: Consecutive source batches landed in one transaction (`coalesce`) up to this many records: each
+#: transaction costs a commit (a WAL flush) and a few round trips whatever its size.
+LANDING_ROWS = 10_000
+#: What PostgreSQL raises for a value it will not store (the batch is then stored record by record).
+_REFUSALS = (psycopg.DataError, psycopg.errors.ProgramLimitExceeded, psycopg.IntegrityError)
 
 
 @dataclass
@@ -39,6 +43,46 @@ class LandingResult:
     def add(self, other: LandingResult) -> None:
         for f in ("received", "inserted", "updated", "unchanged", "quarantined", "erased"):
             setattr(self, f, getattr(self, f) + getattr(other, f))
+
+
+def coalesce(batches: Iterable[ExtractBatch], max_rows: int = LANDING_ROWS) -> Iterator[tuple[int, ExtractBatch]]:
+    """Consecutive batches merged into one, to land in one transaction: (how many, merged batch).
+
+    A merged batch holds up to `max_rows` records (one batch larger than that stays whole) and never
+    the same record id twice from different batches (`land_batch` flags an id repeated within one
+    delivery; across batches the later one updates the record, as it always did). Its cursor is the
+    last one its batches carry: it covers only records of those batches or earlier ones. Nothing
+    read is held back: when reading the next batch fails, what was merged so far comes out first.
+    """
+    pending: list[ExtractBatch] = []
+    ids: set[str] = set()
+
+    def merged() -> tuple[int, ExtractBatch]:
+        cursors = [b.cursor for b in pending if b.cursor is not None]
+        out = ExtractBatch(records=[r for b in pending for r in b.records], rejects=[r for b in pending for r in b.rejects],
+                           cursor=cursors[-1] if cursors else None)
+        n = len(pending)
+        pending.clear()
+        ids.clear()
+        return n, out
+
+    it = iter(batches)
+    while True:
+        try:
+            batch = next(it)
+        except StopIteration:
+            break
+        except Exception:
+            if pending:
+                yield merged()
+            raise
+        keys = {sanitise.storable_id(r.source_record_id) for r in batch.records}
+        if pending and (len(ids) + len(batch.records) > max_rows or not ids.isdisjoint(keys)):
+            yield merged()
+        pending.append(batch)
+        ids.update(keys)
+    if pending:
+        yield merged()
 
 
 def land_batch(
@@ -60,7 +104,7 @@ def land_batch(
     they are neither stored nor quarantined, only counted.
     """
     result = LandingResult()
-    by_key: dict[str, RawRecord] = {}
+    by_key: dict[str, tuple[RawRecord, str, str]] = {}  # id -> (record, canonical JSON, hash)
     refused: list[RejectedRecord] = []
     for rec in records:
         if rec.source != source or rec.account != account:
@@ -69,99 +113,102 @@ def land_batch(
         if erased is not None and erased(source, account, rec.source_record_id, rec.payload):
             result.erased += 1
             continue
-        admitted = sanitise.admit(rec)
+        admitted = sanitise.admit_serialised(rec)
         if isinstance(admitted, RejectedRecord):
             refused.append(admitted)
             continue
-        loser = by_key.get(admitted.source_record_id)
-        if loser is not None and loser.payload_hash != admitted.payload_hash:
+        kept = admitted[0]
+        loser = by_key.get(kept.source_record_id)
+        if loser is not None and loser[2] != admitted[2]:
             refused.append(RejectedRecord(
-                source, account, admitted.source_record_id, "id",
-                f"id {admitted.source_record_id!r} appears more than once in one delivery; the later one "
-                f"({_where(admitted)}) was kept, this one ({_where(loser)}) was not", loser.payload, check="duplicate_id"))
-        by_key[admitted.source_record_id] = admitted  # the last version in a batch wins (and the loser is flagged)
+                source, account, kept.source_record_id, "id",
+                f"id {kept.source_record_id!r} appears more than once in one delivery; the later one "
+                f"({_where(kept, admitted[2])}) was kept, this one ({_where(loser[0], loser[2])}) was not", loser[0].payload,
+                check="duplicate_id"))
+        by_key[kept.source_record_id] = admitted  # the last version in a batch wins (and the loser is flagged)
     extracted_at = datetime.now(UTC)
     table = sql.Identifier("raw", source)
+    staged = list(by_key.values())
     try:
-        with conn.transaction():
+        try:  # the whole batch in one transaction (upserts, rejects, cursor), pipelined: sent without a wait per statement
+            with conn.pipeline(), conn.transaction():
+                sent = [_upsert(conn, table, source, account, staged[start:start + CHUNK_ROWS], extracted_at, run_id)
+                        for start in range(0, len(staged), CHUNK_ROWS)]
+                result.quarantined = quarantine.add_rejects(conn, [*rejects, *refused], run_id, erased=erased)
+                if cursor is not None:
+                    save_cursor(conn, source, account, cursor, run_id)
+            counts = [cur.fetchone() for cur in sent]
+            inserted, updated = sum(c[0] for c in counts), sum(c[1] for c in counts)
             db_refused = 0
-            if by_key:
-                if conn not in _STAGE_READY:  # once per session: a catalog change on every batch cost as much as its COPY
-                    conn.execute("create temp table if not exists raw_stage (like raw.file_drop including defaults)")
-                try:
-                    with conn.transaction():  # a savepoint: on a refusal, retry record by record
-                        inserted, updated = _upsert(conn, table, source, account, list(by_key.values()), extracted_at, run_id)
-                except (psycopg.DataError, psycopg.errors.ProgramLimitExceeded, psycopg.IntegrityError) as exc:
-                    log.warning("[%s/%s] batch refused (%s); storing record by record", source, account,
-                                exc.diag.message_primary or type(exc).__name__)
-                    inserted = updated = 0
-                    for rec in by_key.values():
-                        try:
-                            with conn.transaction():
-                                i, u = _upsert(conn, table, source, account, [rec], extracted_at, run_id)
-                        except (psycopg.DataError, psycopg.errors.ProgramLimitExceeded, psycopg.IntegrityError) as one:
-                            refused.append(RejectedRecord(
-                                source, account, rec.source_record_id, "payload",
-                                f"PostgreSQL refused the record: {one.diag.message_primary or one}", rec.payload,
-                                check="unstorable"))
-                            db_refused += 1
-                            continue
-                        inserted, updated = inserted + i, updated + u
-                result.inserted, result.updated = inserted, updated
-                result.unchanged = len(by_key) - db_refused - inserted - updated
-            result.quarantined = quarantine.add_rejects(conn, [*rejects, *refused], run_id, erased=erased)
-            if cursor is not None:
-                save_cursor(conn, source, account, cursor, run_id)
+        except _REFUSALS as exc:  # rolled back: again, record by record, each in a savepoint
+            log.warning("[%s/%s] batch refused (%s); storing record by record", source, account,
+                        exc.diag.message_primary or type(exc).__name__)
+            with conn.transaction():
+                inserted = updated = db_refused = 0
+                for one in staged:
+                    rec = one[0]
+                    try:
+                        with conn.transaction():
+                            i, u = _upsert(conn, table, source, account, [one], extracted_at, run_id).fetchone()
+                    except _REFUSALS as exc:
+                        refused.append(RejectedRecord(
+                            source, account, rec.source_record_id, "payload",
+                            f"PostgreSQL refused the record: {exc.diag.message_primary or exc}", rec.payload,
+                            check="unstorable"))
+                        db_refused += 1
+                        continue
+                    inserted, updated = inserted + i, updated + u
+                result.quarantined = quarantine.add_rejects(conn, [*rejects, *refused], run_id, erased=erased)
+                if cursor is not None:
+                    save_cursor(conn, source, account, cursor, run_id)
     except Exception:
         conn.rollback()
         raise
     conn.commit()
-    if by_key:
-        _STAGE_READY.add(conn)  # committed: the session keeps its stage table
+    result.inserted, result.updated = inserted, updated
+    result.unchanged = len(staged) - db_refused - inserted - updated
     return result
 
 
-def _where(rec: RawRecord) -> str:
+def _where(rec: RawRecord, digest: str) -> str:
     payload = rec.payload if isinstance(rec.payload, dict) else {}
     if payload.get("_file"):
         return f"{payload['_file']}:{payload.get('_line', '?')}"
-    return f"payload {rec.payload_hash[:12]}"
+    return f"payload {digest[:12]}"
 
 
-def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, account: str, records: list[RawRecord],
-            extracted_at: datetime, run_id: str) -> tuple[int, int]:
-    """COPY `records` into the stage table and upsert them; (inserted, updated)."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute("delete from raw_stage")
-        with cur.copy(
-            "copy raw_stage (source, account, source_record_id, source_updated_at, extracted_at, "
-            "run_id, payload, payload_hash) from stdin"
-        ) as copy:
-            for rec in records:
-                text, digest = canonical_json_and_hash(rec.payload)
-                copy.write_row((source, account, rec.source_record_id, rec.source_updated_at, extracted_at, run_id, text, digest))
-        cur.execute(
-            sql.SQL(
-                """
-                with upserted as (
-                    insert into {table} as t
-                    select * from raw_stage
-                    on conflict (source, account, source_record_id) do update set
-                        source_updated_at = excluded.source_updated_at,
-                        extracted_at = excluded.extracted_at,
-                        run_id = excluded.run_id,
-                        payload = excluded.payload,
-                        payload_hash = excluded.payload_hash
-                    where t.payload_hash is distinct from excluded.payload_hash
-                    returning (xmax = 0) as inserted
-                )
-                select count(*) filter (where inserted), count(*) filter (where not inserted) from upserted
-                """
-            ).format(table=table)
-        )
-        inserted, updated = cur.fetchone()
-        cur.execute("truncate raw_stage")  # not delete: nothing vacuums a temp table
-    return inserted, updated
+def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, account: str,
+            records: list[tuple[RawRecord, str, str]], extracted_at: datetime, run_id: str) -> psycopg.Cursor:
+    """Upsert (record, canonical JSON, hash) into `table` in one statement: the columns that differ by
+    record are sent as four arrays, the batch's source, account, extracted_at and run_id once. A row is
+    replaced only when its hash changed. The cursor's one row: (inserted, updated)."""
+    return conn.execute(  # the arrays binary (%b): the JSON text goes as it is, with no array escaping
+        sql.SQL(
+            """
+            with upserted as (
+                insert into {table} as t
+                    (source, account, source_record_id, source_updated_at, extracted_at, run_id, payload, payload_hash)
+                select %(source)s, %(account)s, r.source_record_id, r.source_updated_at, %(extracted_at)s, %(run_id)s,
+                       r.payload::jsonb, r.payload_hash
+                from unnest(%(ids)b::text[], %(updated_at)b::timestamptz[], %(payloads)b::text[], %(hashes)b::text[])
+                     as r (source_record_id, source_updated_at, payload, payload_hash)
+                on conflict (source, account, source_record_id) do update set
+                    source_updated_at = excluded.source_updated_at,
+                    extracted_at = excluded.extracted_at,
+                    run_id = excluded.run_id,
+                    payload = excluded.payload,
+                    payload_hash = excluded.payload_hash
+                where t.payload_hash is distinct from excluded.payload_hash
+                returning (xmax = 0) as inserted
+            )
+            select count(*) filter (where inserted), count(*) filter (where not inserted) from upserted
+            """
+        ).format(table=table),
+        {"source": source, "account": account, "extracted_at": extracted_at, "run_id": run_id,
+         "ids": [rec.source_record_id for rec, _, _ in records],
+         "updated_at": [rec.source_updated_at for rec, _, _ in records],
+         "payloads": [text for _, text, _ in records], "hashes": [digest for _, _, digest in records]},
+    )
 
 
 def save_cursor(conn: psycopg.Connection, source: str, account: str, cursor: dict[str, Any], run_id: str) -> None:

@@ -82,3 +82,23 @@ def test_relanding_poisoned_records_is_idempotent(warehouse: str) -> None:
         again = land_batch(conn, SOURCE, ACCOUNT, records, [], None, "run-2")
         assert conn.execute("select count(*) from quarantine.records").fetchone()[0] == 1
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1)
+
+
+def test_a_batch_sent_in_several_statements_lands_once_and_relands_as_unchanged(warehouse: str, monkeypatch) -> None:
+    """A batch larger than CHUNK_ROWS goes as several upserts in one transaction: counts, hashes and idempotence hold."""
+    from cfm.sources.base import payload_hash
+    from cfm.warehouse import raw_loader
+
+    monkeypatch.setattr(raw_loader, "CHUNK_ROWS", 2)
+    records = [_rec(f"r{i}", text=f"text {i} ✓", n=i / 3) for i in range(5)]
+    with psycopg.connect(warehouse) as conn:
+        first = land_batch(conn, SOURCE, ACCOUNT, records, [], {"page": 1}, "run-1")
+        again = land_batch(conn, SOURCE, ACCOUNT, records, [], {"page": 1}, "run-2")
+        changed = land_batch(conn, SOURCE, ACCOUNT, [*records[:4], _rec("r4", text="edited")], [], {"page": 2}, "run-3")
+        rows = conn.execute("select source_record_id, payload, payload_hash, run_id from raw.typeform order by 1").fetchall()
+        assert load_cursor(conn, SOURCE, ACCOUNT) == {"page": 2}
+    assert (first.inserted, first.updated, first.unchanged) == (5, 0, 0)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 5)
+    assert (changed.inserted, changed.updated, changed.unchanged) == (0, 1, 4)
+    assert [r[3] for r in rows] == ["run-1"] * 4 + ["run-3"]  # an unchanged row keeps the run that stored it
+    assert all(h == payload_hash(p) for _, p, h, _ in rows)  # the stored hash is the hash of the stored payload

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from datetime import datetime
 
 import pytest
 
@@ -101,3 +102,20 @@ def test_the_fast_check_agrees_with_the_walk_on_clean_payloads(payload) -> None:
     assert originals == {} and cleaned == payload
     rec = RawRecord("typeform", "f", "1", payload)
     assert admit(rec) is rec
+
+
+@pytest.mark.parametrize("payload", [
+    {"b": 1, "a": [2.5, 1e16, -0.0, None, True], "t": "fine ✓ 😀 مرحبا \n\t\"q\" \\ </x>", "z": {"y": {}, "x": []}},
+    {"when": datetime(2024, 1, 2, 3, 4, 5)}, {"n": 10**30, "s": "\u2028\x7f\x1f"},
+])
+def test_one_serialisation_gives_the_canonical_json_and_hash(payload) -> None:
+    """Landing takes a plain payload's JSON and hash from the sanitise check: the same as canonical_json_and_hash,
+    so a payload stored by an earlier version re-lands as unchanged."""
+    from cfm.sources.base import canonical_json_and_hash
+    from cfm.sources.sanitise import admit_serialised
+
+    rec = RawRecord("typeform", "f", "1", payload)
+    kept, text, digest = admit_serialised(rec)
+    assert kept is rec and (text, digest) == canonical_json_and_hash(payload)
+    fixed, text, digest = admit_serialised(RawRecord("typeform", "f", "2\x00", {"t": "a\x00", **payload}))
+    assert fixed.source_record_id == "2" and (text, digest) == canonical_json_and_hash(fixed.payload)
