@@ -195,16 +195,19 @@ def _records(frame: Any, cols: list[str]) -> list[tuple[Any, ...]]:
 
 def _store(conn: psycopg.Connection, view: str, frame: Any, failures: list[Failure], run_id: str) -> None:
     """Write the verdicts, close what they supersede, and (re)open the current failures, with COPY."""
+    import csv
+
     failed_ids = {f.feedback_id for f in failures}
-    keys = _records(frame, ["source", "account", "source_record_id", "payload_hash"])
-    passed = (~frame["feedback_id"].isin(failed_ids)).tolist()
+    verdicts = frame[["source", "account", "source_record_id", "payload_hash"]].assign(
+        passed=~frame["feedback_id"].isin(failed_ids))
+    # One CSV buffer written by pandas (every field quoted: an empty id stays an empty string, never null).
+    data = verdicts.to_csv(header=False, index=False, quoting=csv.QUOTE_ALL, lineterminator="\n").encode("utf-8")
     with conn.cursor() as cur:
         cur.execute("create temp table if not exists _cfm_validated (source text, account text, source_record_id text, "
                     "payload_hash text, passed boolean) on commit drop")
         cur.execute("truncate _cfm_validated")
-        with cur.copy("copy _cfm_validated from stdin") as copy:
-            for key, ok in zip(keys, passed, strict=True):
-                copy.write_row((*key, ok))
+        with cur.copy("copy _cfm_validated from stdin with (format csv)") as copy:
+            copy.write(data)
         cur.execute(
             """
             insert into ops.validated_records (source, account, source_record_id, payload_hash, passed, run_id, validated_at)
