@@ -165,7 +165,7 @@ def main() -> None:
         landing.append(f"| {m['land_rows']:,} | {m['land_s']:.1f} | {l_rate:,.0f} | {lc_rate:,.0f} | {l_rate / lc_rate:.2f}x |")
         print(landing[-1], flush=True)
     lines += landing
-    lines += ["", f"Load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)."]
+    lines += ["", f"Load average at the end of the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)."]
     if args.note:
         lines += ["", args.note]
     out = ROOT / "bench" / "results" / "validation_speed.md"

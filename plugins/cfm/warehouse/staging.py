@@ -100,13 +100,16 @@ def unvalidated_frame(conn: psycopg.Connection, view: str) -> Any:
     frame = pd.read_csv(io.BytesIO(data), sep="\t", header=None, names=list(VALIDATION_COLUMNS), dtype=str,
                         quoting=csv.QUOTE_NONE, keep_default_na=False, na_values=["\\N"], skip_blank_lines=False,
                         encoding="utf-8", engine="c")
-    for col in frame.columns if b"\\" in data else ():  # COPY's text format escapes backslashes and control characters
+    # COPY's text format escapes backslashes and control characters; the view's casts (hex digests, timestamps,
+    # numbers) never output one, so only the other columns are searched.
+    for col in [c for c in frame.columns if c not in _CAST_COLUMNS] if b"\\" in data else ():
         escaped = frame[col].str.contains("\\", regex=False, na=False)
         if escaped.any():
             frame.loc[escaped, col] = frame.loc[escaped, col].map(_copy_unescape)
     return frame
 
 
+_CAST_COLUMNS = frozenset({"feedback_id", "submitted_at", "rating_value", "rating_scale_min", "rating_scale_max"})
 _COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 

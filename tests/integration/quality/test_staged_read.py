@@ -76,3 +76,38 @@ def test_quarantined_records_keep_their_raw_payload(tmp_path: Path, warehouse: s
         payload, reason = conn.execute("select payload, reason from quarantine.records where record_ref = 'bad'").fetchone()
     assert payload["text"] == "tab\there" and payload["id"] == "bad"
     assert "submitted_at '' is missing" in reason
+
+
+def test_verdicts_written_while_another_writer_holds_the_verdict_lock_update_its_row(tmp_path: Path, warehouse: str) -> None:
+    """Verdicts are written with MERGE (plain inserts for new keys) behind a transaction lock that every
+    verdict writer takes: a run that starts while another has just inserted the same key, uncommitted,
+    waits for it and then updates that row (without the lock, MERGE's insert would hit a unique violation)."""
+    import threading
+
+    _land(tmp_path, warehouse, [{"id": "k1", "submitted_at": "2026-05-01T10:00:00Z", "channel": "chat", "text": "t"}])
+    with psycopg.connect(warehouse) as other:
+        other.execute("select pg_advisory_xact_lock(hashtext('cfm.ops.validated_records'))")
+        other.execute("insert into ops.validated_records (source, account, source_record_id, payload_hash, passed, run_id) "
+                      "select source, account, source_record_id, 'older', false, 'other' from raw.file_drop")
+        outcome: dict[str, object] = {}
+
+        def validate() -> None:
+            try:
+                outcome["counts"] = validate_new_records(warehouse, "r2")
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=validate)
+        worker.start()
+        with psycopg.connect(warehouse, autocommit=True) as watch:
+            while worker.is_alive() and not watch.execute(
+                "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'"
+            ).fetchone()[0]:
+                watch.execute("select pg_sleep(0.05)")
+        other.commit()
+        worker.join()
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["counts"] == {"checked": 1, "passed": 1, "quarantined": 0}
+    with psycopg.connect(warehouse) as conn:
+        rows = conn.execute("select source_record_id, passed, run_id, payload_hash <> 'older' from ops.validated_records").fetchall()
+    assert rows == [("k1", True, "r2", True)]
