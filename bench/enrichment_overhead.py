@@ -51,10 +51,13 @@ def main() -> None:
             base = scale.run_stage("embed_baseline", url, drop)
             enrich = scale.run_stage("enrichment", url, drop)
         load = tuple(max(a, b) for a, b in zip(load, os.getloadavg()))
+        write_section(args, base, enrich, load)
     finally:
         with psycopg.connect(args.url, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{db}" with (force)')
 
+
+def write_section(args: argparse.Namespace, base: dict, enrich: dict, load: tuple[float, ...]) -> None:
     steps = enrich["steps"]
     embed_step = steps.get("embedding", 0.0)
     lines = [
