@@ -109,3 +109,26 @@ def test_every_enrichment_step_is_timed():
     before = dict(STEP_SECONDS)
     enrich_texts(["the parcel arrived late", "great service"], config={}, cache=MemoryEmbeddingCache())
     assert all(STEP_SECONDS[s.name] > before.get(s.name, 0.0) for s in STEPS)
+
+
+def test_igraph_is_imported_without_matplotlib_which_still_imports_afterwards():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cfm.nlp.topics.cluster import GraphTopics, import_igraph\n"
+        "import numpy as np\n"
+        "ig = import_igraph()\n"
+        "assert 'matplotlib' not in sys.modules and ig.Graph(n=2).vcount() == 2\n"
+        "v = np.random.default_rng(0).normal(size=(40, 8)).astype(np.float32)\n"
+        "GraphTopics(n_neighbors=5, min_topic_size=2).fit_predict(v)\n"
+        "import matplotlib\n"
+        "matplotlib.use('Agg')\n"
+        "import matplotlib.pyplot as plt\n"
+        "plt.figure()\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
