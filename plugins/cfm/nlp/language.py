@@ -70,7 +70,7 @@ def dominant_script(text: str) -> str | None:
 
 # From this many words on, lingua's low-accuracy mode (trigram models only) decides: it is
 # about twice as fast and, on texts this long, as right as the full mode. On the dev sets
-# (4,996 English, 8,262 Arabic, 12,000 Chinese texts) it changed 1 answer in 26,258
+# (5,996 English, 8,262 Arabic, 12,000 Chinese texts) it changed 1 answer in 26,258
 # (bench/results/enrichment_overhead.md); below it, the full mode keeps short texts right.
 LOW_ACCURACY_MIN_WORDS = 20
 
