@@ -18,6 +18,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -50,7 +51,7 @@ def main() -> None:
                 scale.run_stage(name, url, drop)
             base = scale.run_stage("embed_baseline", url, drop)
             enrich = scale.run_stage("enrichment", url, drop)
-        load = tuple(max(a, b) for a, b in zip(load, os.getloadavg()))
+        load = tuple(max(a, b) for a, b in zip(load, os.getloadavg(), strict=True))
         write_section(args, base, enrich, load)
     finally:
         with psycopg.connect(args.url, autocommit=True) as conn:

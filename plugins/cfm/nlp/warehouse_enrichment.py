@@ -20,8 +20,8 @@ from cfm.nlp.ml_schema import ensure_ml_schema
 from cfm.nlp.provenance import run_manifest, write_run_manifest
 from cfm.nlp.settings import nlp_config
 from cfm.nlp.step_timer import timed
-from cfm.nlp.threads import limited_threads
 from cfm.nlp.steps import enrich_texts, enrichment_columns
+from cfm.nlp.threads import limited_threads
 from cfm.nlp.topics.store import update_topics
 
 log = logging.getLogger(__name__)
