@@ -192,6 +192,7 @@ def stage_embed_baseline(url: str, drop: str) -> dict[str, Any]:
 def stage_enrichment(url: str, drop: str) -> dict[str, Any]:
     from cfm.nlp.embedding import load_backend
     from cfm.nlp.settings import nlp_config
+    from cfm.nlp.step_timer import STEP_SECONDS
     from cfm.pipeline.enrich import enrich_new_records
 
     config = _config()
@@ -200,7 +201,7 @@ def stage_enrichment(url: str, drop: str) -> dict[str, Any]:
     t = time.perf_counter()
     got = enrich_new_records(url, "bench", config=config)
     return {"records": got["items"], "embedded": got.get("embedded", 0), "seconds": time.perf_counter() - t,
-            "peak_mb": _peak_mb()}
+            "peak_mb": _peak_mb(), "steps": dict(STEP_SECONDS)}
 
 
 def stage_transform(url: str, drop: str) -> dict[str, Any]:

@@ -118,12 +118,16 @@ class CategoryClassifier:
         self.taxonomy = taxonomy
         self.example_centroids: dict[str, np.ndarray] = {}
         if embed is not None:
-            for name, cat in taxonomy.categories.items():
-                examples = [e for es in cat.examples.values() for e in es]
-                if examples:
-                    vecs = embed(examples)
-                    mean = vecs.mean(axis=0)
+            examples = {name: [e for es in cat.examples.values() for e in es]
+                        for name, cat in taxonomy.categories.items()}
+            flat = [e for es in examples.values() for e in es]
+            vecs = embed(flat) if flat else np.zeros((0, 1), np.float32)  # one call: full encoder batches
+            start = 0
+            for name, es in examples.items():
+                if es:
+                    mean = vecs[start : start + len(es)].mean(axis=0)
                     self.example_centroids[name] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+                start += len(es)
 
     def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[Categorisation]:
         """Categories per text: every category scoring >= half the best score (max 3), primary first."""
@@ -186,10 +190,27 @@ def categorise(
     *,
     config: Mapping[str, Any] | None = None,
     embed: Callable[[list[str]], np.ndarray] | None = None,
+    embedding_model: str | None = None,
 ) -> tuple[list[Categorisation], str]:
-    """Categorise texts with the configured taxonomy; returns the results and the classifier name."""
+    """Categorise texts with the configured taxonomy; returns the results and the classifier name.
+
+    With `embedding_model` (the name of the vectors `embed` makes), the classifier and its
+    example centroids are built once per process and model, not once per batch.
+    """
     from cfm.nlp.settings import nlp_config
 
-    taxonomy = load_taxonomy(nlp_config(config)["taxonomy_path"])
-    classifier = CategoryClassifier(taxonomy, embed if vectors is not None else None)
+    path = nlp_config(config)["taxonomy_path"]
+    taxonomy = load_taxonomy(path)
+    if vectors is None or embed is None:
+        classifier = CategoryClassifier(taxonomy)
+    elif embedding_model is None:
+        classifier = CategoryClassifier(taxonomy, embed)
+    else:
+        key = (str(path), embedding_model)
+        if key not in _CLASSIFIERS or _CLASSIFIERS[key].taxonomy is not taxonomy:
+            _CLASSIFIERS[key] = CategoryClassifier(taxonomy, embed)
+        classifier = _CLASSIFIERS[key]
     return classifier.classify(texts, vectors), taxonomy.name
+
+
+_CLASSIFIERS: dict[tuple[str, str], CategoryClassifier] = {}

@@ -204,19 +204,23 @@ class E5SmallBackend:
         return _normalised(np.vstack(parts))
 
 
-def create_backend(model_name: str, *, runtime: str = "torch", max_seq_length: int = 128) -> EmbeddingBackend:
-    """A new backend for a configured model name (see the module docstring for the names)."""
+def create_backend(model_name: str, *, runtime: str = "torch", max_seq_length: int = 128,
+                   threads: int | None = None) -> EmbeddingBackend:
+    """A new backend for a configured model name (see the module docstring for the names).
+
+    `threads`: BLAS threads of the numpy/C backends (None = all cores; see cfm.nlp.threads).
+    """
     if model_name in USE_MODEL_NAMES:
-        return UniversalSentenceEncoderBackend()
+        return UniversalSentenceEncoderBackend(threads=threads)
     if model_name in E5_MODEL_NAMES:
-        return E5SmallBackend()
+        return E5SmallBackend(threads=threads)
     return SentenceTransformerBackend(model_name, backend=runtime, max_seq_length=max_seq_length)
 
 
 @lru_cache(maxsize=4)
-def _load_backend(model_name: str, runtime: str, max_seq_length: int) -> EmbeddingBackend:
-    log.info("loading embedding model %s (runtime %s)", model_name, runtime)
-    return create_backend(model_name, runtime=runtime, max_seq_length=max_seq_length)
+def _load_backend(model_name: str, runtime: str, max_seq_length: int, threads: int) -> EmbeddingBackend:
+    log.info("loading embedding model %s (runtime %s, %d thread(s))", model_name, runtime, threads)
+    return create_backend(model_name, runtime=runtime, max_seq_length=max_seq_length, threads=threads)
 
 
 def configured_model(config: Mapping[str, Any] | None = None, purpose: str | None = None) -> str:
@@ -234,9 +238,12 @@ def configured_cache_name(config: Mapping[str, Any] | None = None, purpose: str 
 
 
 def load_backend(config: Mapping[str, Any] | None = None, purpose: str | None = None) -> EmbeddingBackend:
-    """The configured embedding backend, loaded once per process."""
+    """The configured embedding backend, loaded once per process (with `nlp.threads` BLAS threads)."""
+    from cfm.nlp.threads import thread_count
+
     cfg = nlp_config(config)
-    return _load_backend(configured_model(cfg, purpose), cfg["embedding_backend"], int(cfg["max_seq_length"]))
+    return _load_backend(configured_model(cfg, purpose), cfg["embedding_backend"], int(cfg["max_seq_length"]),
+                         thread_count(cfg))
 
 
 class EmbeddingCache(Protocol):
@@ -259,6 +266,30 @@ class MemoryEmbeddingCache:
     def put_many(self, model_name: str, vectors: Mapping[str, np.ndarray]) -> None:
         for h, v in vectors.items():
             self._store[(model_name, h)] = v
+
+
+class LayeredEmbeddingCache:
+    """Looks in `first` (e.g. a batch's vectors, in memory) before `then` (e.g. ml.embeddings); writes go to both.
+
+    Aspect sentiment embeds the clauses of a batch whose whole texts were just embedded: a
+    one-clause text is its own clause, so its vector comes from memory instead of a read back.
+    """
+
+    def __init__(self, first: EmbeddingCache, then: EmbeddingCache | None = None) -> None:
+        self.first = first
+        self.then = then
+
+    def get_many(self, model_name: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        found = self.first.get_many(model_name, hashes)
+        rest = [h for h in hashes if h not in found]
+        if rest and self.then is not None:
+            found.update(self.then.get_many(model_name, rest))
+        return found
+
+    def put_many(self, model_name: str, vectors: Mapping[str, np.ndarray]) -> None:
+        self.first.put_many(model_name, vectors)
+        if self.then is not None:
+            self.then.put_many(model_name, vectors)
 
 
 @dataclass

@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "sentiment_second_languages": ["zh"],
     "sentiment_cascade_margin": 0.35,  # 0 = every text of those languages
     "batch_size": 64,
+    # BLAS/OpenMP threads per enrichment process (encoder, sentiment adapter, topic fit); 0 = all cores.
+    # 1 by default: enrichment runs as several processes at once (cfm/nlp/threads.py).
+    "threads": 1,
     "max_seq_length": 128,  # feedback is short; truncating long e-mails keeps batches fast
     # Rated feedback of the batch (NPS/stars/CSAT) as weak labels: helped on every dev set (bench/results/insight_sentiment.md)
     "sentiment_weak_labels": True,

@@ -35,6 +35,8 @@ from cfm.nlp.sentiment import (
     weak_label,
 )
 from cfm.nlp.settings import nlp_config
+from cfm.nlp.step_timer import timed
+from cfm.nlp.threads import limited_threads
 
 log = logging.getLogger(__name__)
 _SENTIMENT_MODELS: dict[tuple[str, str], SentimentModel | HeadSentimentModel] = {}
@@ -165,7 +167,10 @@ def _second_model(s: StepState, probs: np.ndarray, weak: list[tuple[str, str]], 
 def _categories(s: StepState) -> None:
     cats, classifier_name = categorise(
         s.texts, s.vectors, config=s.config,
-        embed=lambda xs: embed_texts(xs, backend=s.backend, config=s.config).vectors,
+        # Taxonomy examples go through the embedding cache like any text (by text hash), and
+        # the centroids are kept per process and model.
+        embed=lambda xs: embed_texts(xs, backend=s.backend, config=s.config, cache=s.cache).vectors,
+        embedding_model=s.backend.name,
     )
     s.columns.update(category=[c.category for c in cats], categories=[c.categories for c in cats],
                      department=[c.department for c in cats], classifier_model=classifier_name)
@@ -304,9 +309,11 @@ def enrich_texts(
         cache=cache,
         progress=progress,
     )
-    for step in STEPS:
-        step.run(state)
-        missing = [c.name for c in step.columns if c.name not in state.columns]
-        if missing:
-            raise RuntimeError(f"enrichment step {step.name} did not set its column(s) {', '.join(missing)}")
+    with limited_threads(state.config):
+        for step in STEPS:
+            with timed(step.name):
+                step.run(state)
+            missing = [c.name for c in step.columns if c.name not in state.columns]
+            if missing:
+                raise RuntimeError(f"enrichment step {step.name} did not set its column(s) {', '.join(missing)}")
     return EnrichedBatch(columns=state.columns, vectors=state.vectors, embedded=state.embedded, cached=state.cached)

@@ -14,12 +14,14 @@ from typing import Any
 import numpy as np
 
 from cfm.nlp.aspects import write_aspect_sentiment
-from cfm.nlp.embedding import load_backend
+from cfm.nlp.embedding import LayeredEmbeddingCache, MemoryEmbeddingCache, load_backend
 from cfm.nlp.embedding_cache import PostgresEmbeddingCache
 from cfm.nlp.ml_schema import ensure_ml_schema
 from cfm.nlp.provenance import run_manifest, write_run_manifest
 from cfm.nlp.settings import nlp_config
+from cfm.nlp.step_timer import timed
 from cfm.nlp.steps import enrich_texts, enrichment_columns
+from cfm.nlp.threads import limited_threads
 from cfm.nlp.topics.store import update_topics
 
 log = logging.getLogger(__name__)
@@ -127,7 +129,8 @@ def enrich_feedback(
             (ids, model),
         )
         before = {fid: (h, has_topic) for fid, h, has_topic in cur.fetchall()}
-        cur.executemany(_upsert_sql(), rows)
+        with timed("enrichment rows"):
+            cur.executemany(_upsert_sql(), rows)
     # Items never assigned, or whose redacted text changed, need a topic; the rest keep theirs.
     pending = {
         fid
@@ -137,12 +140,18 @@ def enrich_feedback(
     }
     log.info("enrichment rows written for %d items; %d need topic assignment", len(ids), len(pending))
 
-    counts.update(update_topics(conn, ids, batch.vectors, batch.text_redacted, pending, config=cfg,
-                                embedding_model=model, run_id=run_id))
-    conn.commit()
-    counts.update(write_aspect_sentiment(conn, ids, batch.text_redacted, batch.language, config=cfg,
-                                         embedding_model=model, cache=PostgresEmbeddingCache(conn), run_id=run_id))
-    conn.commit()
+    with limited_threads(cfg), timed("topics"):
+        counts.update(update_topics(conn, ids, batch.vectors, batch.text_redacted, pending, config=cfg,
+                                    embedding_model=model, run_id=run_id))
+        conn.commit()
+    with limited_threads(cfg), timed("aspects"):
+        # The batch's own vectors first: a one-clause text's clause is the text, already embedded.
+        known = MemoryEmbeddingCache()
+        known.put_many(model, dict(zip(batch.text_hash, batch.vectors, strict=True)))
+        cache = LayeredEmbeddingCache(known, PostgresEmbeddingCache(conn))
+        counts.update(write_aspect_sentiment(conn, ids, batch.text_redacted, batch.language, config=cfg,
+                                             embedding_model=model, cache=cache, run_id=run_id))
+        conn.commit()
     counts.update(
         embedded=batch.embedded, cached=batch.cached, with_pii=sum(bool(p) for p in batch.pii_types)
     )

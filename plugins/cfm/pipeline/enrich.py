@@ -117,6 +117,7 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
 
 def _enrich_chunk(conn: psycopg.Connection, items: list[dict[str, Any]], key: bytes, erased: set[str], run_id: str,
                   config: dict[str, Any], progress: bool) -> dict[str, Any]:
+    from cfm.nlp.step_timer import timed
     from cfm.nlp.warehouse_enrichment import enrich_feedback
 
     version = key_version(key)
@@ -126,7 +127,8 @@ def _enrich_chunk(conn: psycopg.Connection, items: list[dict[str, Any]], key: by
     items = [i for i in items if i["feedback_id"] not in suppressed]
     if not items:
         return {"suppressed": len(suppressed)}
-    pseudonymised = _pseudonymise_ids(conn, items, key, run_id)
+    with timed("pseudonymise"):
+        pseudonymised = _pseudonymise_ids(conn, items, key, run_id)
     with conn.transaction():
         with conn.cursor() as cur:
             cur.executemany(
