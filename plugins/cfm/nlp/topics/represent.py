@@ -22,11 +22,12 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
-from cfm.nlp.keywords import _HAN, class_tfidf_keywords, normalise_arabic, segment, tokenize
-from cfm.nlp.sentiment_lexicon import NEGATIVE, POSITIVE
+from cfm.nlp.keywords import _HAN, _jieba, class_tfidf_keywords, normalise_arabic, segment, tokenize
+from cfm.nlp.sentiment_lexicon import NEGATIVE, NEGATORS, POSITIVE
 from cfm.nlp.stopwords import ARABIC, CHINESE, ENGLISH
 
 _ARABIC_CHARS = re.compile(r"[\u0600-\u06FF]")
@@ -38,9 +39,13 @@ MAX_PHRASE_WORDS = 4
 _COVERAGE_EXP = 1.0
 _WORD_BONUS = 1.0
 _MIN_SUPPORT = 0.1
+_MULTI_WORD_RATIO = (0.3, 0.15)  # (other, zh): Chinese phrases are rarer, reviews being long and varied
+_ZH_PHRASE_SUPPORT = 0.02
 # Matching drops these as placeholders or filler; in a label they are the subject ("card has not arrived").
 _LABEL_WORDS = frozenset({"card", "phone", "email", "iban", "time", "times", "day", "days", "today", "way"})
 _EN_STOP = ENGLISH - _LABEL_WORDS
+_ZH_POLAR = frozenset(POSITIVE["zh"]) | frozenset(NEGATIVE["zh"])
+_ZH_NEGATION = frozenset(NEGATORS["zh"])
 
 
 @dataclass
@@ -65,7 +70,9 @@ def script_language(text: str) -> str:
 
 def _is_stopword(word: str, language: str) -> bool:
     if language == "zh":
-        return word in CHINESE or not _HAN.search(word) and word.lower() in _EN_STOP
+        # 这家/这本/那个 (this/that + measure word) open a phrase as "the" does in English.
+        demonstrative = len(word) == 2 and word[0] in "这那"
+        return word in CHINESE or demonstrative or not _HAN.search(word) and word.lower() in _EN_STOP
     if language == "ar":
         return normalise_arabic(word) in ARABIC or len(word) < 2
     return word.lower() in _EN_STOP or len(word) < 2 or word.isdigit()
@@ -89,8 +96,40 @@ def phrase_candidates(text: str, language: str, max_words: int = MAX_PHRASE_WORD
     The key folds Arabic spelling variants so that they count together; the display form
     keeps the writing.
     """
+    return {key: c.display for key, c in _candidates(text, language, max_words).items()}
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    display: str
+    words: int  # words in the phrase (jieba words for Chinese)
+    noun_adj: bool = False  # Chinese noun + (adverbs) + adjective: 质量很好, 物流很快, 屏幕不错
+
+
+@lru_cache(maxsize=1)
+def _zh_tags() -> dict[str, str]:
+    """jieba's dictionary part-of-speech tags (a dictionary look-up, not the slower HMM tagger)."""
+    from jieba import posseg
+
+    _jieba()  # the segmenter is loaded once for keywords and phrases
+    return posseg.dt.word_tag_tab
+
+
+def _zh_noun_adj(words: Sequence[str]) -> bool:
+    """质量|很|好, 物流|很快, 屏幕|不错: a noun, at most two adverbs or negations, then an adjective."""
+    if len(words) < 2 or len(words) > 4:
+        return False
+    tags = _zh_tags()
+    first, last, middle = tags.get(words[0], ""), tags.get(words[-1], ""), words[1:-1]
+    if not (first.startswith("n") and first != "nr" or first == "vn") or len(words[0]) < 2:
+        return False
+    evaluative = last.startswith("a") or words[-1] in _ZH_POLAR
+    return evaluative and all(tags.get(w, "") in {"d", "zg"} or w in _ZH_NEGATION for w in middle)
+
+
+def _candidates(text: str, language: str, max_words: int = MAX_PHRASE_WORDS) -> dict[str, _Candidate]:
     joiner = "" if language == "zh" else " "
-    out: dict[str, str] = {}
+    out: dict[str, _Candidate] = {}
     # A phrase never spans a placeholder or punctuation ("from china. how long" is not one).
     if language == "zh":
         # One segmentation of the whole text (shared with the keywords); spaces, placeholders and
@@ -111,53 +150,73 @@ def phrase_candidates(text: str, language: str, max_words: int = MAX_PHRASE_WORD
             for start in range(0, len(words) - size + 1):
                 if stop[start] or stop[start + size - 1] or (size == 1 and len(words[start]) < min_single):
                     continue
-                display = joiner.join(words[start : start + size])
+                span = words[start : start + size]
+                display = joiner.join(span)
+                if language == "zh" and size > 1 and len(display) < 3:
+                    continue  # 用着, 买了: two characters read as one word
                 key = normalise_arabic(display) if language == "ar" else display.lower()
-                out.setdefault(key, display)
+                if key not in out:
+                    out[key] = _Candidate(display, size, language == "zh" and _zh_noun_adj(span))
+    if language == "zh":
+        # 很/不/太 are stopwords at a phrase's edge but the heart of 质量很好 / 物流不快.
+        for words in segments:
+            for start in range(len(words)):
+                for size in (3, 4):
+                    span = words[start : start + size]
+                    if len(span) == size and _zh_noun_adj(span):
+                        out.setdefault("".join(span).lower(), _Candidate("".join(span), size, True))
     return out
 
 
 def _ranked_phrases(
-    member_cands: Sequence[dict[str, str]], language: str, global_df: Counter, min_support: int, limit: int = 12
+    member_cands: Sequence[dict[str, _Candidate]], language: str, global_df: Counter, min_support: int, limit: int = 12
 ) -> list[str]:
     """The topic's label phrases, most distinctive first (display forms).
 
     A phrase scores by coverage (share of members using it) times precision (share of its uses,
     over every topic, that are in this one), with a bonus per word, so "card has not arrived"
-    beats both "card" (in every card topic) and a rare sentence fragment. A phrase that extends
-    the winner and is written by at least half as many members replaces it ("activate" ->
-    "activate my card").
+    beats both "card" (in every card topic) and a rare sentence fragment. Chinese noun +
+    adjective phrases (质量很好) score as one more word. A lone word leads only when no phrase
+    of 2-4 words comes within `_MULTI_WORD_RATIO` of its score: the phrase that extends it
+    ("activate" -> "activate my card") first, then the best other phrase.
     """
     df: Counter = Counter()
     displays: dict[str, Counter] = {}
+    shape: dict[str, _Candidate] = {}
     for cands in member_cands:
         df.update(cands.keys())
-        for key, display in cands.items():
-            displays.setdefault(key, Counter())[display] += 1
+        for key, cand in cands.items():
+            displays.setdefault(key, Counter())[cand.display] += 1
+            shape.setdefault(key, cand)
     n = max(len(member_cands), 1)
     scored: list[tuple[float, str]] = []
+    # Chinese reviews are long and varied: a phrase that 2% of them share is already telling.
+    phrase_support = max(2, math.ceil(_ZH_PHRASE_SUPPORT * n)) if language == "zh" else min_support
     for key, count in df.items():
-        if count < min_support:
+        if count < (min_support if shape[key].words == 1 else min(min_support, phrase_support)):
             continue
         display = displays[key].most_common(1)[0][0]
         if _contradictory(_words(display, language), language):
             continue
-        words = len(key) / 2 if language == "zh" else key.count(" ") + 1
+        words = min(shape[key].words, MAX_PHRASE_WORDS) + shape[key].noun_adj
         precision = count / max(global_df.get(key, count), count)
-        score = (count / n) ** _COVERAGE_EXP * precision * (1 + _WORD_BONUS * (min(words, MAX_PHRASE_WORDS) - 1))
+        score = (count / n) ** _COVERAGE_EXP * precision * (1 + _WORD_BONUS * (words - 1))
         scored.append((score, key))
     scored.sort(reverse=True)  # ties: the later key, as before (deterministic)
     ranked = [key for _, key in scored]
-    if ranked:
-        best = ranked[0]
+    if ranked and shape[ranked[0]].words == 1:
+        best, best_score = ranked[0], scored[0][0]
         sep = "" if language == "zh" else " "
-        longer = [
-            k for k in ranked[1:]
-            if len(k) > len(best) and f"{sep}{best}{sep}" in f"{sep}{k}{sep}" and df[k] * 2 >= df[best]
-        ]
-        if longer:
-            ranked.remove(longer[0])
-            ranked.insert(0, longer[0])
+        ratio = _MULTI_WORD_RATIO[language == "zh"]
+        multi = [(sc, k) for sc, k in scored[1:] if shape[k].words > 1 and sc >= ratio / 2 * best_score]
+        # noun + adjective (房间不大) at half the bar: it says more than 补充点评 ("additional review")
+        judged = [k for sc, k in multi if shape[k].noun_adj]
+        multi = [(sc, k) for sc, k in multi if sc >= ratio * best_score]
+        longer = [k for sc, k in multi if f"{sep}{best}{sep}" in f"{sep}{k}{sep}" or language == "zh" and best in k]
+        pick = longer[0] if longer else judged[0] if judged else multi[0][1] if multi else None
+        if pick:
+            ranked.remove(pick)
+            ranked.insert(0, pick)
     return [sorted(displays[k].items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for k in ranked[:limit]]
 
 
@@ -208,10 +267,10 @@ def describe_topics(
             docs.setdefault(label, []).append(tokenize(text))
     keywords = class_tfidf_keywords(docs, top_n=top_keywords)
     global_df: dict[str, Counter] = {}
-    cands: dict[int, dict[str, str]] = {}  # each member's phrase candidates, computed once
+    cands: dict[int, dict[str, _Candidate]] = {}  # each member's phrase candidates, computed once
     for i, (text, lang, label) in enumerate(zip(texts, langs, labels.tolist(), strict=True)):
         if label >= 0:
-            cands[i] = phrase_candidates(text, lang)
+            cands[i] = _candidates(text, lang)
             global_df.setdefault(lang, Counter()).update(cands[i].keys())
     out = {}
     alternatives: dict[int, list[str]] = {}
