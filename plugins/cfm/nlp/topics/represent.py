@@ -36,6 +36,10 @@ _PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|URL_TOKEN)\]")
 _BREAK = re.compile(r"[|.,;:!?()\[\]{}\"“”«»…\u060C\u061B\u061F\u3001-\u3003\uFF01\uFF0C\uFF1A\uFF1B\uFF1F]+")
 _ARABIC_MARKS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u0640]")
 MAX_PHRASE_WORDS = 4
+# A label is one phrase, or two when it must tell a topic from another ("exchange rate, cash").
+MAX_LABEL_WORDS = 10
+MAX_LABEL_CHARS = 60
+MAX_LABEL_CHARS_ZH = 24
 _COVERAGE_EXP = 1.0
 _WORD_BONUS = 1.0
 _MIN_SUPPORT = 0.1
@@ -57,6 +61,8 @@ class TopicDescription:
     representative_texts: list[str]
     label_language: str = "en"
     languages: dict[str, int] = field(default_factory=dict)  # members per script language
+    # The topic's next most distinctive phrases: what sets the label apart from a live topic's same label.
+    alternatives: list[str] = field(default_factory=list)
 
 
 def script_language(text: str) -> str:
@@ -74,7 +80,9 @@ def _is_stopword(word: str, language: str) -> bool:
         demonstrative = len(word) == 2 and word[0] in "这那"
         return word in CHINESE or demonstrative or not _HAN.search(word) and word.lower() in _EN_STOP
     if language == "ar":
-        return normalise_arabic(word) in ARABIC or len(word) < 2
+        folded = normalise_arabic(word)
+        # و ("and") is written onto the next word: ولا, وهو are stopwords too.
+        return folded in ARABIC or folded[:1] == "و" and folded[1:] in ARABIC or len(word) < 2
     return word.lower() in _EN_STOP or len(word) < 2 or word.isdigit()
 
 
@@ -226,7 +234,10 @@ def _contradictory(words: Sequence[str], language: str) -> bool:
 
 
 def label_problems(label: str, language: str) -> list[str]:
-    """Why a label is hard to read: stopword at an edge, words of opposite polarity, normalised spelling."""
+    """Why a label is hard to read: stopword at an edge, words of opposite polarity, a keyword list, too long.
+
+    (Normalised Arabic spelling needs the members' texts: `_has_normalised_spelling`.)
+    """
     problems = []
     words = _words(label, language)
     if not words:
@@ -237,7 +248,16 @@ def label_problems(label: str, language: str) -> list[str]:
         problems.append("contradictory words")
     if " / " in label:
         problems.append("keyword list, not a phrase")
+    if len(label) > (MAX_LABEL_CHARS_ZH if language == "zh" else MAX_LABEL_CHARS) or (
+        language != "zh" and len(words) > MAX_LABEL_WORDS
+    ):
+        problems.append("too long")
     return problems
+
+
+def is_multi_word(label: str, language: str) -> bool:
+    """A phrase rather than a lone word ("card has not arrived", 质量不错; not "card", 京东)."""
+    return len(_words(label, language)) > 1
 
 
 def _has_normalised_spelling(label: str, member_texts: Sequence[str]) -> bool:
@@ -314,7 +334,39 @@ def describe_topics(
         alternatives[topic_id] = ranked[1:]
         out[topic_id] = TopicDescription(label, words, reps, used, dict(sorted(by_lang.items())))
     _make_unique(out, alternatives)
+    for topic_id, d in out.items():
+        d.alternatives = list(alternatives.get(topic_id, []))
     return out
+
+
+def unique_against(descriptions: dict[int, TopicDescription], taken: set[str] | frozenset[str]) -> dict[int, str]:
+    """Relabel the topics whose label another live topic already has; returns topic -> old label of those changed.
+
+    `taken` holds the labels of the registry's other live topics (any case). A clashing topic
+    adds its next most distinctive phrase ("refund not received, bank transfer"), else its
+    central verbatim's opening words, else a number; the result clashes neither with `taken`
+    nor with the other descriptions. Deterministic: topics are handled in id order.
+    """
+    changed: dict[int, str] = {}
+    live = {t.casefold() for t in taken}
+    sep = {True: "，", False: ", "}
+    for topic_id in sorted(descriptions):
+        d = descriptions[topic_id]
+        if d.label.casefold() not in live:
+            continue
+        others = {x.casefold() for x in live}
+        mine = {x.casefold() for o, x in ((o, e.label) for o, e in descriptions.items()) if o != topic_id}
+        extra = _distinct_phrase(d, d.alternatives, others, live | mine)
+        old = d.label
+        if extra:
+            d.label = f"{d.label}{sep[d.label_language == 'zh']}{extra}"
+            d.alternatives = [a for a in d.alternatives if a != extra]
+        n = 2
+        while d.label.casefold() in live | mine:
+            d.label = f"{old}{sep[d.label_language == 'zh']}variant {n}"
+            n += 1
+        changed[topic_id] = old
+    return changed
 
 
 def _make_unique(out: dict[int, TopicDescription], alternatives: dict[int, list[str]]) -> None:
