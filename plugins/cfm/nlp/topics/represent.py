@@ -54,6 +54,7 @@ _LABEL_WORDS = frozenset({"card", "phone", "email", "iban", "time", "times", "da
 _EN_STOP = ENGLISH - _LABEL_WORDS
 _ZH_POLAR = frozenset(POSITIVE["zh"]) | frozenset(NEGATIVE["zh"])
 _ZH_NEGATION = frozenset(NEGATORS["zh"])
+_DICT_TAG = re.compile(r"^(\S+) \d+ (n\w*|vn|a\w*|d|zg)\r?$", re.M)  # the tags _zh_roles reads
 
 
 @dataclass
@@ -120,23 +121,30 @@ class _Candidate:
 
 @lru_cache(maxsize=1)
 def _zh_tags() -> dict[str, str]:
-    """jieba's dictionary part-of-speech tags (a dictionary look-up, not the slower HMM tagger)."""
-    from jieba import posseg
+    """Noun, adjective and adverb tags of jieba's dictionary words ("word freq tag" lines): a look-up, no tagger.
 
-    _jieba()  # the segmenter is loaded once for keywords and phrases
-    return posseg.dt.word_tag_tab
+    Read from the dictionary file itself (one regex pass); importing jieba.posseg would also load
+    its HMM tables, and its tagger costs several times the segmentation.
+    """
+    with _jieba().get_dict_file() as fh:
+        data = fh.read().decode("utf-8")
+    return dict(_DICT_TAG.findall(data))
 
 
-def _zh_noun_adj(words: Sequence[str]) -> bool:
-    """质量|很|好, 物流|很快, 屏幕|不错: a noun, at most two adverbs or negations, then an adjective."""
-    if len(words) < 2 or len(words) > 4:
-        return False
+def _zh_roles(words: Sequence[str]) -> list[tuple[bool, bool, bool]]:
+    """Per word: can open a noun + adjective phrase (a noun of 2+ characters), can close it, can sit inside it."""
     tags = _zh_tags()
-    first, last, middle = tags.get(words[0], ""), tags.get(words[-1], ""), words[1:-1]
-    if not (first.startswith("n") and first != "nr" or first == "vn") or len(words[0]) < 2:
-        return False
-    evaluative = last.startswith("a") or words[-1] in _ZH_POLAR
-    return evaluative and all(tags.get(w, "") in {"d", "zg"} or w in _ZH_NEGATION for w in middle)
+    out = []
+    for w in words:
+        tag = tags.get(w, "")
+        noun = (tag.startswith("n") and tag != "nr" or tag == "vn") and len(w) >= 2
+        out.append((noun, tag.startswith("a") or w in _ZH_POLAR, tag in {"d", "zg"} or w in _ZH_NEGATION))
+    return out
+
+
+def _zh_noun_adj(roles: Sequence[tuple[bool, bool, bool]]) -> bool:
+    """质量|很|好, 物流|很快, 屏幕|不错: a noun, at most two adverbs or negations, then an adjective."""
+    return 2 <= len(roles) <= 4 and roles[0][0] and roles[-1][1] and all(r[2] for r in roles[1:-1])
 
 
 def _candidates(text: str, language: str, max_words: int = MAX_PHRASE_WORDS) -> dict[str, _Candidate]:
@@ -156,8 +164,9 @@ def _candidates(text: str, language: str, max_words: int = MAX_PHRASE_WORDS) -> 
     else:
         segments = [_words(part, language) for part in _BREAK.split(_PLACEHOLDER.sub(" | ", text or ""))]
     min_single = 2 if language == "zh" else 3
+    roles = [_zh_roles(words) for words in segments] if language == "zh" else [[] for _ in segments]
     for size in range(1, max_words + 1):
-        for words in segments:
+        for words, role in zip(segments, roles, strict=True):
             stop = [_is_stopword(w, language) for w in words]
             for start in range(0, len(words) - size + 1):
                 if stop[start] or stop[start + size - 1] or (size == 1 and len(words[start]) < min_single):
@@ -168,15 +177,17 @@ def _candidates(text: str, language: str, max_words: int = MAX_PHRASE_WORDS) -> 
                     continue  # 用着, 买了: two characters read as one word
                 key = normalise_arabic(display) if language == "ar" else display.lower()
                 if key not in out:
-                    out[key] = _Candidate(display, size, language == "zh" and _zh_noun_adj(span))
+                    out[key] = _Candidate(display, size, language == "zh" and _zh_noun_adj(role[start : start + size]))
     if language == "zh":
         # 很/不/太 are stopwords at a phrase's edge but the heart of 质量很好 / 物流不快.
-        for words in segments:
+        for words, role in zip(segments, roles, strict=True):
             for start in range(len(words)):
+                if not role[start][0]:
+                    continue
                 for size in (3, 4):
-                    span = words[start : start + size]
-                    if len(span) == size and _zh_noun_adj(span):
-                        out.setdefault("".join(span).lower(), _Candidate("".join(span), size, True))
+                    if start + size <= len(words) and _zh_noun_adj(role[start : start + size]):
+                        span = "".join(words[start : start + size])
+                        out.setdefault(span.lower(), _Candidate(span, size, True))
     return out
 
 
