@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cfm.nlp.topics.represent import _has_normalised_spelling, _words, describe_topics, label_problems
+from cfm.nlp.topics.represent import _has_normalised_spelling, _words, describe_topics, label_problems, script_language
 
 HERE = Path(__file__).parent
 DATASETS = Path(os.environ.get("CFM_DATASETS", HERE.parent.parent / "shared" / "datasets"))
@@ -70,6 +70,11 @@ def label_set(name: str) -> dict:
     }
 
 
+def _rechecked(before: dict) -> dict:
+    """The other checkout's labels judged by this checkout's `label_problems` (its checks may be weaker)."""
+    return dict(Counter(p for lab in before["labels"].values() for p in label_problems(lab, script_language(lab))))
+
+
 def main(*args: str) -> None:
     before_path = args[1] if args[:1] == ("--before",) else None
     out = None if before_path or not args else args[0]
@@ -95,7 +100,8 @@ def main(*args: str) -> None:
                 f"- multi-word labels (first phrase of the label): {r['multi_word_share']:.0%}"
                 f" (before: {b.get('multi_word_share', 0):.0%})",
                 f"- labels shared by more than one topic: {r['duplicate_labels']} (before: {b['duplicate_labels']})",
-                f"- readability problems: {r['problems'] or 'none'} (before: {b['problems'] or 'none'})",
+                f"- readability problems: {r['problems'] or 'none'} (before: {b['problems'] or 'none'};"
+                f" before's labels under this checkout's checks: {_rechecked(b) or 'none'})",
                 "", "| category | label | before |", "| --- | --- | --- |",
                 *(f"| {c} | {lab} | {b['labels'].get(c, '')} |" for c, lab in r["labels"].items()),
             ]
