@@ -26,7 +26,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cfm.nlp.topics.represent import _has_normalised_spelling, _words, describe_topics, label_problems, script_language
+from cfm.nlp.topics.represent import (
+    _has_normalised_spelling,
+    _words,
+    describe_topics,
+    label_problems,
+    script_language,
+)
 
 HERE = Path(__file__).parent
 DATASETS = Path(os.environ.get("CFM_DATASETS", HERE.parent.parent / "shared" / "datasets"))

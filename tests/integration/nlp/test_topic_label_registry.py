@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_enrich_feedback import CONFIG, _items  # same corpus and settings as the enrich tests
 
 from cfm.nlp.ml_schema import ensure_ml_schema
 from cfm.nlp.topics.model import TopicFit
 from cfm.nlp.topics.represent import describe_topics
 from cfm.nlp.topics.store import create_registry, recluster
 from cfm.nlp.warehouse_enrichment import enrich_feedback
-
-from test_enrich_feedback import CONFIG, _items  # same corpus and settings as the enrich tests
 
 
 def _live_labels(conn) -> dict[int, str]:
