@@ -6,8 +6,12 @@ spelling used for matching). Candidates are word n-grams (jieba segments for Chi
 neither start nor end with a stopword nor span punctuation; a phrase scores by how many
 members use it times the share of its uses that fall in this topic, with a bonus per word, so
 "refund not received" beats both "refund" (every refund topic says it) and a fragment two
-members happen to share. Labels are unique within a run: topics that come out with the same
-phrase each add their next most distinctive one ("exchange rate, cash").
+members happen to share. A phrase of 2-4 words is preferred to a lone word that scores only a
+little higher ("transfer is still pending" over "pending"); for Chinese, noun + adjective phrases
+(质量不错, 物流很快, 屏幕很清晰, found with jieba's dictionary tags) count as one word more.
+Labels are unique within a run: topics that come out with the same phrase each add their next
+most distinctive one ("exchange rate, cash"); and across the live registry: the store hands the
+labels of live topics this fit does not relabel to `unique_against` before writing.
 
 A topic may hold several languages. The label is built from the members written in the
 configured label language (`nlp.label_language`, the report's language) when enough of them
@@ -22,11 +26,12 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
-from cfm.nlp.keywords import _HAN, class_tfidf_keywords, normalise_arabic, segment, tokenize
-from cfm.nlp.sentiment_lexicon import NEGATIVE, POSITIVE
+from cfm.nlp.keywords import _HAN, _jieba, class_tfidf_keywords, normalise_arabic, segment, tokenize
+from cfm.nlp.sentiment_lexicon import NEGATIVE, NEGATORS, POSITIVE
 from cfm.nlp.stopwords import ARABIC, CHINESE, ENGLISH
 
 _ARABIC_CHARS = re.compile(r"[\u0600-\u06FF]")
@@ -35,12 +40,21 @@ _PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|URL_TOKEN)\]")
 _BREAK = re.compile(r"[|.,;:!?()\[\]{}\"“”«»…\u060C\u061B\u061F\u3001-\u3003\uFF01\uFF0C\uFF1A\uFF1B\uFF1F]+")
 _ARABIC_MARKS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u0640]")
 MAX_PHRASE_WORDS = 4
+# A label is one phrase, or two when it must tell a topic from another ("exchange rate, cash").
+MAX_LABEL_WORDS = 10
+MAX_LABEL_CHARS = 60
+MAX_LABEL_CHARS_ZH = 24
 _COVERAGE_EXP = 1.0
 _WORD_BONUS = 1.0
 _MIN_SUPPORT = 0.1
+_MULTI_WORD_RATIO = (0.3, 0.15)  # (other, zh): Chinese phrases are rarer, reviews being long and varied
+_ZH_PHRASE_SUPPORT = 0.02
 # Matching drops these as placeholders or filler; in a label they are the subject ("card has not arrived").
 _LABEL_WORDS = frozenset({"card", "phone", "email", "iban", "time", "times", "day", "days", "today", "way"})
 _EN_STOP = ENGLISH - _LABEL_WORDS
+_ZH_POLAR = frozenset(POSITIVE["zh"]) | frozenset(NEGATIVE["zh"])
+_ZH_NEGATION = frozenset(NEGATORS["zh"])
+_DICT_TAG = re.compile(r"^(\S+) \d+ (n\w*|vn|a\w*|d|zg)\r?$", re.M)  # the tags _zh_roles reads
 
 
 @dataclass
@@ -52,6 +66,8 @@ class TopicDescription:
     representative_texts: list[str]
     label_language: str = "en"
     languages: dict[str, int] = field(default_factory=dict)  # members per script language
+    # The topic's next most distinctive phrases: what sets the label apart from a live topic's same label.
+    alternatives: list[str] = field(default_factory=list)
 
 
 def script_language(text: str) -> str:
@@ -65,9 +81,13 @@ def script_language(text: str) -> str:
 
 def _is_stopword(word: str, language: str) -> bool:
     if language == "zh":
-        return word in CHINESE or not _HAN.search(word) and word.lower() in _EN_STOP
+        # 这家/这本/那个 (this/that + measure word) open a phrase as "the" does in English.
+        demonstrative = len(word) == 2 and word[0] in "这那"
+        return word in CHINESE or demonstrative or not _HAN.search(word) and word.lower() in _EN_STOP
     if language == "ar":
-        return normalise_arabic(word) in ARABIC or len(word) < 2
+        folded = normalise_arabic(word)
+        # و ("and") is written onto the next word: ولا, وهو are stopwords too.
+        return folded in ARABIC or folded[:1] == "و" and folded[1:] in ARABIC or len(word) < 2
     return word.lower() in _EN_STOP or len(word) < 2 or word.isdigit()
 
 
@@ -89,8 +109,47 @@ def phrase_candidates(text: str, language: str, max_words: int = MAX_PHRASE_WORD
     The key folds Arabic spelling variants so that they count together; the display form
     keeps the writing.
     """
+    return {key: c.display for key, c in _candidates(text, language, max_words).items()}
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    display: str
+    words: int  # words in the phrase (jieba words for Chinese)
+    noun_adj: bool = False  # Chinese noun + (adverbs) + adjective: 质量很好, 物流很快, 屏幕不错
+
+
+@lru_cache(maxsize=1)
+def _zh_tags() -> dict[str, str]:
+    """Noun, adjective and adverb tags of jieba's dictionary words ("word freq tag" lines): a look-up, no tagger.
+
+    Read from the dictionary file itself (one regex pass); importing jieba.posseg would also load
+    its HMM tables, and its tagger costs several times the segmentation.
+    """
+    with _jieba().get_dict_file() as fh:
+        data = fh.read().decode("utf-8")
+    return dict(_DICT_TAG.findall(data))
+
+
+def _zh_roles(words: Sequence[str]) -> list[tuple[bool, bool, bool]]:
+    """Per word: can open a noun + adjective phrase (a noun of 2+ characters), can close it, can sit inside it."""
+    tags = _zh_tags()
+    out = []
+    for w in words:
+        tag = tags.get(w, "")
+        noun = (tag.startswith("n") and tag != "nr" or tag == "vn") and len(w) >= 2
+        out.append((noun, tag.startswith("a") or w in _ZH_POLAR, tag in {"d", "zg"} or w in _ZH_NEGATION))
+    return out
+
+
+def _zh_noun_adj(roles: Sequence[tuple[bool, bool, bool]]) -> bool:
+    """质量|很|好, 物流|很快, 屏幕|不错: a noun, at most two adverbs or negations, then an adjective."""
+    return 2 <= len(roles) <= 4 and roles[0][0] and roles[-1][1] and all(r[2] for r in roles[1:-1])
+
+
+def _candidates(text: str, language: str, max_words: int = MAX_PHRASE_WORDS) -> dict[str, _Candidate]:
     joiner = "" if language == "zh" else " "
-    out: dict[str, str] = {}
+    out: dict[str, _Candidate] = {}
     # A phrase never spans a placeholder or punctuation ("from china. how long" is not one).
     if language == "zh":
         # One segmentation of the whole text (shared with the keywords); spaces, placeholders and
@@ -105,59 +164,82 @@ def phrase_candidates(text: str, language: str, max_words: int = MAX_PHRASE_WORD
     else:
         segments = [_words(part, language) for part in _BREAK.split(_PLACEHOLDER.sub(" | ", text or ""))]
     min_single = 2 if language == "zh" else 3
+    roles = [_zh_roles(words) for words in segments] if language == "zh" else [[] for _ in segments]
     for size in range(1, max_words + 1):
-        for words in segments:
+        for words, role in zip(segments, roles, strict=True):
             stop = [_is_stopword(w, language) for w in words]
             for start in range(0, len(words) - size + 1):
                 if stop[start] or stop[start + size - 1] or (size == 1 and len(words[start]) < min_single):
                     continue
-                display = joiner.join(words[start : start + size])
+                span = words[start : start + size]
+                display = joiner.join(span)
+                if language == "zh" and size > 1 and len(display) < 3:
+                    continue  # 用着, 买了: two characters read as one word
                 key = normalise_arabic(display) if language == "ar" else display.lower()
-                out.setdefault(key, display)
+                if key not in out:
+                    out[key] = _Candidate(display, size, language == "zh" and _zh_noun_adj(role[start : start + size]))
+    if language == "zh":
+        # 很/不/太 are stopwords at a phrase's edge but the heart of 质量很好 / 物流不快.
+        for words, role in zip(segments, roles, strict=True):
+            for start in range(len(words)):
+                if not role[start][0]:
+                    continue
+                for size in (3, 4):
+                    if start + size <= len(words) and _zh_noun_adj(role[start : start + size]):
+                        span = "".join(words[start : start + size])
+                        out.setdefault(span.lower(), _Candidate(span, size, True))
     return out
 
 
 def _ranked_phrases(
-    member_cands: Sequence[dict[str, str]], language: str, global_df: Counter, min_support: int, limit: int = 12
+    member_cands: Sequence[dict[str, _Candidate]], language: str, global_df: Counter, min_support: int, limit: int = 12
 ) -> list[str]:
     """The topic's label phrases, most distinctive first (display forms).
 
     A phrase scores by coverage (share of members using it) times precision (share of its uses,
     over every topic, that are in this one), with a bonus per word, so "card has not arrived"
-    beats both "card" (in every card topic) and a rare sentence fragment. A phrase that extends
-    the winner and is written by at least half as many members replaces it ("activate" ->
-    "activate my card").
+    beats both "card" (in every card topic) and a rare sentence fragment. Chinese noun +
+    adjective phrases (质量很好) score as one more word. A lone word leads only when no phrase
+    of 2-4 words comes within `_MULTI_WORD_RATIO` of its score: the phrase that extends it
+    ("activate" -> "activate my card") first, then the best other phrase.
     """
     df: Counter = Counter()
     displays: dict[str, Counter] = {}
+    shape: dict[str, _Candidate] = {}
     for cands in member_cands:
         df.update(cands.keys())
-        for key, display in cands.items():
-            displays.setdefault(key, Counter())[display] += 1
+        for key, cand in cands.items():
+            displays.setdefault(key, Counter())[cand.display] += 1
+            shape.setdefault(key, cand)
     n = max(len(member_cands), 1)
     scored: list[tuple[float, str]] = []
+    # Chinese reviews are long and varied: a phrase that 2% of them share is already telling.
+    phrase_support = max(2, math.ceil(_ZH_PHRASE_SUPPORT * n)) if language == "zh" else min_support
     for key, count in df.items():
-        if count < min_support:
+        if count < (min_support if shape[key].words == 1 else min(min_support, phrase_support)):
             continue
         display = displays[key].most_common(1)[0][0]
         if _contradictory(_words(display, language), language):
             continue
-        words = len(key) / 2 if language == "zh" else key.count(" ") + 1
+        words = min(shape[key].words, MAX_PHRASE_WORDS) + shape[key].noun_adj
         precision = count / max(global_df.get(key, count), count)
-        score = (count / n) ** _COVERAGE_EXP * precision * (1 + _WORD_BONUS * (min(words, MAX_PHRASE_WORDS) - 1))
+        score = (count / n) ** _COVERAGE_EXP * precision * (1 + _WORD_BONUS * (words - 1))
         scored.append((score, key))
     scored.sort(reverse=True)  # ties: the later key, as before (deterministic)
     ranked = [key for _, key in scored]
-    if ranked:
-        best = ranked[0]
+    if ranked and shape[ranked[0]].words == 1:
+        best, best_score = ranked[0], scored[0][0]
         sep = "" if language == "zh" else " "
-        longer = [
-            k for k in ranked[1:]
-            if len(k) > len(best) and f"{sep}{best}{sep}" in f"{sep}{k}{sep}" and df[k] * 2 >= df[best]
-        ]
-        if longer:
-            ranked.remove(longer[0])
-            ranked.insert(0, longer[0])
+        ratio = _MULTI_WORD_RATIO[language == "zh"]
+        multi = [(sc, k) for sc, k in scored[1:] if shape[k].words > 1 and sc >= ratio / 2 * best_score]
+        # noun + adjective (房间不大) at half the bar: it says more than 补充点评 ("additional review")
+        judged = [k for sc, k in multi if shape[k].noun_adj]
+        multi = [(sc, k) for sc, k in multi if sc >= ratio * best_score]
+        longer = [k for sc, k in multi if f"{sep}{best}{sep}" in f"{sep}{k}{sep}" or language == "zh" and best in k]
+        pick = longer[0] if longer else judged[0] if judged else multi[0][1] if multi else None
+        if pick:
+            ranked.remove(pick)
+            ranked.insert(0, pick)
     return [sorted(displays[k].items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for k in ranked[:limit]]
 
 
@@ -167,7 +249,10 @@ def _contradictory(words: Sequence[str], language: str) -> bool:
 
 
 def label_problems(label: str, language: str) -> list[str]:
-    """Why a label is hard to read: stopword at an edge, words of opposite polarity, normalised spelling."""
+    """Why a label is hard to read: stopword at an edge, words of opposite polarity, a keyword list, too long.
+
+    (Normalised Arabic spelling needs the members' texts: `_has_normalised_spelling`.)
+    """
     problems = []
     words = _words(label, language)
     if not words:
@@ -178,7 +263,16 @@ def label_problems(label: str, language: str) -> list[str]:
         problems.append("contradictory words")
     if " / " in label:
         problems.append("keyword list, not a phrase")
+    if len(label) > (MAX_LABEL_CHARS_ZH if language == "zh" else MAX_LABEL_CHARS) or (
+        language != "zh" and len(words) > MAX_LABEL_WORDS
+    ):
+        problems.append("too long")
     return problems
+
+
+def is_multi_word(label: str, language: str) -> bool:
+    """A phrase rather than a lone word ("card has not arrived", 质量不错; not "card", 京东)."""
+    return len(_words(label, language)) > 1
 
 
 def _has_normalised_spelling(label: str, member_texts: Sequence[str]) -> bool:
@@ -208,10 +302,10 @@ def describe_topics(
             docs.setdefault(label, []).append(tokenize(text))
     keywords = class_tfidf_keywords(docs, top_n=top_keywords)
     global_df: dict[str, Counter] = {}
-    cands: dict[int, dict[str, str]] = {}  # each member's phrase candidates, computed once
+    cands: dict[int, dict[str, _Candidate]] = {}  # each member's phrase candidates, computed once
     for i, (text, lang, label) in enumerate(zip(texts, langs, labels.tolist(), strict=True)):
         if label >= 0:
-            cands[i] = phrase_candidates(text, lang)
+            cands[i] = _candidates(text, lang)
             global_df.setdefault(lang, Counter()).update(cands[i].keys())
     out = {}
     alternatives: dict[int, list[str]] = {}
@@ -255,7 +349,39 @@ def describe_topics(
         alternatives[topic_id] = ranked[1:]
         out[topic_id] = TopicDescription(label, words, reps, used, dict(sorted(by_lang.items())))
     _make_unique(out, alternatives)
+    for topic_id, d in out.items():
+        d.alternatives = list(alternatives.get(topic_id, []))
     return out
+
+
+def unique_against(descriptions: dict[int, TopicDescription], taken: set[str] | frozenset[str]) -> dict[int, str]:
+    """Relabel the topics whose label another live topic already has; returns topic -> old label of those changed.
+
+    `taken` holds the labels of the registry's other live topics (any case). A clashing topic
+    adds its next most distinctive phrase ("refund not received, bank transfer"), else its
+    central verbatim's opening words, else a number; the result clashes neither with `taken`
+    nor with the other descriptions. Deterministic: topics are handled in id order.
+    """
+    changed: dict[int, str] = {}
+    live = {t.casefold() for t in taken}
+    sep = {True: "，", False: ", "}
+    for topic_id in sorted(descriptions):
+        d = descriptions[topic_id]
+        if d.label.casefold() not in live:
+            continue
+        others = {x.casefold() for x in live}
+        mine = {x.casefold() for o, x in ((o, e.label) for o, e in descriptions.items()) if o != topic_id}
+        extra = _distinct_phrase(d, d.alternatives, others, live | mine)
+        old = d.label
+        if extra:
+            d.label = f"{d.label}{sep[d.label_language == 'zh']}{extra}"
+            d.alternatives = [a for a in d.alternatives if a != extra]
+        n = 2
+        while d.label.casefold() in live | mine:
+            d.label = f"{old}{sep[d.label_language == 'zh']}variant {n}"
+            n += 1
+        changed[topic_id] = old
+    return changed
 
 
 def _make_unique(out: dict[int, TopicDescription], alternatives: dict[int, list[str]]) -> None:

@@ -30,6 +30,7 @@ from cfm.nlp.topics.corpus import corpus_size, load_sample, sample_cutoff, strea
 from cfm.nlp.topics.features import topic_space
 from cfm.nlp.topics.model import TopicFit, fit_topics
 from cfm.nlp.topics.planning import keep_established_assignments, plan_recluster, surviving_topics
+from cfm.nlp.topics.represent import unique_against
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,25 @@ def _history(
         "INSERT INTO ml.topic_history (topic_id, event, related_topic_id, details, run_id) VALUES (%s, %s, %s, %s, %s)",
         (topic_id, event, related, json.dumps(details or {}), run_id),
     )
+
+
+def _unique_in_registry(cur, fit: TopicFit, written: Sequence[int], replaced: set[int]) -> None:
+    """Make the labels about to be written (`written` clusters of `fit`) unique across the live registry.
+
+    A fit's labels are unique among themselves, but the registry also keeps live topics that
+    this fit does not relabel (survivors, topics of another embedding model during a move).
+    A new label that one of them already has gets the topic's next most distinctive phrase
+    (`unique_against`); the older topic keeps its label. `replaced`: active topic ids whose
+    label this run rewrites or that it retires or merges. Topic ids are not touched.
+    """
+    cur.execute("SELECT topic_id, label FROM ml.topics WHERE status = 'active'")
+    taken = {str(label) for topic_id, label in cur.fetchall() if int(topic_id) not in replaced and label}
+    if not taken:
+        return
+    changed = unique_against({local: fit.descriptions[local] for local in written}, taken)
+    for local, old in changed.items():
+        log.info("topic label %r is live on another topic: cluster %d is labelled %r", old, local,
+                 fit.descriptions[local].label)
 
 
 def _insert_topic(cur, topic_id: int, fit: TopicFit, local: int, embedding_model: str) -> None:
@@ -111,6 +131,7 @@ def create_registry(
 ) -> dict[int, int]:
     """Register every cluster of `fit` as a new topic and write the assignments. Returns local -> topic id."""
     with conn.cursor() as cur:
+        _unique_in_registry(cur, fit, sorted(fit.centroids), set())
         start = _next_topic_id(cur)
         mapping = {local: start + k for k, local in enumerate(sorted(fit.centroids))}
         for local, topic_id in mapping.items():
@@ -247,6 +268,8 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
                 space[np.isin(fit.labels, pieces)].mean(axis=0, keepdims=True)
             )[0]
     with conn.cursor() as cur:
+        replaced = set(plan.kept.values()) | set(plan.merged) | set(plan.retired)
+        _unique_in_registry(cur, fit, sorted([*plan.kept, *plan.created, *plan.splits]), replaced)
         mapping: dict[int, int] = {**plan.kept, **plan.absorbed}
         next_id = _next_topic_id(cur)
         for local in sorted(plan.created + list(plan.splits)):
