@@ -166,7 +166,12 @@ def main() -> None:
         with psycopg.connect(url) as conn:
             after = conn.execute("select count(*) from marts.fct_feedback").fetchone()[0]
         full = timed_build("full-refresh build", ["--full-refresh"])
+        # written before the scratch database is dropped (a drop can wait on other sessions)
+        _write(args, built, rows, new, edits, total, after, first, incremental, full)
 
+
+def _write(args: argparse.Namespace, built: int, rows: int, new: int, edits: int, total: int, after: int,
+           first: dict[str, Any], incremental: dict[str, Any], full: dict[str, Any]) -> None:
     ratio = incremental["seconds"] / full["seconds"]
     big = INCREMENTAL_MODELS
     load = os.getloadavg()

@@ -23,7 +23,8 @@ METRIC_MARTS = {"marts.fct_metric_responses": ("feedback_id", "metric"),
                 "marts.metric_cells": ("metric", "grain", "period_start", "dimension", "dimension_value"),
                 "marts.metric_changes": ("metric", "grain", "period_start", "dimension", "dimension_value"),
                 "marts.rpt_cell_shifts": ("cell_key", "period_start")}
-# F15 is the only record of its day (2026-07-16): erased after day 1, its day's cells must go
+# F15 is the only record of its day (2026-07-16) and its customer's only one: erased after day 1, its day's
+# cells must go
 ERASED = "F15"
 TEXTS = ("My parcel arrived late and the courier left the box in the rain.",
          "I was charged twice and I am still waiting for my refund.",
@@ -81,7 +82,9 @@ def incremental_warehouse(make_database, tmp_path_factory: pytest.TempPathFactor
     drop, customer_dir = tmp / "drop", tmp / "customers"
     drop.mkdir()
     customer_dir.mkdir()
-    _write_csv(drop / "day1.csv", [_feedback(f"F{n:02d}", n) for n in range(40)], FEEDBACK_COLUMNS)
+    # F15's customer gave no other feedback: erasing them erases F15 only
+    _write_csv(drop / "day1.csv", [_feedback(f"F{n:02d}", n, **({"customer_id": "C00099"} if f"F{n:02d}" == ERASED else {}))
+                                   for n in range(40)], FEEDBACK_COLUMNS)
     _write_csv(customer_dir / "customers.csv", _customers("basic", "2026-01-01T00:00:00Z"), CUSTOMER_COLUMNS)
 
     url = make_database()
@@ -183,7 +186,7 @@ def test_the_metric_marts_follow_erasure_and_edits(incremental_warehouse: dict[s
                             "where (c.grain = 'day' and c.dimension = 'all' or c.metric is null) "
                             "and c.responses is distinct from r.n")
         assert stale == [(0,)]
-        assert _rows(conn, "select rating_value from marts.fct_metric_responses r join marts.fct_feedback f "
+        assert _rows(conn, "select r.rating_value from marts.fct_metric_responses r join marts.fct_feedback f "
                            "using (feedback_id) where f.source_record_id = 'F01' and r.metric = 'nps'") == [(0,)]
 
 
