@@ -14,14 +14,23 @@
 ) }}
 with
 
+{%- if is_incremental() %}
+changed as (
+
+    -- a record without a change marker (a stand-in table) is always rebuilt
+    select feedback_id from {{ ref('int_feedback_enriched') }}
+    where changed_at is null or changed_at >= {{ incremental_cutoff(this) }}
+    union
+    {{ metric_responses_moved(this) }}
+
+),
+{%- endif %}
+
 feedback as (
 
     select * from {{ ref('int_feedback_enriched') }}
     {%- if is_incremental() %}
-    -- a record without a change marker (a stand-in table) is always rebuilt
-    where changed_at is null
-        or changed_at >= {{ incremental_cutoff(this) }}
-        or feedback_id in ({{ metric_responses_moved(this) }})
+    where feedback_id in (select feedback_id from changed)
     {%- endif %}
 
 ),
