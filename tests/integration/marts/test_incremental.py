@@ -35,7 +35,7 @@ CUSTOMER_COLUMNS = ["customer_id", "plan", "region", "tier", "updated_at"]
 AGED = [("raw.file_drop", "extracted_at"), ("ops.validated_records", "validated_at"),
         ("ops.enriched_records", "enriched_at"), ("ml.feedback_enrichment", "enriched_at"),
         ("ml.topic_assignments", "assigned_at"), ("intermediate.int_feedback_enriched", "extracted_at"),
-        *((t, "changed_at") for t in MODELS)]
+        *((t, "changed_at") for t in MODELS), ("marts.fct_metric_responses", "changed_at")]
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
