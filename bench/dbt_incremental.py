@@ -54,8 +54,9 @@ def _columns(conn: psycopg.Connection, table: str) -> list[str]:
         "order by ordinal_position", (schema, name))]
 
 
-def copy_landed(conn: psycopg.Connection, copies: list[int], stamp: str) -> None:
-    """Copy the base records (copy 0) as copies `copies`: new ids, timestamps from `stamp` (SQL of c.copy)."""
+def copy_landed(conn: psycopg.Connection, copies: list[int], stamp: str, submitted: str | None = None) -> None:
+    """Copy the base records (copy 0) as copies `copies`: new ids, timestamps from `stamp` (SQL of c.copy);
+    `submitted` (SQL), when given, replaces the payload's submitted_at (else the sample's dates are kept)."""
     conn.execute("create temp table if not exists copies (copy int primary key)")
     conn.execute("truncate copies")
     with conn.cursor().copy("copy copies (copy) from stdin") as cp:
@@ -71,6 +72,8 @@ def copy_landed(conn: psycopg.Connection, copies: list[int], stamp: str) -> None
                 select.append(FEEDBACK_ID)
             elif col in stamps:
                 select.append(stamp)
+            elif col == "payload" and submitted:
+                select.append(f"b.payload || jsonb_build_object('submitted_at', {submitted})")
             else:
                 select.append(f"b.{col}")
         if id_column:  # keyed by feedback id: find the base record's raw key through validated_records
@@ -144,7 +147,10 @@ def main() -> None:
         with psycopg.connect(url) as conn:
             built = conn.execute("select count(*) from marts.fct_feedback").fetchone()[0]
             new_copies = -(-args.new // base)
-            copy_landed(conn, list(range(history + 1, history + 1 + new_copies)), "now()")
+            # new feedback is given on the day (the last 24 hours), unlike the history, which keeps the sample's dates
+            copy_landed(conn, list(range(history + 1, history + 1 + new_copies)), "now()",
+                        submitted="to_char(now() at time zone 'utc' - (c.copy % 24) * interval '1 hour', "
+                                  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
             # 1% edits: a re-delivered payload (new hash, re-validated, re-enriched) of an old record
             edits = max(1, args.new // 100)
             conn.execute("""
@@ -180,7 +186,8 @@ def _write(args: argparse.Namespace, built: int, rows: int, new: int, edits: int
         "",
         f"`bench/dbt_incremental.py --rows {args.rows} --new {args.new}`: {built:,} valid records built "
         f"({rows:,} landed: the bundled sample through the real ingest, validation and enrichment, its landed rows "
-        f"copied in SQL with change markers spread over a year), then a day of {new:,} new records (--new {args.new}, whole copies of the sample), "
+        f"copied in SQL with change markers spread over a year, submitted dates the sample's), then a day of {new:,} new records "
+        f"(--new {args.new}, whole copies of the sample submitted in the last 24 hours), "
         f"{edits} of them edits of old records ({total:,} landed, {after:,} valid after). Same run, same data: "
         f"`dbt build` (incremental: {', '.join(big)}) against `dbt build --full-refresh`. "
         f"Local PostgreSQL 15; {platform.processor() or platform.machine()}, {os.cpu_count()} cores (shared); "

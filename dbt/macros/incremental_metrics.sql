@@ -10,8 +10,11 @@
   metric_cells rewrites whole periods (delete+insert on metric, grain, period_start): the days
   whose responses changed, found by an order-independent checksum of each (metric, day)'s
   fct_metric_responses rows, kept on the day's 'all' cell (responses_checksum), so that new,
-  edited, relabelled, re-attributed and deleted responses (retention, erasure) all show, and the
-  weeks and months holding them.
+  edited, relabelled, re-attributed and deleted responses (retention, erasure) all show. Only those
+  days are recounted from the responses; the weeks and months holding them are rolled up again from
+  their day cells (the ones just recounted and the others as built: counts and exact sums add up).
+
+  metric_changes rewrites the periods whose responses checksum, or whose previous period's, changed.
 -#}
 
 {#- feedback_ids whose fct_metric_responses rows are stale although their change marker is old. -#}

@@ -36,7 +36,7 @@ changed_days as (
 
 ),
 
--- the weeks and months holding them: every day of those is recounted
+-- the weeks and months holding them: rolled up again from their day cells
 changed_periods as (
 
     {%- for grain in ['week', 'month'] %}
@@ -52,8 +52,7 @@ responses as (
 
     select * from {{ ref('fct_metric_responses') }}
     {%- if is_incremental() %}
-    where response_week in (select period_start from changed_periods where grain = 'week')
-        or response_month in (select period_start from changed_periods where grain = 'month')
+    where (metric, response_date) in (select metric, response_date from changed_days)
     {%- endif %}
 
 ),
@@ -92,6 +91,28 @@ daily as (
     group by metric, response_date, dimension, dimension_value
 
 ),
+{%- if is_incremental() %}
+
+-- the day cells of the changed weeks and months: recounted for the changed days, as built for the
+-- others (the counts and sums are exact, so a rollup from them equals one from the responses)
+rollup_days as (
+
+    select * from daily
+    union all
+    select
+        metric, grain, period_start, dimension, dimension_value, dimension_label,
+        responses, promoters, detractors, successes, score_sum, score_sq_sum
+    from {{ this }} t
+    where t.grain = 'day'
+        and ((t.metric, {{ period_start('week', 't.period_start') }}) in (
+                select metric, period_start from changed_periods where grain = 'week')
+            or (t.metric, {{ period_start('month', 't.period_start') }}) in (
+                select metric, period_start from changed_periods where grain = 'month'))
+        and not exists (
+            select 1 from changed_days d where d.metric = t.metric and d.response_date = t.period_start)
+
+),
+{%- endif %}
 
 counted as (
 
@@ -111,9 +132,9 @@ counted as (
         sum(successes) as successes,
         sum(score_sum) as score_sum,
         sum(score_sq_sum) as score_sq_sum
-    from daily
+    from {{ 'rollup_days' if is_incremental() else 'daily' }}
     {%- if is_incremental() %}
-    -- only the changed periods: the days of the others held are partly recounted
+    -- only the changed periods
     where (metric, {{ period_start(grain, 'period_start') }}) in (
         select metric, period_start from changed_periods where grain = '{{ grain }}')
     {%- endif %}
