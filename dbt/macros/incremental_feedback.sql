@@ -27,10 +27,14 @@
     union
     select v.source, v.account, v.source_record_id
     from {{ source('ops', 'validated_records') }} v
-    where v.passed and (
-        v.validated_at >= {{ cutoff }}
-        or {{ feedback_id('v.source', 'v.account', 'v.source_record_id') }} in ({{ derived_changes(relation, cutoff) }})
-    )
+    where v.passed and v.validated_at >= {{ cutoff }}
+    union
+    -- (a semi-join of its own: `validated_at >= cutoff or feedback_id in (...)` makes PostgreSQL test the
+    -- subquery row by row when its result outgrows work_mem, minutes at 100k records)
+    select v.source, v.account, v.source_record_id
+    from {{ source('ops', 'validated_records') }} v
+    where v.passed
+        and {{ feedback_id('v.source', 'v.account', 'v.source_record_id') }} in ({{ derived_changes(relation, cutoff) }})
     union
     -- retained records (ml.retained_feedback) have no verdict left; their enrichment and topic still change
     select u.source, u.account, u.source_record_id

@@ -16,6 +16,7 @@ ENRICHED_DEFAULTS = {
     "rating_scale_max": "null::numeric", "nps_group": "null::text", "is_satisfied": "null::boolean",
     "ces_higher_is_easier": "true", "sentiment_label": "null::text", "category": "null::text",
     "region": "null::text", "store": "null::text", "agent": "null::text", "product": "null::text",
+    "changed_at": "null::timestamptz",
 }
 # The customer attributes fct_metric_responses reads from marts.fct_feedback (dbt var customer_dimensions).
 CUSTOMER_COLUMNS = ("customer_plan", "customer_region", "customer_tier")

@@ -1,9 +1,10 @@
-"""The feedback models (int_feedback_enriched, fct_feedback) build incrementally, and a full refresh gives the
-same rows. A warehouse is built by the real pipeline, then a second day arrives through it: new records, an
-edited record re-delivered, an edit that fails validation, a customer whose attributes change (dim_customers,
-SCD2), topics relabelled as they grow, and enrichment that changes after its record was built. The second run's dbt
-build is incremental (rows nothing touched are not rewritten); its tables are kept, rebuilt with
---full-refresh, and the two compared row for row."""
+"""The feedback models (int_feedback_enriched, fct_feedback) and the metric marts (fct_metric_responses,
+metric_cells) build incrementally, and a full refresh gives the same rows. A warehouse is built by the real
+pipeline, then a record is erased and a second day arrives through it: new records, an edited record
+re-delivered, an edit that fails validation, a customer whose attributes change (dim_customers, SCD2), topics
+relabelled as they grow, and enrichment that changes after its record was built. The second run's dbt build is
+incremental (rows nothing touched are not rewritten); its tables, and the marts built on them, are kept, rebuilt
+with --full-refresh, and the two compared row for row."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ import pytest
 pytestmark = pytest.mark.slow
 
 MODELS = ("intermediate.int_feedback_enriched", "marts.fct_feedback")
+# incremental metric marts and the marts built on them, compared with a full refresh (key columns for messages)
+METRIC_MARTS = {"marts.fct_metric_responses": ("feedback_id", "metric"),
+                "marts.metric_cells": ("metric", "grain", "period_start", "dimension", "dimension_value"),
+                "marts.metric_changes": ("metric", "grain", "period_start", "dimension", "dimension_value"),
+                "marts.rpt_cell_shifts": ("cell_key", "period_start")}
+# F15 is the only record of its day (2026-07-16) and its customer's only one: erased after day 1, its day's
+# cells must go
+ERASED = "F15"
 TEXTS = ("My parcel arrived late and the courier left the box in the rain.",
          "I was charged twice and I am still waiting for my refund.",
          "Great service, thank you so much.")
@@ -26,7 +35,7 @@ CUSTOMER_COLUMNS = ["customer_id", "plan", "region", "tier", "updated_at"]
 AGED = [("raw.file_drop", "extracted_at"), ("ops.validated_records", "validated_at"),
         ("ops.enriched_records", "enriched_at"), ("ml.feedback_enrichment", "enriched_at"),
         ("ml.topic_assignments", "assigned_at"), ("intermediate.int_feedback_enriched", "extracted_at"),
-        *((t, "changed_at") for t in MODELS)]
+        *((t, "changed_at") for t in MODELS), ("marts.fct_metric_responses", "changed_at")]
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
@@ -73,7 +82,9 @@ def incremental_warehouse(make_database, tmp_path_factory: pytest.TempPathFactor
     drop, customer_dir = tmp / "drop", tmp / "customers"
     drop.mkdir()
     customer_dir.mkdir()
-    _write_csv(drop / "day1.csv", [_feedback(f"F{n:02d}", n) for n in range(40)], FEEDBACK_COLUMNS)
+    # F15's customer gave no other feedback: erasing them erases F15 only
+    _write_csv(drop / "day1.csv", [_feedback(f"F{n:02d}", n, **({"customer_id": "C00099"} if f"F{n:02d}" == ERASED else {}))
+                                   for n in range(40)], FEEDBACK_COLUMNS)
     _write_csv(customer_dir / "customers.csv", _customers("basic", "2026-01-01T00:00:00Z"), CUSTOMER_COLUMNS)
 
     url = make_database()
@@ -97,6 +108,17 @@ def incremental_warehouse(make_database, tmp_path_factory: pytest.TempPathFactor
                          f"case when {key} < 'F20' then interval '10 days' else interval '3 days' end{join}")
         conn.commit()
         before = {t: _xmin_and_label(conn, t) for t in MODELS}
+        erased_cells = _rows(conn, "select count(*) from marts.metric_cells where grain = 'day' "
+                                   "and period_start = '2026-07-16'")[0][0]
+        # Erasure (cfm.privacy.erasure) deletes the record from every table carrying its feedback id:
+        # fct_metric_responses, not the cells aggregated from it.
+        from cfm.privacy.erasure import purge_records
+
+        erased = _rows(conn, "select source, account, source_record_id, feedback_id from ops.validated_records v "
+                             "join marts.fct_feedback f using (source, account, source_record_id) "
+                             "where v.source_record_id = %s", ERASED)
+        purge_records(conn, [tuple(erased[0])])
+        conn.commit()
         # Enrichment rewritten after F05 was built (a re-enrichment): the raw record is untouched, so only
         # the enrichment's change marker brings it in.
         sentiment = conn.execute(
@@ -118,9 +140,10 @@ def incremental_warehouse(make_database, tmp_path_factory: pytest.TempPathFactor
     with psycopg.connect(url) as conn:
         after_xmin = {t: _xmin_and_label(conn, t) for t in MODELS}
         conn.execute("create schema if not exists incremental_check")
-        for t in MODELS:
+        for t in (*MODELS, *METRIC_MARTS):
             conn.execute(f"create table incremental_check.{t.split('.')[1]} as select * from {t}")
-    return {"url": url, "before": before, "after_xmin": after_xmin, "sentiment": sentiment}
+    return {"url": url, "before": before, "after_xmin": after_xmin, "sentiment": sentiment,
+            "erased_cells": erased_cells}
 
 
 def test_new_and_edited_records_replace_the_old_version(incremental_warehouse: dict[str, Any]) -> None:
@@ -129,7 +152,7 @@ def test_new_and_edited_records_replace_the_old_version(incremental_warehouse: d
             got = _by_record(conn, table, "rating_value, text_redacted")
             assert {f"N{n:02d}" for n in range(10)} <= got.keys(), table
             assert got["F01"] == (0, "Edited: nobody answered my call."), table
-            assert len(got) == 49, table  # 40 + 10 new - F02
+            assert len(got) == 48, table  # 40 + 10 new - F02 - F15 (erased)
             assert _rows(conn, f"select count(*) = count(distinct feedback_id) from {table}") == [(True,)]
 
 
@@ -148,6 +171,23 @@ def test_enrichment_and_topic_changes_after_the_build_are_picked_up(incremental_
             stale = _rows(conn, f"select count(*) from {table} f join ml.topics t using (topic_id) "
                                 "where t.label is distinct from f.topic_label")
             assert stale == [(0,)], table
+
+
+def test_the_metric_marts_follow_erasure_and_edits(incremental_warehouse: dict[str, Any]) -> None:
+    assert incremental_warehouse["erased_cells"] > 0
+    with psycopg.connect(incremental_warehouse["url"]) as conn:
+        # the erased record's day had no other response: its cells are gone, not left stale
+        assert _rows(conn, "select count(*) from marts.metric_cells where grain = 'day' "
+                           "and period_start = '2026-07-16'") == [(0,)]
+        # every day's 'all' cell counts what fct_metric_responses holds (F01's edit, F02 gone, new records)
+        stale = _rows(conn, "select count(*) from marts.metric_cells c full join (select metric, response_date, "
+                            "count(*) n from marts.fct_metric_responses group by 1, 2) r "
+                            "on r.metric = c.metric and r.response_date = c.period_start "
+                            "where (c.grain = 'day' and c.dimension = 'all' or c.metric is null) "
+                            "and c.responses is distinct from r.n")
+        assert stale == [(0,)]
+        assert _rows(conn, "select r.rating_value from marts.fct_metric_responses r join marts.fct_feedback f "
+                           "using (feedback_id) where f.source_record_id = 'F01' and r.metric = 'nps'") == [(0,)]
 
 
 def test_customer_attribute_changes_reach_feedback_given_after_them(incremental_warehouse: dict[str, Any]) -> None:
@@ -187,8 +227,8 @@ def test_a_full_refresh_gives_identical_tables(incremental_warehouse: dict[str, 
     from cfm.config import load_config
     from cfm.pipeline.transform import dbt_vars
 
-    run_dbt(url, ["run", "--full-refresh", "--select", "int_feedback_enriched", "fct_feedback"],
-            vars=dbt_vars(load_config()))
+    run_dbt(url, ["run", "--full-refresh", "--select", "int_feedback_enriched", "fct_feedback",
+                  *(t.split(".")[1] for t in METRIC_MARTS)], vars=dbt_vars(load_config()))
     with psycopg.connect(url) as conn:
         for table in MODELS:
             kept = f"incremental_check.{table.split('.')[1]}"
@@ -201,3 +241,22 @@ def test_a_full_refresh_gives_identical_tables(incremental_warehouse: dict[str, 
                     other = other[0][0] if other else {}
                     changed = {k: (v, other.get(k)) for k, v in row.items() if other.get(k) != v}
                     raise AssertionError(f"{a}: {len(diff)} rows differ from {b}; {row['source_record_id']}: {changed}")
+        for table, key in METRIC_MARTS.items():
+            kept = f"incremental_check.{table.split('.')[1]}"
+            assert _rows(conn, f"select count(*) from {table}") == _rows(conn, f"select count(*) from {kept}"), table
+            for a, b in ((table, kept), (kept, table)):
+                diff = _rows(conn, f"select to_jsonb(t) from {a} t except all select to_jsonb(t) from {b} t")
+                if diff:
+                    first = {k: diff[0][0][k] for k in key}
+                    raise AssertionError(f"{a}: {len(diff)} rows differ from {b}, e.g. {first}: {diff[0][0]}")
+
+
+def test_the_metric_marts_are_seeded_into_the_shadow_build(incremental_warehouse: dict[str, Any]) -> None:
+    # the transform seeds the shadow schema with the live rows of every incremental mart (dbt ls), so the
+    # next build extends them instead of rebuilding from nothing
+    from cfm.config import load_config
+    from cfm.pipeline.transform import dbt_vars, mart_nodes
+
+    nodes = {n.name: n.materialized for n in mart_nodes(incremental_warehouse["url"], dbt_vars(load_config()))}
+    assert {name: nodes.get(name) for name in ("fct_feedback", "fct_metric_responses", "metric_cells")} == \
+        dict.fromkeys(("fct_feedback", "fct_metric_responses", "metric_cells"), "incremental")

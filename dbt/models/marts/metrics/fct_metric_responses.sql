@@ -2,14 +2,45 @@
 -- scale and every dimension the metric marts cut by, the customer's attributes included, plus one
 -- row per feedback item with a sentiment (metric negative_share: 100 when negative, else 0). The
 -- metric marts aggregate this table.
+-- Incremental (macros/incremental_metrics.sql): rewrites the records changed since the last build
+-- (changed_at, as fct_feedback) and those whose topic label or customer attributes moved.
+{{ config(
+    materialized='incremental',
+    unique_key='feedback_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['feedback_id']}, {'columns': ['metric', 'response_date']}, {'columns': ['changed_at']}],
+    post_hook=["{{ delete_metric_responses_gone_upstream() }}"]
+) }}
 with
+
+{%- if is_incremental() %}
+changed as (
+
+    -- a record without a change marker (a stand-in table) is always rebuilt
+    select feedback_id from {{ ref('int_feedback_enriched') }}
+    where changed_at is null or changed_at >= {{ incremental_cutoff(this) }}
+    union
+    {{ metric_responses_moved(this) }}
+
+),
+{%- endif %}
+
+feedback as (
+
+    select * from {{ ref('int_feedback_enriched') }}
+    {%- if is_incremental() %}
+    where feedback_id in (select feedback_id from changed)
+    {%- endif %}
+
+),
 
 enriched as (
 
-    select *, rating_type as metric from {{ ref('int_feedback_enriched') }}
+    select *, rating_type as metric from feedback
     where rating_type in ('nps', 'csat', 'ces', 'star') and rating_value is not null
     union all
-    select *, 'negative_share' as metric from {{ ref('int_feedback_enriched') }}
+    select *, 'negative_share' as metric from feedback
     where sentiment_label is not null
 
 ),
@@ -63,7 +94,8 @@ scored as (
             when 'ces' then {{ ces_is_easy('e.rating_value', 'e.rating_scale_min', 'e.rating_scale_max', 'e.ces_higher_is_easier') }}
             when 'star' then e.rating_value >= 4
             when 'negative_share' then e.sentiment_label = 'negative'
-        end as is_success
+        end as is_success,
+        e.changed_at
 
     from enriched e
     left join {{ ref('fct_feedback') }} c on c.feedback_id = e.feedback_id
@@ -80,5 +112,6 @@ select
     cast(rating_scale_min as {{ dbt.type_float() }}) as rating_scale_min,
     cast(rating_scale_max as {{ dbt.type_float() }}) as rating_scale_max,
     cast(score as {{ dbt.type_float() }}) as score,
-    is_promoter, is_detractor, is_success
+    is_promoter, is_detractor, is_success,
+    changed_at
 from scored

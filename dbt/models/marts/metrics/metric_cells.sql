@@ -1,13 +1,59 @@
 -- Every metric at day, ISO week and month, for everything and by each dimension: n, the value,
 -- its standard error and 95% interval, and the share of successes with a Wilson interval.
 -- Weeks and months are rolled up from the daily counts and sums, never from intervals.
+-- Incremental (macros/incremental_metrics.sql): a build rewrites the periods whose responses
+-- changed (delete+insert by metric, grain and period_start), found by the day checksums.
+{{ config(
+    materialized='incremental',
+    unique_key=['metric', 'grain', 'period_start'],
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['metric', 'grain', 'period_start']}],
+    post_hook=["{{ delete_metric_cells_of_empty_periods() }}"]
+) }}
 {%- set float = dbt.type_float() %}
 {%- set bigint = dbt.type_bigint() %}
 with
 
+day_checksums as (
+
+    select metric, response_date, {{ metric_responses_checksum('r') }} as responses_checksum
+    from {{ ref('fct_metric_responses') }} r
+    group by metric, response_date
+
+),
+{%- if is_incremental() %}
+
+-- days whose responses changed since the last build (or that have none left)
+changed_days as (
+
+    select coalesce(n.metric, o.metric) as metric, coalesce(n.response_date, o.period_start) as response_date
+    from day_checksums n
+    full join (
+        select metric, period_start, responses_checksum from {{ this }} where grain = 'day' and dimension = 'all'
+    ) o on o.metric = n.metric and o.period_start = n.response_date
+    where n.responses_checksum is distinct from o.responses_checksum
+
+),
+
+-- the weeks and months holding them: rolled up again from their day cells
+changed_periods as (
+
+    {%- for grain in ['week', 'month'] %}
+    select distinct metric, '{{ grain }}' as grain, {{ period_start(grain, 'response_date') }} as period_start
+    from changed_days
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+{%- endif %}
+
 responses as (
 
     select * from {{ ref('fct_metric_responses') }}
+    {%- if is_incremental() %}
+    where (metric, response_date) in (select metric, response_date from changed_days)
+    {%- endif %}
 
 ),
 
@@ -45,6 +91,28 @@ daily as (
     group by metric, response_date, dimension, dimension_value
 
 ),
+{%- if is_incremental() %}
+
+-- the day cells of the changed weeks and months: recounted for the changed days, as built for the
+-- others (the counts and sums are exact, so a rollup from them equals one from the responses)
+rollup_days as (
+
+    select * from daily
+    union all
+    select
+        metric, grain, period_start, dimension, dimension_value, dimension_label,
+        responses, promoters, detractors, successes, score_sum, score_sq_sum
+    from {{ this }} t
+    where t.grain = 'day'
+        and ((t.metric, {{ period_start('week', 't.period_start') }}) in (
+                select metric, period_start from changed_periods where grain = 'week')
+            or (t.metric, {{ period_start('month', 't.period_start') }}) in (
+                select metric, period_start from changed_periods where grain = 'month'))
+        and not exists (
+            select 1 from changed_days d where d.metric = t.metric and d.response_date = t.period_start)
+
+),
+{%- endif %}
 
 counted as (
 
@@ -64,7 +132,12 @@ counted as (
         sum(successes) as successes,
         sum(score_sum) as score_sum,
         sum(score_sq_sum) as score_sq_sum
-    from daily
+    from {{ 'rollup_days' if is_incremental() else 'daily' }}
+    {%- if is_incremental() %}
+    -- only the changed periods
+    where (metric, {{ period_start(grain, 'period_start') }}) in (
+        select metric, period_start from changed_periods where grain = '{{ grain }}')
+    {%- endif %}
     group by metric, {{ period_start(grain, 'period_start') }}, dimension, dimension_value
     {%- endfor %}
 
@@ -131,5 +204,12 @@ select
     cast({{ suppressible(wilson_bound('successes', 'responses', 'high'), 'responses') }} as {{ float }}) as success_ci_high,
     -- small cells
     responses < {{ min_responses() }} as is_small_sample,
-    {{ 'responses < ' ~ min_responses() if small_cell_policy() == 'suppress' else 'false' }} as is_suppressed
+    {{ 'responses < ' ~ min_responses() if small_cell_policy() == 'suppress' else 'false' }} as is_suppressed,
+    -- incremental bookkeeping: the day's checksum on its 'all' cell
+    dc.responses_checksum
 from measured
+left join (
+    select metric as checksum_metric, response_date as checksum_date, responses_checksum from day_checksums
+) dc
+    on measured.grain = 'day' and measured.dimension = 'all'
+    and dc.checksum_metric = measured.metric and dc.checksum_date = measured.period_start

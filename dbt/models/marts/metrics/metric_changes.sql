@@ -4,12 +4,73 @@
 -- period and dimension: e.g. weekly NPS by channel for one week). The family holds the cells
 -- whose two periods both have at least min_responses responses: below that the z-test's normal
 -- approximation is not trusted, so those cells get a p-value but no q-value.
+--
+-- Incremental (macros/incremental_metrics.sql): a build rewrites the periods (delete+insert by
+-- metric, grain and period_start) whose cells or whose previous period's cells changed, found by
+-- the responses checksums of metric_cells, kept here on the 'all' rows.
+{{ config(
+    materialized='incremental',
+    unique_key=['metric', 'grain', 'period_start'],
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['metric', 'grain', 'period_start']}],
+    post_hook=["{{ delete_metric_changes_of_gone_periods() }}"]
+) }}
 {%- set float = dbt.type_float() %}
 with
+
+-- per metric, grain and period: the checksum of its responses (the sum of its days')
+period_checksums as (
+
+    {%- for grain in ['day', 'week', 'month'] %}
+    select metric, '{{ grain }}' as grain, {{ period_start(grain, 'period_start') }} as period_start,
+        cast(sum(responses_checksum) as {{ checksum_type() }}) as responses_checksum
+    from {{ ref('metric_cells') }}
+    where grain = 'day' and dimension = 'all'
+    group by metric, {{ period_start(grain, 'period_start') }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+pair_checksums as (
+
+    select cur.metric, cur.grain, cur.period_start,
+        cur.responses_checksum, prev.responses_checksum as previous_responses_checksum
+    from period_checksums cur
+    inner join period_checksums prev
+        on prev.metric = cur.metric and prev.grain = cur.grain
+        and prev.period_start = {{ previous_period_start('cur.grain', 'cur.period_start') }}
+
+),
+{%- if is_incremental() %}
+
+-- periods whose pair of checksums changed since the last build (or that have no pair left)
+changed_periods as (
+
+    select coalesce(n.metric, o.metric) as metric, coalesce(n.grain, o.grain) as grain,
+        coalesce(n.period_start, o.period_start) as period_start
+    from pair_checksums n
+    full join (
+        select metric, grain, period_start, responses_checksum, previous_responses_checksum
+        from {{ this }} where dimension = 'all'
+    ) o on o.metric = n.metric and o.grain = n.grain and o.period_start = n.period_start
+    where (n.responses_checksum, n.previous_responses_checksum)
+        is distinct from (o.responses_checksum, o.previous_responses_checksum)
+
+),
+{%- endif %}
 
 cells as (
 
     select * from {{ ref('metric_cells') }}
+    {%- if is_incremental() %}
+    -- the changed periods and the ones before them
+    where (metric, grain, period_start) in (
+        select metric, grain, period_start from changed_periods
+        union all
+        select metric, grain, {{ previous_period_start('grain', 'period_start') }} from changed_periods)
+    {%- endif %}
 
 ),
 
@@ -49,16 +110,17 @@ paired as (
             end, 2)
         ) as difference_se
     from cells cur
+    {%- if is_incremental() %}
+    -- only the changed periods' rows (the ones before them are read as previous)
+    inner join changed_periods cp
+        on cp.metric = cur.metric and cp.grain = cur.grain and cp.period_start = cur.period_start
+    {%- endif %}
     inner join cells prev
         on prev.metric = cur.metric
         and prev.grain = cur.grain
         and prev.dimension = cur.dimension
         and prev.dimension_value = cur.dimension_value
-        and prev.period_start = case cur.grain
-            when 'day' then {{ shift_period('day', 'cur.period_start', -1) }}
-            when 'week' then {{ shift_period('week', 'cur.period_start', -1) }}
-            else {{ shift_period('month', 'cur.period_start', -1) }}
-        end
+        and prev.period_start = {{ previous_period_start('cur.grain', 'cur.period_start') }}
 
 ),
 
@@ -133,5 +195,16 @@ select
     cast(family_size as {{ dbt.type_bigint() }}) as family_size,
     cast({{ suppressible(suppressible('q_value', 'previous_responses'), 'responses') }} as {{ float }}) as q_value,
     coalesce({{ suppressible(suppressible('q_value < 0.05', 'previous_responses'), 'responses') }}, false) as is_significant,
-    (responses < {{ min_responses() }} or previous_responses < {{ min_responses() }}) as is_small_sample
+    (responses < {{ min_responses() }} or previous_responses < {{ min_responses() }}) as is_small_sample,
+    -- incremental bookkeeping: the two periods' responses checksums on the 'all' row
+    pc.responses_checksum,
+    pc.previous_responses_checksum
 from adjusted
+left join (
+    select metric as checksum_metric, grain as checksum_grain, period_start as checksum_period,
+        responses_checksum, previous_responses_checksum
+    from pair_checksums
+) pc
+    on adjusted.dimension = 'all'
+    and pc.checksum_metric = adjusted.metric and pc.checksum_grain = adjusted.grain
+    and pc.checksum_period = adjusted.period_start
