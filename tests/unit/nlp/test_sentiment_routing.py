@@ -65,7 +65,7 @@ def test_enrichment_sends_routed_and_unsure_texts_to_the_second_model() -> None:
     assert DEFAULTS["sentiment_second_languages"] == ["zh"]
     e5 = {"sentiment_second_embedding_model": "multilingual-e5-small"}
     routed = enrich_texts(texts, declared_languages=langs, config={**e5, "sentiment_cascade_margin": 0})
-    assert routed.sentiment_model.endswith("| cfm-sentiment-head@1+multilingual-e5-small-q4 on 2/4")
+    assert routed.sentiment_model.endswith("| cfm-sentiment-head@2+multilingual-e5-small-q4 on 2/4")
     assert routed.sentiment_label[0] == off.sentiment_label[0] and routed.sentiment_label[1] == "positive"
     every = enrich_texts(texts, declared_languages=langs, config={**e5, "sentiment_second_languages": [],
                                                                   "sentiment_cascade_margin": 1.01})
