@@ -131,7 +131,8 @@ def markdown(rows, seconds) -> str:
              "Rows per set: the seeded 500-row sample of bench/insight_sentiment.py. Heads: the shipped recipe on the "
              "full SemEval en + ar tweet files + the 84 seed sentences (weight 10), C 0.5; SemEval rows 5-fold "
              "out-of-fold. `nw`: neutral weight of the decision (0.6 is the default config). `+VADER w` / "
-             "`+snownlp w`: that tool's score added to P(pos)/P(neg) with weight w. Machine: 2 shared CPU cores.", "",
+             "`+snownlp w`: that tool's score added to P(pos)/P(neg) with weight w. Sets without cached E5 vectors "
+             "have USE rows only. Machine: 2 shared CPU cores.", "",
              "| " + " | ".join(cols) + " |", "|" + " --- |" * len(cols)]
     for r in rows:
         lines.append("| " + " | ".join("" if r.get(c) is None else str(r.get(c)) for c in cols) + " |")
