@@ -18,7 +18,7 @@ DEFAULTS: dict[str, Any] = {
     # every one (routing) or, with a cascade margin, those the first model is unsure of.
     # Off by default (speed: E5 embeds ~9x slower than USE); "multilingual-e5-small" turns it on. Its head v2
     # (full tweet files) beat USE on every English and Chinese dev set (imdb 0.79 -> 0.91, airline 0.60 -> 0.63,
-    # zh +0.03..+0.07; bench/results/insight_sentiment.md); Arabic stays on USE (tweets 0.54 -> 0.45 with E5).
+    # zh +0.03..+0.07; bench/results/insight_sentiment.md); Arabic stays on USE (E5: reviews +0.01..+0.09, tweets 0.54 -> 0.45).
     "sentiment_second_embedding_model": "",
     "sentiment_second_languages": ["zh", "en"],
     "sentiment_cascade_margin": 0.5,  # 0 = every text of those languages; 0.5 sent 53-77% to E5, ~same F1
