@@ -36,9 +36,13 @@ SEED = 42
 SENTIMENT_C = 0.5
 FEEDBACK_TYPE_C = 1.0
 SEED_SENTENCE_WEIGHT = 10.0  # 84 review-style sentences beside 3,837 tweets
+# Version of each shipped sentiment head (in its name, so enrichment rows record it). E5 v2: the
+# full tweet files (v1 had a seeded 300 rows per file).
+SENTIMENT_HEAD_VERSION = {"multilingual-e5-small-q4": "2"}
 
 
-def fit_head(task, embedding_model, vectors, labels, *, C, sample_weight=None, meta=None) -> ClassifierHead:
+def fit_head(task, embedding_model, vectors, labels, *, C, sample_weight=None, meta=None,
+             version: str = "1") -> ClassifierHead:
     from sklearn.linear_model import LogisticRegression
 
     clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced", random_state=SEED)
@@ -49,7 +53,7 @@ def fit_head(task, embedding_model, vectors, labels, *, C, sample_weight=None, m
         classes=tuple(str(c) for c in clf.classes_),
         weights=clf.coef_.astype(np.float32),
         bias=clf.intercept_.astype(np.float32),
-        meta={"version": "1", "C": C, "seed": SEED, **(meta or {})},
+        meta={"version": version, "C": C, "seed": SEED, **(meta or {})},
     )
 
 
@@ -89,6 +93,7 @@ def train(embedding_model: str, with_seed_sentences: bool = True, vectors_from: 
         "sentiment", backend.name, vectors, labels, C=SENTIMENT_C, sample_weight=np.array(weights),
         meta={"trained_on": list(SENTIMENT_TRAIN_FILES) + (["SEED_SENTENCES"] if with_seed_sentences else []),
               "rows": len(texts), "rows_per_tweet_file": limit or "all", **backend.provenance()},
+        version=SENTIMENT_HEAD_VERSION.get(backend.name, "1"),
     )
     if sentiment_only:
         return _write([sentiment])

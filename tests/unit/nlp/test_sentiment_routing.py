@@ -60,16 +60,20 @@ def test_enrichment_sends_routed_and_unsure_texts_to_the_second_model() -> None:
     langs = ["en", "zh", "en", "zh"]
     off = enrich_texts(texts, declared_languages=langs, config={"sentiment_second_embedding_model": ""})
     assert " on " not in off.sentiment_model
-    # off by default; turned on, E5 decides the Chinese texts (sentiment_second_languages) USE is unsure of
+    # off by default; turned on, E5 decides the Chinese and English texts (sentiment_second_languages) USE is
+    # unsure of; below, routing only Chinese
     assert DEFAULTS["sentiment_second_embedding_model"] == ""
-    assert DEFAULTS["sentiment_second_languages"] == ["zh"]
-    e5 = {"sentiment_second_embedding_model": "multilingual-e5-small"}
+    assert DEFAULTS["sentiment_second_languages"] == ["zh", "en"] and DEFAULTS["sentiment_cascade_margin"] == 0.5
+    e5 = {"sentiment_second_embedding_model": "multilingual-e5-small", "sentiment_second_languages": ["zh"]}
     routed = enrich_texts(texts, declared_languages=langs, config={**e5, "sentiment_cascade_margin": 0})
-    assert routed.sentiment_model.endswith("| cfm-sentiment-head@1+multilingual-e5-small-q4 on 2/4")
+    assert routed.sentiment_model.endswith("| cfm-sentiment-head@2+multilingual-e5-small-q4 on 2/4")
     assert routed.sentiment_label[0] == off.sentiment_label[0] and routed.sentiment_label[1] == "positive"
     every = enrich_texts(texts, declared_languages=langs, config={**e5, "sentiment_second_languages": [],
                                                                   "sentiment_cascade_margin": 1.01})
     assert every.sentiment_model.endswith(" on 4/4")
+    default_languages = enrich_texts(texts, declared_languages=langs, config={
+        "sentiment_second_embedding_model": "multilingual-e5-small", "sentiment_cascade_margin": 0})
+    assert default_languages.sentiment_model.endswith(" on 4/4")
     none = enrich_texts(texts, declared_languages=langs, config={"sentiment_second_languages": ["ar"]})
     assert none.sentiment_model == off.sentiment_model
     # rated Chinese texts: the first model with its weak-label adapter decides, no second model
@@ -89,3 +93,13 @@ def test_chinese_praise_is_positive(text) -> None:
 
     for declared in ("zh", None):
         assert enrich_texts([text], declared_languages=[declared]).sentiment_label == ["positive"]
+
+
+def test_shipped_e5_head_is_v2_on_the_full_tweet_files() -> None:
+    from cfm.nlp.classifier_head import load_head
+
+    head = load_head("sentiment", "multilingual-e5-small-q4")
+    assert head.name == "cfm-sentiment-head@2+multilingual-e5-small-q4"
+    assert head.meta["rows_per_tweet_file"] == "all" and head.meta["rows"] == 3837 + 84
+    assert head.meta["trained_on"] == ["sentiment/en_tweets_semeval.csv", "sentiment/ar_tweets_semeval.csv",
+                                       "SEED_SENTENCES"]
