@@ -157,14 +157,10 @@ def _unenriched_query(conn: psycopg.Connection, columns: sql.Composable) -> sql.
     return sql.SQL('select * from ({}) u order by feedback_id collate "C"').format(sql.SQL(" union all ").join(parts))
 
 
-def unenriched_records(conn: psycopg.Connection, lo: str | None = None, hi: str | None = None) -> list[dict[str, Any]]:
-    """Validated records whose current payload has not been enriched yet, every source, ids in [lo, hi)."""
-    return [r for chunk in stream_unenriched_records(conn, lo, hi) for r in chunk]
-
-
 def stream_unenriched_records(conn: psycopg.Connection, lo: str | None = None, hi: str | None = None, *,
                               chunk_size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
-    """`unenriched_records` in chunks of `chunk_size`, read through a server-side cursor.
+    """Validated records whose current payload has not been enriched yet, every source, ids in [lo, hi),
+    in chunks of `chunk_size`, read through a server-side cursor.
 
     The cursor lives in a transaction of `conn`: give it a connection of its own that nothing
     commits while it is read.
@@ -180,7 +176,7 @@ def stream_unenriched_records(conn: psycopg.Connection, lo: str | None = None, h
 
 
 def unenriched_ids(conn: psycopg.Connection) -> list[str]:
-    """The feedback_ids `unenriched_records` would return, sorted (only the keys: cheap to hold)."""
+    """The feedback_ids `stream_unenriched_records` would return, sorted (only the keys: cheap to hold)."""
     if not feedback_views(conn):
         return []
     query = _unenriched_query(conn, sql.SQL("s.feedback_id"))
