@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "# Insight benchmark: the dev sets through `cfm analyze`, beside the standard tools",
         "",
-        f"Data: {DATASETS} (real, human-labelled; see its README for origins and licences). "
+        f"Data: {os.path.relpath(DATASETS, HERE.parent)} (real, human-labelled; see its README for origins and licences). "
         f"Embedding model: {cfg['embedding_model']}; every baseline of a set uses the same embeddings. "
         "Topic NMI/ARI count unassigned items as one cluster (-1). `seconds` is the whole `cfm analyze` "
         "run for cfm (every enrichment step), the clustering alone for baselines. Machine: 2 CPU cores "

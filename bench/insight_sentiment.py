@@ -364,7 +364,7 @@ def markdown(rows, weak_rows, ft, seconds, limit) -> str:
     lines = [
         "# Sentiment and feedback type on the real dev sets",
         "",
-        f"Data: {DATASETS}/sentiment (see its README). cfm rows run `enrich_texts`, the enrichment steps of "
+        f"Data: {os.path.relpath(DATASETS, ROOT)}/sentiment (see its README). cfm rows run `enrich_texts`, the enrichment steps of "
         "`cfm analyze`. `neutral` is the share of answers that were neutral (wrong on two-class files). "
         f"Rows per set: {'all' if not limit else f'a seeded sample of at most {limit}'}. Machine: 2 shared CPU cores.",
         "",
