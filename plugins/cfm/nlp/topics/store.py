@@ -26,7 +26,7 @@ import numpy as np
 
 from cfm.nlp.settings import nlp_config
 from cfm.nlp.topics.cluster import assign_to_centroids, normalise
-from cfm.nlp.topics.corpus import corpus_size, load_sample, sample_cutoff, stream_beyond
+from cfm.nlp.topics.corpus import load_sample, sample_cutoff, stream_beyond
 from cfm.nlp.topics.features import topic_space
 from cfm.nlp.topics.model import TopicFit, fit_topics
 from cfm.nlp.topics.planning import keep_established_assignments, plan_recluster, surviving_topics
@@ -223,7 +223,7 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
 
     cfg = nlp_config(config)
     embedding_model = configured_cache_name(cfg)
-    cutoff = sample_cutoff(conn, embedding_model, int(cfg["fit_sample_size"]))
+    cutoff, corpus_items = sample_cutoff(conn, embedding_model, int(cfg["fit_sample_size"]))
     sample = load_sample(conn, embedding_model, cutoff)
     ids, texts, hashes, vectors = sample.ids, sample.texts, sample.hashes, sample.vectors
     if not ids:
@@ -257,7 +257,7 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
         space,
         old_centroids,
         float(cfg["assign_threshold"]),
-        _sample_min_size(int(cfg["min_topic_size"]), len(ids), cutoff and corpus_size(conn, embedding_model)),
+        _sample_min_size(int(cfg["min_topic_size"]), len(ids), corpus_items if cutoff else None),
     )
     plan.retired = [o for o in plan.retired if o not in survivors]
     kept_local_centroids = {local: fit.centroids[local] for local in plan.kept}
@@ -473,7 +473,7 @@ def update_topics(
         active = load_active_centroids(conn, model)
         pending = set(pending) | {f for f in ids if f not in _assigned(conn, ids)}
     if not active:
-        cutoff = sample_cutoff(conn, model, int(cfg["fit_sample_size"]))
+        cutoff, _ = sample_cutoff(conn, model, int(cfg["fit_sample_size"]))
         sample = load_sample(conn, model, cutoff)
         fit = fit_topics(sample.vectors, sample.texts, [h + f for h, f in zip(sample.hashes, sample.ids, strict=True)], cfg)
         mapping = create_registry(conn, fit, sample.ids, embedding_model=model, run_id=run_id)
