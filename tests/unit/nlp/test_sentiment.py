@@ -80,3 +80,13 @@ def test_rated_feedback_is_used_as_weak_labels_when_enabled():
     assert batch.sentiment_model.endswith("+weak3")
     off = enrich_texts(texts, ratings=ratings, config={"sentiment_weak_labels": False, "sentiment_min_weak_labels": 3})
     assert "+weak" not in off.sentiment_model
+
+
+def test_chinese_lexicon_tokens_are_jiebas_words():
+    """The lexicon reads the memoised segmentation the topics use: the same words as jieba's own."""
+    from cfm.nlp.keywords import _jieba
+    from cfm.nlp.sentiment import _lexicon_tokens
+
+    for text in ("服务很好，很满意", "质量太差了，很失望 物流 不快", "  客服态度一般 "):
+        assert _lexicon_tokens(text, "zh") == [t for t in _jieba().lcut(text) if t.strip()]
+        assert lexicon_score(text, "zh") == lexicon_score.__wrapped__(text, "zh")
