@@ -13,12 +13,10 @@ assignments, topic labels and keywords. Appends a section to bench/results/enric
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import uuid
@@ -28,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import scale  # noqa: E402  (sets sys.path and the offline environment)
+from baseline_tree import export_plugins  # noqa: E402
 
 CHILD = """
 import json, sys, time
@@ -44,14 +43,6 @@ t = time.perf_counter()
 got = enrich_new_records(sys.argv[2], "bench", config=config)
 print(json.dumps({"seconds": time.perf_counter() - t, "items": got["items"], "steps": dict(STEP_SECONDS)}))
 """
-
-
-def export_plugins(ref: str, target: Path) -> Path:
-    """The `plugins` folder of git revision `ref`, extracted under `target`."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "plugins"], check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")
-    return target / "plugins"
 
 
 def _db(admin: str, name: str) -> str:
