@@ -98,29 +98,34 @@ def _lexicon(lang: str) -> tuple[dict[str, int], dict[str, int], frozenset[str]]
     )
 
 
+@lru_cache(maxsize=1 << 16)
+def _token_weight(tok: str, lang: str) -> float:
+    """Polarity weight of one token (0.0: not in the lexicon), looking at its stem or characters too."""
+    pos, neg, _ = _lexicon(lang)
+    candidates = [tok]
+    if lang == "ar":
+        candidates.append(_arabic_stem(tok))
+    if lang == "zh" and tok not in pos and tok not in neg and len(tok) > 1:
+        candidates.extend(tok)  # unknown compound: look at its characters (很差 -> 差)
+    for c in candidates:
+        if c in pos:
+            return float(pos[c])
+        if c in neg and neg[c]:
+            return -float(neg[c])
+    return 0.0
+
+
 @lru_cache(maxsize=65536)
 def lexicon_score(text: str, language: str) -> tuple[float, int]:
     """Lexicon polarity in [-1, 1] and the number of polar words found (0 = no evidence).
 
     Memoised: feedback repeats texts, and aspects score the one-clause texts sentiment scored."""
     lang = language if language in POSITIVE else "en"
-    pos, neg, negators = _lexicon(lang)
+    negators = _lexicon(lang)[2]
     tokens = _lexicon_tokens(text, lang)
     total, hits, flip_until = 0.0, 0, -1
     for i, tok in enumerate(tokens):
-        candidates = [tok]
-        if lang == "ar":
-            candidates.append(_arabic_stem(tok))
-        if lang == "zh" and tok not in pos and tok not in neg and len(tok) > 1:
-            candidates.extend(tok)  # unknown compound: look at its characters (很差 -> 差)
-        weight = 0.0
-        for c in candidates:
-            if c in pos:
-                weight = float(pos[c])
-                break
-            if c in neg and neg[c]:
-                weight = -float(neg[c])
-                break
+        weight = _token_weight(tok, lang)
         if tok in negators and weight == 0.0:
             flip_until = i + 3
             continue
