@@ -6,7 +6,8 @@ Fills a scratch warehouse's ml.feedback_enrichment with N items over `--distinct
 embeddings (ml.embeddings; items share texts as real feedback does), clustered around 40 centres
 in 512 dimensions, then runs `recluster` in a process of its own and reads that process's peak
 RSS. `--whole` sizes are also run with `fit_sample_size` = N (the whole corpus loaded at once, as
-before the bound): the baseline in the same run. The vectors are synthetic: this measures memory
+before the bound): the baseline in the same run. `--baseline REV` also runs git revision REV's
+recluster (its plugins, `git archive`) on the same data first and appends a section instead. The vectors are synthetic: this measures memory
 and time, not topic quality (bench/insight.py does that on the real dev sets).
 Writes bench/results/topic_fit_memory.md.
 """
