@@ -147,7 +147,10 @@ def detect_languages(
     declared: Iterable[str | None] | None = None,
     languages: Sequence[str] = ("en", "ar", "zh", "fr", "es", "de", "pt", "it", "tr", "hi", "ja", "ru"),
 ) -> list[str]:
-    """`detect_language` over many texts (declared languages aligned with texts, or None)."""
+    """`detect_language` over many texts (declared languages aligned with texts, or None), once per
+    distinct (text, declared) pair: feedback repeats itself a lot."""
     texts = list(texts)
     declared_list = list(declared) if declared is not None else [None] * len(texts)
-    return [detect_language(t, d, languages) for t, d in zip(texts, declared_list, strict=True)]
+    pairs = list(zip(texts, declared_list, strict=True))
+    found = {pair: detect_language(*pair, languages) for pair in dict.fromkeys(pairs)}
+    return [found[pair] for pair in pairs]

@@ -435,6 +435,13 @@ def redact(text: str | None, *, phone_regions: Iterable[str] = PHONE_REGIONS) ->
     return Redaction(text=out, found=dict(sorted(counts.items())))
 
 
+def redact_many(texts: Iterable[str | None]) -> list[Redaction]:
+    """`redact` over many texts, once per distinct text (the same Redaction for repeats)."""
+    texts = [t or "" for t in texts]
+    found = {t: redact(t) for t in dict.fromkeys(texts)}
+    return [found[t] for t in texts]
+
+
 def _national_id(m: re.Match[str], counts: Counter, valid: bool) -> str:
     if not valid:
         return m.group(0)
