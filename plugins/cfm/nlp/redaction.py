@@ -28,6 +28,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import phonenumbers
 
@@ -436,10 +437,14 @@ def redact(text: str | None, *, phone_regions: Iterable[str] = PHONE_REGIONS) ->
 
 
 def redact_many(texts: Iterable[str | None]) -> list[Redaction]:
-    """`redact` over many texts, once per distinct text (the same Redaction for repeats)."""
-    texts = [t or "" for t in texts]
-    found = {t: redact(t) for t in dict.fromkeys(texts)}
-    return [found[t] for t in texts]
+    """`redact` over many texts, once per distinct text: feedback repeats itself, within a batch and
+    across batches (a bounded cache per process). Repeats share one Redaction: do not modify it."""
+    return [_redact_cached(t or "") for t in texts]
+
+
+@lru_cache(maxsize=65_536)
+def _redact_cached(text: str) -> Redaction:
+    return redact(text)
 
 
 def _national_id(m: re.Match[str], counts: Counter, valid: bool) -> str:
