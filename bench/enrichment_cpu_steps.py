@@ -79,9 +79,9 @@ def main() -> None:
     secs: dict[tuple[str, str], float] = defaultdict(float)
     load = os.getloadavg()
 
-    def clock(step: str, path: str, fn):
+    def clock(step: str, path: str, fn, *args):
         started = time.process_time()
-        result = fn()
+        result = fn(*args)
         secs[(step, path)] += time.process_time() - started
         return result
 
@@ -93,6 +93,9 @@ def main() -> None:
         with precheck_off():
             return [redact(t or "") for t in texts]
 
+    def before_language(texts, declared):
+        return [detect_language(t, d, langs) for t, d in zip(texts, declared, strict=True)]
+
     for n, start in enumerate(range(0, len(records), args.chunk)):
         chunk = records[start:start + args.chunk]
         ids = sorted({str(r[c]) for r in chunk for c in ("id", "survey_id", "thread_id", "question_id") if r.get(c)})
@@ -102,14 +105,13 @@ def main() -> None:
         got = {}
         for path in order:
             if path == "before":
-                pseud = clock("pseudonymise ids", path, lambda: before_ids(ids))
-                red = clock("redaction", path, lambda: before_redact(texts))
-                lang = clock("language", path, lambda: [detect_language(t, d, langs)
-                                                        for t, d in zip([r.text for r in red], declared, strict=True)])
+                pseud = clock("pseudonymise ids", path, before_ids, ids)
+                red = clock("redaction", path, before_redact, texts)
+                lang = clock("language", path, before_language, [r.text for r in red], declared)
             else:
-                pseud = clock("pseudonymise ids", path, lambda: [id_pseudonym(v, key) for v in ids])
-                red = clock("redaction", path, lambda: redact_many(texts))
-                lang = clock("language", path, lambda: detect_languages([r.text for r in red], declared, langs))
+                pseud = clock("pseudonymise ids", path, lambda values: [id_pseudonym(v, key) for v in values], ids)
+                red = clock("redaction", path, redact_many, texts)
+                lang = clock("language", path, detect_languages, [r.text for r in red], declared, langs)
             got[path] = (pseud, red, lang)
         if got["before"] != got["now"]:
             sys.exit(f"chunk {n}: results differ between the code paths")
