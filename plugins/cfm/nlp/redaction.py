@@ -119,7 +119,7 @@ _CN_ID = re.compile(rf"(?<![{_W}]|{_D})[1-9]{_D}{{16}}(?:{_D}|[Xx])(?![{_W}]|{_D
 # text with earlier matches replaced by placeholders ("[EMAIL]": brackets and capitals, no digit),
 # which only ever removes characters, so a need that the original text does not meet is not met
 # later either. Change a detector, change its need here (tests/unit/nlp/test_pii_precheck.py).
-PHONE_MIN_DIGITS = 7  # no numbering plan has a shorter number (the phone detector's own guard)
+PHONE_MIN_DIGITS = 7  # the phone detector's own guard: it looks at no text with fewer digits
 _CARD_MIN_DIGITS, _SSN_DIGITS, _CN_ID_MIN_DIGITS = 13, 9, 17  # _CARD, _SSN, _CN_ID above
 _MIN_DIGITS = min(PHONE_MIN_DIGITS, _CARD_MIN_DIGITS, _SSN_DIGITS, _CN_ID_MIN_DIGITS)
 # _IBAN and _NINO without their boundary look-arounds (a placeholder may change a neighbour).
