@@ -7,6 +7,7 @@ are read from the cache, and items already assigned to a topic keep their assign
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -28,18 +29,36 @@ log = logging.getLogger(__name__)
 
 REQUIRED_KEYS = ("feedback_id", "text")
 
-def _upsert_sql() -> str:
-    """Upsert one ml.feedback_enrichment row per item; a row is only rewritten when a compared value changed."""
+def _row_columns() -> list[str]:
+    return ["feedback_id", *(c.name for c in enrichment_columns()), "submitted_at", "run_id"]
+
+
+def _upsert_sql(source: str | None = None) -> str:
+    """Upsert ml.feedback_enrichment rows, from `source` (a SELECT) or one row of parameters; a row is
+    only rewritten when a compared value changed."""
     cols = [c.name for c in enrichment_columns()] + ["submitted_at", "run_id"]
     compared = [c.name for c in enrichment_columns() if c.compared] + ["submitted_at"]
     return (
         f"INSERT INTO ml.feedback_enrichment AS f (feedback_id, {', '.join(cols)})\n"
-        f"VALUES ({', '.join(['%s'] * (len(cols) + 1))})\n"
+        + (source or f"VALUES ({', '.join(['%s'] * (len(cols) + 1))})") + "\n"
         "ON CONFLICT (feedback_id) DO UPDATE SET\n    "
         + ", ".join(f"{c} = excluded.{c}" for c in cols) + ", enriched_at = now()\n"
         f"WHERE ({', '.join('f.' + c for c in compared)})\n    IS DISTINCT FROM\n"
         f"      ({', '.join('excluded.' + c for c in compared)})"
     )
+
+
+def _write_rows(cur, rows: Sequence[tuple]) -> None:
+    """COPY the rows into a session temp table, then one upsert from it in feedback_id order
+    (one INSERT per row was the "enrichment rows" step). The table's name follows the columns."""
+    cols = ", ".join(_row_columns())
+    temp = "feedback_enrichment_in_" + hashlib.md5(cols.encode("utf-8")).hexdigest()[:8]
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {temp} AS SELECT {cols} FROM ml.feedback_enrichment WITH NO DATA")
+    with cur.copy(f"COPY {temp} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cur.execute(_upsert_sql(f"SELECT {cols} FROM {temp} ORDER BY feedback_id"))
+    cur.execute(f"TRUNCATE {temp}")
 
 
 def _plain(value: Any) -> Any:
@@ -130,7 +149,7 @@ def enrich_feedback(
         )
         before = {fid: (h, has_topic) for fid, h, has_topic in cur.fetchall()}
         with timed("enrichment rows"):
-            cur.executemany(_upsert_sql(), rows)
+            _write_rows(cur, rows)
     # Items never assigned, or whose redacted text changed, need a topic; the rest keep theirs.
     pending = {
         fid
