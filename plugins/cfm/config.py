@@ -113,6 +113,8 @@ class EnrichConfig(BaseModel):
     # Processes enriching key ranges at once outside Airflow (`cfm run`, benches), one BLAS thread each:
     # one thread encodes about as fast as two, so a process per core uses the cores the rest of enrichment leaves idle.
     workers: int = Field(default_factory=_cores, ge=1)
+    # A smaller backlog is enriched in the calling process: starting a worker loads the models again (seconds).
+    min_records_per_worker: int = Field(2_000, ge=1)
 
 
 def enrich_config(cfg: Mapping[str, Any]) -> EnrichConfig:

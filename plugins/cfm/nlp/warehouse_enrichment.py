@@ -16,7 +16,7 @@ import numpy as np
 from cfm.nlp.aspects import write_aspect_sentiment
 from cfm.nlp.embedding import LayeredEmbeddingCache, MemoryEmbeddingCache, load_backend
 from cfm.nlp.embedding_cache import PostgresEmbeddingCache
-from cfm.nlp.ml_schema import ensure_ml_schema
+from cfm.nlp.ml_schema import ensure_ml_schema_current
 from cfm.nlp.provenance import run_manifest, write_run_manifest
 from cfm.nlp.settings import nlp_config
 from cfm.nlp.step_timer import timed
@@ -78,7 +78,7 @@ def enrich_feedback(
     """
     cfg = nlp_config(config)
     _validate(items)
-    ensure_ml_schema(conn)
+    ensure_ml_schema_current(conn)
     counts = {
         "items": len(items),
         "embedded": 0,

@@ -64,20 +64,22 @@ def in_key_range(feedback_id: str, key_range: Mapping[str, str | None]) -> bool:
 
 
 def plan_ranges(url: str, run_id: str, *, config: dict[str, Any], min_parts: int = 1,
-                max_parts: int | None = None) -> list[dict[str, str | None]]:
+                max_parts: int | None = None, min_records: int = 1) -> list[dict[str, str | None]]:
     """Key customer records once, then split the enrichment backlog into ranges for mapped tasks (or workers).
 
     About `enrich.records_per_task` records a range, at least `min_parts` and at most `max_parts`
-    (default `enrich.max_tasks`) ranges, never more than records. The warehouse counts the
-    backlog and picks the boundary keys, so planning holds no list of ids however large the
-    backlog. Always at least one range, so the enrich task (and its asset event) runs on an
-    empty backlog too.
+    (default `enrich.max_tasks`) ranges, none under `min_records` records unless there is only
+    one. The warehouse counts the backlog and picks the boundary keys, so planning holds no list
+    of ids however large the backlog. Always at least one range, so the enrich task (and its
+    asset event) runs on an empty backlog too.
     """
-    return plan_ranges_counted(url, run_id, config=config, min_parts=min_parts, max_parts=max_parts)[0]
+    return plan_ranges_counted(url, run_id, config=config, min_parts=min_parts, max_parts=max_parts,
+                               min_records=min_records)[0]
 
 
 def plan_ranges_counted(url: str, run_id: str, *, config: dict[str, Any], min_parts: int = 1,
-                        max_parts: int | None = None) -> tuple[list[dict[str, str | None]], dict[str, Any]]:
+                        max_parts: int | None = None, min_records: int = 1
+                        ) -> tuple[list[dict[str, str | None]], dict[str, Any]]:
     """`plan_ranges`, and the counts it logged (customers keyed, backlog, ranges)."""
     from cfm.config import enrich_config
 
@@ -87,7 +89,7 @@ def plan_ranges_counted(url: str, run_id: str, *, config: dict[str, Any], min_pa
             counts.update(_key_customers(conn, pseudonym_key(), run_id))
             backlog = staging.unenriched_count(conn)
             parts = max(min_parts, -(-backlog // cfg.records_per_task))
-            parts = min(parts, cfg.max_tasks if max_parts is None else max_parts)
+            parts = min(parts, cfg.max_tasks if max_parts is None else max_parts, max(1, backlog // min_records))
             # Keys that arrive between the two queries only unbalance the ranges: the open ends still cover them.
             ranges = ranges_between(staging.unenriched_keys_at(conn, edge_positions(backlog, parts)))
         counts.update(backlog=backlog, ranges=len(ranges))
@@ -125,11 +127,10 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
     committed before the next is read. The first chunk fits the topic registry when there is
     none; later chunks join its topics.
     """
+    from cfm.config import enrich_config
     from cfm.privacy.erasure import erased_keys
 
     key = pseudonym_key()
-    from cfm.config import enrich_config
-
     size = int(chunk_size or enrich_config(config).chunk_size)
     lo, hi = (key_range or {}).get("lo"), (key_range or {}).get("hi")
     totals: dict[str, Any] = {"items": 0, "suppressed": 0, "ids_pseudonymised": 0}

@@ -79,16 +79,24 @@ def enrich_in_workers(url: str, run_id: str, *, config: dict[str, Any], workers:
                       pool: Executor | None = None) -> dict[str, Any]:
     """Plan the backlog into key ranges and enrich them in `workers` (default `enrich.workers`) processes.
 
+    Each worker gets at least `enrich.min_records_per_worker` records: a smaller backlog takes fewer
+    workers, and one range is enriched in this process.
+
     Returns the summed counts of the ranges (as `enrich_new_records` does), the plan's counts,
     `workers`, and `workers_peak_mb`: the peak RSS of the workers, summed.
     """
     from cfm.config import enrich_config
-    from cfm.pipeline.enrich import plan_ranges_counted
+    from cfm.pipeline.enrich import plan_ranges_counted, run_range
 
-    n = workers or enrich_config(config).workers
-    ranges, planned = plan_ranges_counted(url, run_id, config=config, min_parts=n, max_parts=n * RANGES_PER_WORKER)
+    cfg = enrich_config(config)
+    n = workers or cfg.workers
+    ranges, planned = plan_ranges_counted(url, run_id, config=config, min_parts=n, max_parts=n * RANGES_PER_WORKER,
+                                          min_records=cfg.min_records_per_worker)
+    n = min(n, len(ranges))
     log.info("[enrich] %d range(s) over %d worker process(es)", len(ranges), n)
-    if pool is None:
+    if n == 1 and pool is None:  # a small backlog: enriched here, not worth starting processes and loading models
+        results = [(os.getpid(), _peak_mb(), run_range(url, run_id, ranges[0], config=config))]
+    elif pool is None:
         with worker_pool(n) as own:
             results = _run_all(own, url, run_id, ranges, worker_config(config))
     else:

@@ -120,6 +120,8 @@ def test_the_warehouse_picks_the_range_boundaries_split_key_ranges_would(make_da
     config = {"enrich": {"records_per_task": 100, "max_tasks": 3}}
     assert plan_ranges(url, "plan", config=config) == split_key_ranges(ids, 3)
     assert plan_ranges(url, "plan", config=config, min_parts=5, max_parts=5) == split_key_ranges(ids, 5)
+    assert plan_ranges(url, "plan", config=config, min_parts=5, max_parts=5, min_records=count // 2) == \
+        split_key_ranges(ids, 2)
     assert len(plan_ranges(url, "plan", config={"enrich": {"records_per_task": 10_000}})) == 1
 
 
@@ -134,7 +136,7 @@ def test_two_worker_processes_enrich_what_one_process_does_and_no_record_twice(m
     whole = run(StageContext(url=one, config=config, run_id="one-run"))
     assert "workers" not in whole  # one worker: enriched in this process
 
-    config["enrich"] = {"workers": 2, "records_per_task": 100, "chunk_size": 40}
+    config["enrich"] = {"workers": 2, "records_per_task": 100, "chunk_size": 40, "min_records_per_worker": 50}
     got = run(StageContext(url=split, config=config, run_id="workers-run"))
 
     assert got["workers"] == 2 and got["ranges"] >= 2 and got["workers_peak_mb"] > 0
@@ -150,5 +152,6 @@ def test_two_worker_processes_enrich_what_one_process_does_and_no_record_twice(m
     split_scores, one_scores = split_rows.pop("sentiment_score"), one_rows.pop("sentiment_score")
     assert split_rows == one_rows
     assert split_scores == pytest.approx(one_scores, abs=1e-3)
-    # A second run finds nothing left to enrich.
-    assert run(StageContext(url=split, config=config, run_id="again"))["items"] == 0
+    # A second run finds nothing left to enrich, and enriches that empty backlog in this process.
+    again = run(StageContext(url=split, config=config, run_id="again"))
+    assert (again["items"], again["workers"], again["ranges"]) == (0, 1, 1)

@@ -50,7 +50,8 @@ def test_enrich_config_is_validated_and_defaults_to_a_worker_per_core(monkeypatc
 
     monkeypatch.setattr("os.cpu_count", lambda: 6)
     cfg = enrich_config({})
-    assert (cfg.workers, cfg.chunk_size, cfg.records_per_task, cfg.max_tasks) == (6, 10_000, 50_000, 8)
+    assert (cfg.workers, cfg.chunk_size, cfg.records_per_task, cfg.max_tasks, cfg.min_records_per_worker) == \
+        (6, 10_000, 50_000, 8, 2_000)
     assert enrich_config({"enrich": {"workers": 1}}).workers == 1
     for bad in ({"workers": 0}, {"chunk_size": "many"}, {"worker": 2}):
         with pytest.raises(ValidationError):
