@@ -148,7 +148,9 @@ def enrich_feedback(
         # The batch's own vectors first: a one-clause text's clause is the text, already embedded.
         known = MemoryEmbeddingCache()
         known.put_many(model, dict(zip(batch.text_hash, batch.vectors, strict=True)))
-        cache = LayeredEmbeddingCache(known, PostgresEmbeddingCache(conn))
+        # Clause vectors commit chunk by chunk too: two workers' chunks of overlapping clauses, each
+        # sorted but held in one transaction, could otherwise lock the same rows in opposite orders.
+        cache = LayeredEmbeddingCache(known, PostgresEmbeddingCache(conn, commit_chunks=True))
         counts.update(write_aspect_sentiment(conn, ids, batch.text_redacted, batch.language, config=cfg,
                                              embedding_model=model, cache=cache, run_id=run_id))
         conn.commit()
