@@ -27,6 +27,7 @@ import json
 import multiprocessing
 import os
 import platform
+import queue
 import random
 import resource
 import sys
@@ -247,7 +248,13 @@ def run_stage(name: str, url: str, drop: str, **kwargs: Any) -> dict[str, Any]:
     out = ctx.Queue()
     proc = ctx.Process(target=_child, args=(name, url, drop, out, kwargs))
     proc.start()
-    result = out.get()
+    while True:
+        try:
+            result = out.get(timeout=5)
+            break
+        except queue.Empty:
+            if not proc.is_alive():  # died without a result: fail (and drop the bench database), never hang
+                raise RuntimeError(f"stage {name} failed (exit {proc.exitcode})") from None
     proc.join()
     if proc.exitcode:
         raise RuntimeError(f"stage {name} failed (exit {proc.exitcode})")

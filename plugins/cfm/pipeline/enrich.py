@@ -29,7 +29,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
         if enrich_config(ctx.config).workers > 1:
             from cfm.pipeline.enrich_workers import enrich_in_workers
 
-            counts.update(enrich_in_workers(ctx.url, ctx.run_id, config=ctx.config))
+            counts.update(enrich_in_workers(ctx.url, ctx.run_id, config=ctx.config, progress=ctx.progress))
         else:
             counts.update(enrich_new_records(ctx.url, ctx.run_id, config=ctx.config, progress=ctx.progress))
     return counts

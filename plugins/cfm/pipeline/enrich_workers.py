@@ -76,7 +76,7 @@ def warm_up(pool: Executor, workers: int, config: Mapping[str, Any]) -> None:
 
 
 def enrich_in_workers(url: str, run_id: str, *, config: dict[str, Any], workers: int | None = None,
-                      pool: Executor | None = None) -> dict[str, Any]:
+                      pool: Executor | None = None, progress: bool = False) -> dict[str, Any]:
     """Plan the backlog into key ranges and enrich them in `workers` (default `enrich.workers`) processes.
 
     Each worker gets at least `enrich.min_records_per_worker` records: a smaller backlog takes fewer
@@ -86,7 +86,7 @@ def enrich_in_workers(url: str, run_id: str, *, config: dict[str, Any], workers:
     `workers`, and `workers_peak_mb`: the peak RSS of the workers, summed.
     """
     from cfm.config import enrich_config
-    from cfm.pipeline.enrich import plan_ranges_counted, run_range
+    from cfm.pipeline.enrich import enrich_new_records, plan_ranges_counted
 
     cfg = enrich_config(config)
     n = workers or cfg.workers
@@ -95,7 +95,9 @@ def enrich_in_workers(url: str, run_id: str, *, config: dict[str, Any], workers:
     n = min(n, len(ranges))
     log.info("[enrich] %d range(s) over %d worker process(es)", len(ranges), n)
     if n == 1 and pool is None:  # a small backlog: enriched here, not worth starting processes and loading models
-        results = [(os.getpid(), _peak_mb(), run_range(url, run_id, ranges[0], config=config))]
+        counts = enrich_new_records(url, run_id, config=config, key_range=ranges[0], key_customers=False,
+                                    progress=progress)
+        results = [(os.getpid(), _peak_mb(), counts)]
     elif pool is None:
         with worker_pool(n) as own:
             results = _run_all(own, url, run_id, ranges, worker_config(config))
