@@ -2,9 +2,10 @@
 
 The backlog is planned into disjoint key ranges once (`plan_ranges`: customers keyed, boundaries
 picked by the warehouse), then a pool of spawned processes runs them as the mapped Airflow tasks
-do (`run_range`), each process with one BLAS thread (`nlp.threads: 1`): one thread encodes about
-as fast as two on this kind of machine, and the steps around the encoder are single-threaded
-Python, so one process per core keeps every core busy. Ranges never overlap, so no record is
+do (`run_range`), each process with one BLAS thread (`nlp.threads: 1`): two threads in one process
+encoded no faster than one on an idle 2-core machine and 5-8x slower on a loaded one
+(bench/results/encode_threads.md), and the steps around the encoder are single-threaded Python,
+so one process per core keeps every core busy (2 workers: 1.20x as fast as 1, enrich_workers.md). Ranges never overlap, so no record is
 enriched twice; the advisory lock in `enrich_feedback` makes the first topic fit happen once,
 and each worker logs its progress (its process name and key range on each line).
 """
