@@ -2,12 +2,13 @@
 
 The backlog is planned into disjoint key ranges once (`plan_ranges`: customers keyed, boundaries
 picked by the warehouse), then a pool of spawned processes runs them as the mapped Airflow tasks
-do (`run_range`), each process with one BLAS thread (`nlp.threads: 1`): two threads in one process
-encoded no faster than one on an idle 2-core machine and 5-8x slower on a loaded one
-(bench/results/encode_threads.md), and the steps around the encoder are single-threaded Python,
-so one process per core keeps every core busy (2 workers: 1.20x as fast as 1, enrich_workers.md). Ranges never overlap, so no record is
-enriched twice; the advisory lock in `enrich_feedback` makes the first topic fit happen once,
-and each worker logs its progress (its process name and key range on each line).
+do (`run_range`), each process with one BLAS thread (`nlp.threads: 1`). Two threads in one
+process encoded about as fast as one at 1M records (bench/results/scale.md: 410 s vs 439 s) and
+5-8x slower on a loaded machine (encode_threads.md), while the steps around the encoder are
+single-threaded Python: one process per core keeps every core busy (2 workers 1.20x as fast as
+1, enrich_workers.md). Ranges never overlap, so no record is enriched twice; the advisory lock
+in `enrich_feedback` makes the first topic fit happen once, and each worker logs its progress
+(its process name and key range on each line).
 """
 
 from __future__ import annotations
