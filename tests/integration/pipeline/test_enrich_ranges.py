@@ -147,7 +147,10 @@ def test_two_worker_processes_enrich_what_one_process_does_and_no_record_twice(m
         per_range = [r[0] for r in conn.execute(
             "select (counts ->> 'items')::int from ops.run_log where run_id = 'workers-run' and stage = 'enrich' "
             "and source like 'keys %' and status = 'success'").fetchall()]
+        # Topics are created only by a fit, in one transaction (one now()): the first fit ran once, in one worker.
+        fits = conn.execute("select count(distinct occurred_at) from ml.topic_history where event = 'created'").fetchone()[0]
     assert len(per_range) == got["ranges"] and sum(per_range) == whole["items"]
+    assert fits == 1
     split_rows, one_rows = _written(split), _written(one)
     split_scores, one_scores = split_rows.pop("sentiment_score"), one_rows.pop("sentiment_score")
     assert split_rows == one_rows
