@@ -17,7 +17,7 @@ import numpy as np
 from cfm.nlp.aspects import write_aspect_sentiment
 from cfm.nlp.embedding import LayeredEmbeddingCache, MemoryEmbeddingCache, load_backend
 from cfm.nlp.embedding_cache import PostgresEmbeddingCache
-from cfm.nlp.ml_schema import ensure_ml_schema
+from cfm.nlp.ml_schema import ensure_ml_schema_current
 from cfm.nlp.provenance import run_manifest, write_run_manifest
 from cfm.nlp.settings import nlp_config
 from cfm.nlp.step_timer import timed
@@ -97,7 +97,7 @@ def enrich_feedback(
     """
     cfg = nlp_config(config)
     _validate(items)
-    ensure_ml_schema(conn)
+    ensure_ml_schema_current(conn)
     counts = {
         "items": len(items),
         "embedded": 0,
@@ -167,7 +167,9 @@ def enrich_feedback(
         # The batch's own vectors first: a one-clause text's clause is the text, already embedded.
         known = MemoryEmbeddingCache()
         known.put_many(model, dict(zip(batch.text_hash, batch.vectors, strict=True)))
-        cache = LayeredEmbeddingCache(known, PostgresEmbeddingCache(conn))
+        # Clause vectors commit chunk by chunk too: two workers' chunks of overlapping clauses, each
+        # sorted but held in one transaction, could otherwise lock the same rows in opposite orders.
+        cache = LayeredEmbeddingCache(known, PostgresEmbeddingCache(conn, commit_chunks=True))
         counts.update(write_aspect_sentiment(conn, ids, batch.text_redacted, batch.language, config=cfg,
                                              embedding_model=model, cache=cache, run_id=run_id))
         conn.commit()
