@@ -64,7 +64,7 @@ def escaped(value: str) -> str:
 def storable_id(value: str) -> str:
     """A record id PostgreSQL can index: cleaned, and hashed when longer than MAX_ID_BYTES."""
     text = clean_text(value)
-    if len(text.encode("utf-8")) > MAX_ID_BYTES:
+    if len(text) > MAX_ID_BYTES // 4 and len(text.encode("utf-8")) > MAX_ID_BYTES:  # a char is at most 4 bytes
         return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
     return text
 
