@@ -131,14 +131,19 @@ class FileDropSource(FeedbackSource):
                 else _csv_rows(text, undecodable))
         kept: dict[str, tuple[int, RawRecord]] = {}
         rejects: list[RejectedRecord] = []
+        windowed = since is not None or until is not None
         for line_no, row, error, column in rows:
-            ref = f"{rel}:{line_no}"
             if error:
                 rejects.append(self.line_reject(account, rel, line_no, row, error, column))
                 continue
-            record_id, problem = record_id_of(row.get("id"))
+            value = row.get("id")
+            if type(value) is str and (record_id := value.strip()):  # the usual case of record_id_of, inline
+                problem = None
+            else:
+                record_id, problem = record_id_of(value)
             if problem:
-                rejects.append(RejectedRecord(self.name, account, ref, "id", problem, {**row, "_file": rel, "_line": line_no}))
+                rejects.append(RejectedRecord(self.name, account, f"{rel}:{line_no}", "id", problem,
+                                              {**row, "_file": rel, "_line": line_no}))
                 continue
             payload = {**row, "_file": rel}
             # serialised once, here: the loader reuses it
@@ -147,13 +152,17 @@ class FileDropSource(FeedbackSource):
                 try:
                     clean_payload(row)
                 except Unstorable as exc:
-                    rejects.append(RejectedRecord(self.name, account, ref, exc.field, exc.reason,
+                    rejects.append(RejectedRecord(self.name, account, f"{rel}:{line_no}", exc.field, exc.reason,
                                                   {**row, "_file": rel, "_line": line_no}, check="unstorable"))
                     continue
-            submitted = parse_utc(row.get("submitted_at")) if since is not None or until is not None else None
+            submitted = parse_utc(row.get("submitted_at")) if windowed else None
             if submitted is not None and ((since is not None and submitted < since) or (until is not None and submitted >= until)):
                 continue
-            self.keep_later(kept, rejects, rel, line_no, RawRecord(self.name, account, record_id, payload, canonical=canonical))
+            record = RawRecord(self.name, account, record_id, payload, canonical=canonical)
+            if record_id in kept:
+                self.keep_later(kept, rejects, rel, line_no, record)
+            else:
+                kept[record_id] = (line_no, record)
         return kept, rejects
 
     def line_reject(self, account: str, rel: str, line_no: int, row: Any, error: str, column: str | None) -> RejectedRecord:

@@ -51,7 +51,7 @@ class Unstorable(ValueError):
 
 def clean_text(value: str) -> str:
     """The text with NUL removed and lone surrogates replaced by U+FFFD."""
-    if not _BAD_TEXT.search(value):
+    if (value.isascii() and "\x00" not in value) or not _BAD_TEXT.search(value):
         return value
     return _BAD_TEXT.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
 
