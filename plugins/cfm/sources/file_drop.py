@@ -9,6 +9,10 @@ to quarantine named by file and line, and every other row lands. A BOM declares 
 UTF-16. The same id twice keeps the later row and flags the earlier one with the winner.
 A symlink leading out of the drop folder is refused. Every other check (dates, scores,
 enums) runs in validation, on the staged record.
+
+Each good row is serialised here, once: its canonical JSON and hash travel with the record
+(`RawRecord.canonical`), so the loader does not serialise it again; ingest reads the next file
+while the previous one lands (`read_ahead`).
 """
 
 from __future__ import annotations
