@@ -139,3 +139,15 @@ def test_a_json_line_starting_with_a_bom_is_rejected_as_json_loads_would() -> No
     records, rejects = parse("x.jsonl", '{"id": "1"}\n\ufeff{"id": "2"}\n'.encode())
     assert [r.source_record_id for r in records] == ["1"]
     assert rejects[0].record_ref == "x.jsonl:2" and "BOM" in rejects[0].reason
+
+
+def test_the_garbage_collector_is_back_on_after_each_file(tmp_path) -> None:
+    import gc
+
+    (tmp_path / "a.csv").write_bytes(b"id,text\nA1,ok\n")
+    (tmp_path / "b.jsonl").write_bytes(b'{"id": "B1"}\n')
+    source = FileDropSource({"dir": str(tmp_path)})
+    assert gc.isenabled()
+    for _ in source.batches("drop", None):
+        assert gc.isenabled()  # paused only while a file is parsed
+    assert gc.isenabled()
