@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from cfm.pipeline.read_ahead import read_ahead
 from cfm.pipeline.run_log import logged_stage
 from cfm.pipeline.stage import StageContext
 from cfm.privacy.tombstones import Tombstones
@@ -63,6 +64,8 @@ def sync_source(
             cursor = load_cursor(conn, source.name, account)
             batches = 0
             read = source.batches(account, cursor, **window)
+            if source.read_ahead:
+                read = read_ahead(read)
             if cut is not None:
                 read = (_before(batch, cut) for batch in read)
             for merged, batch in coalesce(read):  # consecutive small batches share one transaction

@@ -40,6 +40,10 @@ class RawRecord:
     source_record_id: str
     payload: Mapping[str, Any]
     source_updated_at: datetime | None = None
+    #: (canonical JSON, hash) of `payload`, when the source already serialised it and
+    #: `cfm.sources.sanitise.plain_json` found nothing to repair or refuse: the loader then does not
+    #: serialise it again. Only valid while the payload is not mutated (records are never mutated).
+    canonical: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def payload_hash(self) -> str:
@@ -86,6 +90,9 @@ class FeedbackSource(ABC):
     #: at or after `until` in ingest (and saves no cursor for that window); None: the window does not cut
     #: this source (customer attributes are not dated events).
     until_cut: str | None = None
+    #: Ingest reads the next batch in a thread while the previous one lands (cfm.pipeline.read_ahead):
+    #: for sources whose reading is CPU-bound (parsing files) and has no side effect.
+    read_ahead: bool = False
 
     def __init__(self, config: Mapping[str, Any] | None = None):
         self.config = dict(config or {})

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import msgspec
+
 from cfm.sources.base import RawRecord, RejectedRecord, canonical_json_and_hash
 
 #: PostgreSQL's btree limit is ~2,700 bytes per entry; ids above this are hashed.
@@ -35,6 +37,7 @@ MAX_DEPTH = 64
 SANITISED_KEY = "_sanitised"
 
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+_ENCODE = msgspec.json.Encoder(order="sorted").encode  # the canonical form of `plain_canonical(floatless=True)`
 
 
 class Unstorable(ValueError):
@@ -48,7 +51,7 @@ class Unstorable(ValueError):
 
 def clean_text(value: str) -> str:
     """The text with NUL removed and lone surrogates replaced by U+FFFD."""
-    if not _BAD_TEXT.search(value):
+    if (value.isascii() and "\x00" not in value) or not _BAD_TEXT.search(value):
         return value
     return _BAD_TEXT.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
 
@@ -61,7 +64,7 @@ def escaped(value: str) -> str:
 def storable_id(value: str) -> str:
     """A record id PostgreSQL can index: cleaned, and hashed when longer than MAX_ID_BYTES."""
     text = clean_text(value)
-    if len(text.encode("utf-8")) > MAX_ID_BYTES:
+    if len(text) > MAX_ID_BYTES // 4 and len(text.encode("utf-8")) > MAX_ID_BYTES:  # a char is at most 4 bytes
         return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
     return text
 
@@ -132,6 +135,27 @@ def plain_json(payload: Any) -> tuple[str, bytes] | None:
     return None
 
 
+def plain_canonical(payload: Any, *, floatless: bool = False) -> tuple[str, str] | None:
+    """(canonical JSON, hash) of a payload `plain_json` finds plain (`RawRecord.canonical`), else None.
+
+    `floatless`: the caller knows the payload is parsed JSON or CSV (str keys; str, int, bool, None,
+    lists and objects) without a float. msgspec then serialises it, several times faster and byte for
+    byte what `json.dumps` writes (tests/unit/sources/test_sanitise.py): the stored hashes stay valid.
+    Floats are left to `json.dumps`, whose repr formatting is the one the hashes were taken of.
+    """
+    if not floatless:
+        plain = plain_json(payload)
+        return None if plain is None else (plain[0], hashlib.sha256(plain[1]).hexdigest())
+    try:
+        data = _ENCODE(payload)  # raises on a lone surrogate, as the UTF-8 encode in plain_json does
+    except (ValueError, TypeError, RecursionError, msgspec.EncodeError):
+        return None
+    text = data.decode("utf-8")
+    if len(text) <= MAX_FIELD_CHARS and text.count("{") + text.count("[") <= MAX_DEPTH and "\\u0000" not in text:
+        return text, hashlib.sha256(data).hexdigest()
+    return None
+
+
 def plainly_storable(payload: Any) -> bool:
     """True when `plain_json` finds nothing to repair or refuse in the payload."""
     return plain_json(payload) is not None
@@ -148,6 +172,8 @@ def admit_serialised(record: RawRecord) -> tuple[RawRecord, str, str] | Rejected
     payload is serialised once, for the check, its JSON and its hash."""
     record_id = storable_id(record.source_record_id)
     if record_id and record_id == record.source_record_id:
+        if record.canonical is not None:  # serialised (and found plain) by the source
+            return record, *record.canonical
         plain = plain_json(record.payload)
         if plain is not None:
             return record, plain[0], hashlib.sha256(plain[1]).hexdigest()
@@ -162,7 +188,7 @@ def admit_serialised(record: RawRecord) -> tuple[RawRecord, str, str] | Rejected
     if originals:
         payload = {**payload, SANITISED_KEY: originals} if isinstance(payload, dict) else payload
     if record_id != record.source_record_id or originals:
-        record = replace(record, source_record_id=record_id, payload=payload)
+        record = replace(record, source_record_id=record_id, payload=payload, canonical=None)
     return (record, *canonical_json_and_hash(record.payload))
 
 

@@ -27,6 +27,7 @@ CHUNK_ROWS = 5_000
 #: Consecutive source batches landed in one transaction (`coalesce`) up to this many records: each
 #: transaction costs a commit (a WAL flush) and a few round trips whatever its size.
 LANDING_ROWS = 10_000
+_SEP = "\x1e"  # between the payloads (and the hashes) of one statement
 #: What PostgreSQL raises for a value it will not store (the batch is then stored record by record).
 _REFUSALS = (psycopg.DataError, psycopg.errors.ProgramLimitExceeded, psycopg.IntegrityError)
 
@@ -180,8 +181,8 @@ def _where(rec: RawRecord, digest: str) -> str:
 def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, account: str,
             records: list[tuple[RawRecord, str, str]], extracted_at: datetime, run_id: str) -> psycopg.Cursor:
     """Upsert (record, canonical JSON, hash) into `table` in one statement: the columns that differ by
-    record are sent as four arrays, the batch's source, account, extracted_at and run_id once. A row is
-    replaced only when its hash changed. The cursor's one row: (inserted, updated)."""
+    record are sent as two arrays and two joined texts, the batch's source, account, extracted_at and run_id
+    once. A row is replaced only when its hash changed. The cursor's one row: (inserted, updated)."""
     return conn.execute(  # the arrays binary (%b): the JSON text goes as it is, with no array escaping
         sql.SQL(
             """
@@ -190,7 +191,8 @@ def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, accoun
                     (source, account, source_record_id, source_updated_at, extracted_at, run_id, payload, payload_hash)
                 select %(source)s, %(account)s, r.source_record_id, r.source_updated_at, %(extracted_at)s, %(run_id)s,
                        r.payload::jsonb, r.payload_hash
-                from unnest(%(ids)b::text[], %(updated_at)b::timestamptz[], %(payloads)b::text[], %(hashes)b::text[])
+                from unnest(%(ids)b::text[], %(updated_at)b::timestamptz[], string_to_array(%(payloads)b, E'\\x1e'),
+                            string_to_array(%(hashes)b, E'\\x1e'))
                      as r (source_record_id, source_updated_at, payload, payload_hash)
                 on conflict (source, account, source_record_id) do update set
                     source_updated_at = excluded.source_updated_at,
@@ -207,7 +209,9 @@ def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, accoun
         {"source": source, "account": account, "extracted_at": extracted_at, "run_id": run_id,
          "ids": [rec.source_record_id for rec, _, _ in records],
          "updated_at": [rec.source_updated_at for rec, _, _ in records],
-         "payloads": [text for _, text, _ in records], "hashes": [digest for _, _, digest in records]},
+         # JSON text never holds a raw control character (json.dumps and msgspec escape them) and a hash is hex:
+         # joined on U+001E they go as one value each, split by the server (no per-element dumping in Python).
+         "payloads": _SEP.join([text for _, text, _ in records]), "hashes": _SEP.join([digest for _, _, digest in records])},
     )
 
 

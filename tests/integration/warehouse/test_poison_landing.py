@@ -102,3 +102,14 @@ def test_a_batch_sent_in_several_statements_lands_once_and_relands_as_unchanged(
     assert (changed.inserted, changed.updated, changed.unchanged) == (0, 1, 4)
     assert [r[3] for r in rows] == ["run-1"] * 4 + ["run-3"]  # an unchanged row keeps the run that stored it
     assert all(h == payload_hash(p) for _, p, h, _ in rows)  # the stored hash is the hash of the stored payload
+
+
+def test_control_characters_in_ids_and_payloads_land_as_they_are(warehouse: str) -> None:
+    """Payloads and hashes go to the server joined on U+001E: a record holding that character (escaped in its
+    JSON) or any other control character lands whole, and so do the records around it."""
+    records = [_rec("a\x1eb", text="x\x1ey\x1f\n"), _rec("plain", text="z"), _rec("c\x1f", text="\x1e")]
+    with psycopg.connect(warehouse) as conn:
+        result = land_batch(conn, SOURCE, ACCOUNT, records, [], None, "run-1")
+        stored = dict(conn.execute("select source_record_id, payload->>'text' from raw.typeform").fetchall())
+    assert (result.inserted, result.quarantined) == (3, 0)
+    assert stored == {"a\x1eb": "x\x1ey\x1f\n", "plain": "z", "c\x1f": "\x1e"}

@@ -94,3 +94,60 @@ def test_record_from_quarantine_requires_an_id() -> None:
     assert rec.source_record_id == "NEW-1" and "_line" not in rec.payload
     with pytest.raises(SourceError, match="'id' is missing"):
         src.record_from_quarantine("drop", {"id": "", "_file": "a.csv"})
+
+
+def test_each_record_carries_its_canonical_json_and_hash() -> None:
+    """The source serialises each payload once (the loader reuses it): the same text and hash as
+    canonical_json_and_hash, floats included, so re-landing a file stored by an earlier version changes nothing."""
+    from cfm.sources.base import canonical_json_and_hash
+
+    csv_records, _ = parse("x.csv", 'id,text,n\nA1,"q ""x"" \\ ✓ 😀 مرحبا",1.50\nA2,\x7f\x1f,\nA3\n'.encode())
+    lines = [{"id": 1, "n": 1e16, "f": 0.1, "i": 10**30, "l": [True, None, {"z": 1, "a": -0.0}]},
+             {"id": "2", "t": "\x1f\t\x7f"}, {"id": 3, "x": 1e-7}]
+    jsonl_records, _ = parse("x.jsonl", "\n".join(json.dumps(d, ensure_ascii=False) for d in lines).encode())
+    assert len(csv_records) == 3 and len(jsonl_records) == 3
+    for rec in csv_records + jsonl_records:
+        assert rec.canonical == canonical_json_and_hash(rec.payload)
+
+
+def test_a_record_with_something_to_repair_carries_no_serialisation() -> None:
+    records, rejects = parse("x.csv", b"id,text\nA1,a\\u0000b\nA2,ok\n")
+    assert rejects == [] and records[1].canonical is not None
+    records, _ = parse("x.jsonl", b'{"id": "A1", "text": "a\\u0000b"}\n')
+    assert records[0].canonical is None  # the loader repairs it (cfm.sources.sanitise.admit_serialised)
+
+
+def test_a_malformed_row_in_a_big_file_is_quarantined_with_its_line_and_field() -> None:
+    rows = [f"R{i},fine {i}" for i in range(1, 20_001)]
+    rows[9_999] = "R10000,\"broken"  # an unclosed quote at line 10,001 (the header is line 1)
+    rows[14_999] = "R15000," + "z" * 100_001  # a field over the limit at line 15,001
+    records, rejects = parse("big.csv", ("id,text\n" + "\n".join(rows) + "\n").encode())
+    assert len(records) == 19_998
+    assert [(r.record_ref, r.field) for r in rejects] == [("big.csv:10001", "line"), ("big.csv:15001", "text")]
+    assert "CSV syntax" in rejects[0].reason and rejects[1].check == "unstorable"
+    assert {r.source_record_id for r in records} == {f"R{i}" for i in range(1, 20_001)} - {"R10000", "R15000"}
+
+    lines = [json.dumps({"id": f"J{i}", "n": i}) for i in range(1, 20_001)]
+    lines[4_999] = '{"id": "J5000", "n": NaN}'
+    lines[11_999] = '{"id": "J12000", "n": 1e999}'
+    records, rejects = parse("big.jsonl", "\n".join(lines).encode())
+    assert len(records) == 19_998
+    assert [(r.record_ref, r.field) for r in rejects] == [("big.jsonl:5000", "line"), ("big.jsonl:12000", "n")]
+
+
+def test_a_json_line_starting_with_a_bom_is_rejected_as_json_loads_would() -> None:
+    records, rejects = parse("x.jsonl", '{"id": "1"}\n\ufeff{"id": "2"}\n'.encode())
+    assert [r.source_record_id for r in records] == ["1"]
+    assert rejects[0].record_ref == "x.jsonl:2" and "BOM" in rejects[0].reason
+
+
+def test_the_garbage_collector_is_back_on_after_each_file(tmp_path) -> None:
+    import gc
+
+    (tmp_path / "a.csv").write_bytes(b"id,text\nA1,ok\n")
+    (tmp_path / "b.jsonl").write_bytes(b'{"id": "B1"}\n')
+    source = FileDropSource({"dir": str(tmp_path)})
+    assert gc.isenabled()
+    for _ in source.batches("drop", None):
+        assert gc.isenabled()  # paused only while a file is parsed
+    assert gc.isenabled()

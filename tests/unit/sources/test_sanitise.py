@@ -6,6 +6,8 @@ import codecs
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cfm.sources.base import RawRecord, RejectedRecord
 from cfm.sources.sanitise import (
@@ -119,3 +121,49 @@ def test_one_serialisation_gives_the_canonical_json_and_hash(payload) -> None:
     assert kept is rec and (text, digest) == canonical_json_and_hash(payload)
     fixed, text, digest = admit_serialised(RawRecord("typeform", "f", "2\x00", {"t": "a\x00", **payload}))
     assert fixed.source_record_id == "2" and (text, digest) == canonical_json_and_hash(fixed.payload)
+
+
+_JSON_FLOATLESS = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10**40), max_value=10**40) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.text(), _JSON_FLOATLESS, max_size=8))
+def test_the_floatless_serialiser_writes_what_json_dumps_writes(payload) -> None:
+    """File drops serialise with msgspec: the same text and hash as canonical_json_and_hash (stored hashes stay
+    valid, a re-landed file changes nothing), and None exactly where plain_json finds something to repair."""
+    from cfm.sources.base import canonical_json_and_hash
+    from cfm.sources.sanitise import plain_canonical, plain_json
+
+    got = plain_canonical(payload, floatless=True)
+    if plain_json(payload) is None:
+        assert got is None
+    else:
+        assert got == canonical_json_and_hash(payload)
+
+
+@pytest.mark.parametrize("payload", [
+    {"t": "a\x00b"}, {"t": "x\ud800"}, {"\ud800": 1}, {"t": "z" * 200_000}, _nested(70), {"a": [[[[{"t": "\udfff"}]]]]},
+    {"s": "\u2028\x7f\x1f\"\\</x>", "n": 10**30, "k": {"é": 1, "e": 2, "😀": 3, "\uffff": 4}},
+])
+def test_the_floatless_serialiser_refuses_what_plain_json_refuses(payload) -> None:
+    from cfm.sources.base import canonical_json_and_hash
+    from cfm.sources.sanitise import plain_canonical
+
+    expected = canonical_json_and_hash(payload) if plainly_storable(payload) else None
+    assert plain_canonical(payload, floatless=True) == expected == plain_canonical(payload)
+
+
+def test_a_record_serialised_by_its_source_is_admitted_with_that_text() -> None:
+    from cfm.sources.base import canonical_json_and_hash
+    from cfm.sources.sanitise import admit_serialised, plain_canonical
+
+    payload = {"id": "1", "text": "ok"}
+    rec = RawRecord("file_drop", "drop", "1", payload, canonical=plain_canonical(payload, floatless=True))
+    assert admit_serialised(rec) == (rec, *canonical_json_and_hash(payload))
+    # Repaired (the id is cleaned): the source's serialisation is dropped, the new payload's taken.
+    fixed, text, digest = admit_serialised(RawRecord("file_drop", "drop", "1\x00", payload, canonical=("stale", "x")))
+    assert fixed.canonical is None and (text, digest) == canonical_json_and_hash(fixed.payload)
