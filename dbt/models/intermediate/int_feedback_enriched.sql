@@ -5,7 +5,8 @@
 -- Incremental (macros/incremental_feedback.sql): a build rewrites only the records whose raw
 -- version, validation, enrichment, identity or topic assignment changed since the last build (less
 -- the lookback var incremental_lookback_hours; changed_at is that change marker), and the
--- records of a relabelled topic.
+-- records of a relabelled topic. The change markers are indexed (cfm.warehouse.schema,
+-- cfm.nlp.ml_schema), and each changed record's staged row is looked up by its raw key.
 {{ config(
     materialized='incremental',
     unique_key='feedback_id',
