@@ -5,14 +5,16 @@
 -- Incremental (macros/incremental_feedback.sql): a build rewrites only the records whose raw
 -- version, validation, enrichment, identity or topic assignment changed since the last build (less
 -- the lookback var incremental_lookback_hours; changed_at is that change marker), and the
--- records of a relabelled topic.
+-- records of a relabelled topic. The change markers are indexed (cfm.warehouse.schema,
+-- cfm.nlp.ml_schema), and each changed record's staged row is looked up by its raw key.
 {{ config(
     materialized='incremental',
     unique_key='feedback_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['feedback_id'], 'unique': True}, {'columns': ['changed_at']}],
-    post_hook=["{{ delete_invalidated_feedback() }}"]
+    pre_hook=["{{ record_incremental_window() }}", "{{ topic_label_index(only_incremental=true) }}"],
+    post_hook=["{{ delete_invalidated_feedback() }}", "{{ topic_label_index() }}"]
 ) }}
 
 with
@@ -22,7 +24,10 @@ unioned as (
     select * from {{ ref('int_feedback_unioned') }}
 
 ),
-{% if is_incremental() %}
+{#- a table built before the loop's columns were added is rebuilt whole once, so no row lacks them -#}
+{%- set backfill = is_incremental() and 'company_replied_at' not in
+    (adapter.get_columns_in_relation(this) | map(attribute='name') | list) %}
+{% if is_incremental() and not backfill %}
 
 -- The raw keys whose record or derived rows changed since the last build (less the lookback).
 changed_keys as (
@@ -110,6 +115,22 @@ joined as (
         e.embedding_model,
         e.sentiment_model,
 
+        -- what the closed loop reads (int_loop_feedback, int_loop_company_replies): the case id a
+        -- re-survey answer carries in a hidden field (Typeform hidden fields, SurveyMonkey custom
+        -- variables, Qualtrics embedded data), and when the company replied to a review (Google Play
+        -- and Business Profile give only the reply's last-modified time)
+        nullif(coalesce(
+            u.attributes->'hidden'->>'case_id',
+            u.attributes->'custom_variables'->>'case_id',
+            u.attributes->'embedded_data'->>'case_id'
+        ), '') as resurvey_case_id,
+        case when u.channel = 'review' then coalesce(
+            {{ safe_timestamptz("u.attributes->>'company_reply_at'") }},
+            {{ safe_timestamptz("u.attributes->>'developer_reply_at'") }},
+            {{ safe_timestamptz("u.attributes->>'reply_updated_at'") }},
+            {{ safe_timestamptz("u.attributes->>'response_modified_at'") }}
+        ) end as company_replied_at,
+
         -- lineage
         u.run_id,
         u.payload_hash,
@@ -117,9 +138,19 @@ joined as (
         greatest(u.extracted_at, v.validated_at, e.enriched_at, r.enriched_at, t.assigned_at)
             as changed_at
 
+    {%- if is_incremental() and not backfill %}
+    -- each changed record looked up by its raw key (a lateral subquery PostgreSQL may not flatten:
+    -- offset 0), so only those rows of the staging views are computed, from the raw tables' keys
+    from (
+        select x.* from changed_keys k
+        cross join lateral (
+            select * from unioned x
+            where x.source = k.source and x.account = k.account and x.source_record_id = k.source_record_id
+            offset 0
+        ) x
+    ) u
+    {%- else %}
     from unioned u
-    {%- if is_incremental() %}
-    join changed_keys k using (source, account, source_record_id)
     {%- endif %}
     -- a retained record was validated before retention removed its raw payload (and its verdict)
     left join validated v using (source, account, source_record_id, payload_hash)

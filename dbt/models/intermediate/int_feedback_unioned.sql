@@ -10,7 +10,9 @@
 
 with
 
-staged as (
+-- not materialized: a filter or join on this view (extracted_at, the raw key) reaches the raw
+-- tables' indexes instead of every staged row being computed first
+staged as not materialized (
 {% for source_name in var('feedback_sources') %}
     select {{ columns | join(', ') }}, false as is_retained
     from {{ ref('stg_' ~ source_name ~ '__feedback') }}
@@ -29,7 +31,9 @@ retained as (
         rating_type, rating_value, rating_scale_min, rating_scale_max, survey_id, question_id, thread_id,
         attributes, true as is_retained
     from {{ source('ml', 'retained_feedback') }} r
-    where not exists (select 1 from staged s where s.feedback_id = r.feedback_id)
+    -- by the raw key (feedback_id is its md5), which the raw tables' primary keys index
+    where not exists (select 1 from staged s
+                      where s.source = r.source and s.account = r.account and s.source_record_id = r.source_record_id)
 
 )
 

@@ -9,7 +9,8 @@
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['feedback_id'], 'unique': True}, {'columns': ['changed_at']}],
-    post_hook=["{{ delete_feedback_gone_upstream() }}"]
+    pre_hook=["{{ record_incremental_window() }}", "{{ topic_label_index(only_incremental=true) }}"],
+    post_hook=["{{ delete_feedback_gone_upstream() }}", "{{ topic_label_index() }}"]
 ) }}
 
 with
@@ -94,7 +95,12 @@ left join customer_versions c
     and (c.effective_from is null or {{ utc_timestamp('f.submitted_at') }} >= c.effective_from)
     and (c.effective_to is null or {{ utc_timestamp('f.submitted_at') }} < c.effective_to)
 {%- if is_incremental() %}
-where f.changed_at >= {{ incremental_cutoff(this) }}
-    or f.feedback_id in (select feedback_id from customer_changed)
-    or f.feedback_id in ({{ relabelled_feedback(this) }})
+-- one keyed set, not an OR of IN lists (which makes PostgreSQL filter every row of the table)
+where f.feedback_id in (
+    select feedback_id from {{ ref('int_feedback_enriched') }} where changed_at >= {{ incremental_cutoff(this) }}
+    union
+    select feedback_id from customer_changed
+    union
+    {{ relabelled_feedback(this) }}
+)
 {%- endif %}

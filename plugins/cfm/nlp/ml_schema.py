@@ -105,6 +105,8 @@ CREATE TABLE IF NOT EXISTS ml.topic_assignments (
     assigned_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS topic_assignments_topic_idx ON ml.topic_assignments (topic_id);
+-- change markers dbt's incremental builds look up (macros/incremental_feedback.sql)
+CREATE INDEX IF NOT EXISTS topic_assignments_assigned_at_idx ON ml.topic_assignments (assigned_at);
 
 -- One manifest per enrichment run: full nlp config, model provenance, package versions, seed (cfm.nlp.provenance).
 CREATE TABLE IF NOT EXISTS ml.enrichment_runs (
@@ -159,6 +161,7 @@ def feedback_enrichment_ddl() -> str:
         ddl.append(f"ALTER TABLE ml.feedback_enrichment ADD COLUMN IF NOT EXISTS {c.name} {c.sql_type};")
         comment = f"'{MARTS_COMMENT}'" if c.in_marts else "NULL"
         ddl.append(f"COMMENT ON COLUMN ml.feedback_enrichment.{c.name} IS {comment};")
+    ddl.append("CREATE INDEX IF NOT EXISTS feedback_enrichment_enriched_at_idx ON ml.feedback_enrichment (enriched_at);")
     return "\n".join(ddl)
 
 

@@ -28,7 +28,9 @@ create table if not exists raw.{table} (
     payload           jsonb       not null,
     payload_hash      text        not null,
     primary key (source, account, source_record_id)
-)
+);
+-- dbt's incremental builds find what changed since the last build by these markers (macros/incremental_feedback.sql)
+create index if not exists {index} on raw.{table} (extracted_at)
 """
 
 OPS_AND_QUARANTINE = """
@@ -109,6 +111,8 @@ create table if not exists ops.enriched_records (
     run_id       text not null,
     enriched_at  timestamptz not null default now()
 );
+create index if not exists validated_records_validated_at_idx on ops.validated_records (validated_at);
+create index if not exists enriched_records_enriched_at_idx on ops.enriched_records (enriched_at);
 create index if not exists records_open_idx on quarantine.records (source, account, source_record_id) where status = 'open';
 """
 
@@ -153,6 +157,6 @@ def ensure_warehouse(conn: psycopg.Connection) -> None:
     for schema in SCHEMAS:
         conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
     for name in source_names():
-        conn.execute(sql.SQL(RAW_TABLE).format(table=sql.Identifier(name)))
+        conn.execute(sql.SQL(RAW_TABLE).format(table=sql.Identifier(name), index=sql.Identifier(f"{name}_extracted_at_idx")))
     conn.execute(OPS_AND_QUARANTINE)
     conn.commit()

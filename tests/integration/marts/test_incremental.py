@@ -220,6 +220,51 @@ def test_the_second_build_rewrote_only_what_changed(incremental_warehouse: dict[
         assert len(kept - rewritten) >= 5, table
 
 
+def test_the_data_tests_of_an_incremental_build_look_at_its_window(incremental_warehouse: dict[str, Any]) -> None:
+    # (before the full-refresh test, which rebuilds the tables this one touches)
+    from cfm.config import load_config
+    from cfm.pipeline.transform import dbt_vars, run_dbt
+
+    url = incremental_warehouse["url"]
+
+    def dbt_test() -> None:
+        run_dbt(url, ["test", "--select", "int_feedback_enriched"], vars=dbt_vars(load_config()))
+
+    def spoil(record: str) -> None:
+        with psycopg.connect(url) as conn:
+            conn.execute("update intermediate.int_feedback_enriched set channel = 'carrier pigeon' "
+                         "where source_record_id = %s", (record,))
+
+    def restore(record: str) -> None:
+        with psycopg.connect(url) as conn:
+            conn.execute("update intermediate.int_feedback_enriched set channel = 'survey' where source_record_id = %s",
+                         (record,))
+
+    with psycopg.connect(url) as conn:
+        since = _rows(conn, "select since from intermediate.dbt_incremental_windows where model = 'int_feedback_enriched'")
+        assert since and since[0][0] > _rows(conn, "select min(changed_at) from intermediate.int_feedback_enriched")[0][0]
+    dbt_test()
+    # a bad row the last build wrote (N00 is new) fails its tests
+    spoil("N00")
+    try:
+        with pytest.raises(RuntimeError, match="accepted_values_int_feedback_enriched_channel"):
+            dbt_test()
+    finally:
+        restore("N00")
+    # one it did not write (F10: ten days old, outside the lookback) is not looked at again ...
+    spoil("F10")
+    try:
+        dbt_test()
+        # ... unless the last build was a full one, which tests every row
+        with psycopg.connect(url) as conn:
+            conn.execute("update intermediate.dbt_incremental_windows set since = '-infinity' "
+                         "where model = 'int_feedback_enriched'")
+        with pytest.raises(RuntimeError, match="accepted_values_int_feedback_enriched_channel"):
+            dbt_test()
+    finally:
+        restore("F10")
+
+
 def test_a_full_refresh_gives_identical_tables(incremental_warehouse: dict[str, Any]) -> None:
     from cfm.pipeline.transform import run_dbt
 
@@ -260,3 +305,4 @@ def test_the_metric_marts_are_seeded_into_the_shadow_build(incremental_warehouse
     nodes = {n.name: n.materialized for n in mart_nodes(incremental_warehouse["url"], dbt_vars(load_config()))}
     assert {name: nodes.get(name) for name in ("fct_feedback", "fct_metric_responses", "metric_cells")} == \
         dict.fromkeys(("fct_feedback", "fct_metric_responses", "metric_cells"), "incremental")
+

@@ -1,6 +1,5 @@
 -- Company answers the loop counts as a first response: replies in a Gmail thread (keyed by
 -- thread) and owner or developer replies on review sites (keyed by the review's feedback_id).
--- Google Play and Business Profile give only the reply's last-modified time.
 with
 
 gmail as (
@@ -15,6 +14,7 @@ gmail as (
 
 ),
 
+-- replies to valid reviews (int_feedback_enriched keeps the reply time): a case opens on valid feedback only
 reviews as (
 
     select
@@ -22,13 +22,8 @@ reviews as (
         account,
         cast(null as text) as thread_id,
         feedback_id,
-        coalesce(
-            {{ safe_timestamptz("attributes->>'company_reply_at'") }},
-            {{ safe_timestamptz("attributes->>'developer_reply_at'") }},
-            {{ safe_timestamptz("attributes->>'reply_updated_at'") }},
-            {{ safe_timestamptz("attributes->>'response_modified_at'") }}
-        ) as replied_at
-    from {{ ref('int_feedback_unioned') }}
+        company_replied_at as replied_at
+    from {{ ref('int_feedback_enriched') }}
     where channel = 'review'
 
 )

@@ -1,53 +1,36 @@
 -- What the closed loop reads per feedback item: the canonical record's rating, enrichment and
--- thread, plus the case id a re-survey answer carries in a hidden field (Typeform hidden fields,
--- SurveyMonkey custom variables, Qualtrics embedded data). No PII: customer_key and redacted text.
-with
-
-enriched as (
-
-    select * from {{ ref('int_feedback_enriched') }}
-
-),
-
-unioned as (
-
-    select feedback_id, attributes from {{ ref('int_feedback_unioned') }}
-
-)
+-- thread, plus the case id a re-survey answer carries in a hidden field (int_feedback_enriched
+-- keeps it). No PII: customer_key and redacted text. A view: the columns of a table built already.
+{{ config(materialized='view') }}
 
 select
     -- ids
-    e.feedback_id,
-    e.source,
-    e.account,
-    e.customer_key,
-    e.thread_id,
-    nullif(coalesce(
-        u.attributes->'hidden'->>'case_id',
-        u.attributes->'custom_variables'->>'case_id',
-        u.attributes->'embedded_data'->>'case_id'
-    ), '') as resurvey_case_id,
+    feedback_id,
+    source,
+    account,
+    customer_key,
+    thread_id,
+    resurvey_case_id,
 
     -- timestamps
-    e.submitted_at,
+    submitted_at,
 
     -- what was said
-    e.channel,
-    e.language,
-    e.text_redacted,
-    e.sentiment_label,
-    e.sentiment_score,
-    e.category,
-    e.department,
-    e.feedback_type,
-    e.topic_id,
+    channel,
+    language,
+    text_redacted,
+    sentiment_label,
+    sentiment_score,
+    category,
+    department,
+    feedback_type,
+    topic_id,
 
     -- ratings
-    e.rating_type,
-    e.rating_value,
-    e.rating_scale_min,
-    e.rating_scale_max,
-    e.ces_higher_is_easier
+    rating_type,
+    rating_value,
+    rating_scale_min,
+    rating_scale_max,
+    ces_higher_is_easier
 
-from enriched e
-left join unioned u using (feedback_id)
+from {{ ref('int_feedback_enriched') }}

@@ -9,7 +9,9 @@
     unique_key='feedback_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['feedback_id']}, {'columns': ['metric', 'response_date']}, {'columns': ['changed_at']}],
+    indexes=[{'columns': ['feedback_id', 'metric'], 'unique': True}, {'columns': ['metric', 'response_date']},
+             {'columns': ['changed_at']}],
+    pre_hook=["{{ record_incremental_window() }}"],
     post_hook=["{{ delete_metric_responses_gone_upstream() }}"]
 ) }}
 with
