@@ -130,28 +130,46 @@ class CategoryClassifier:
                 start += len(es)
 
     def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[Categorisation]:
-        """Categories per text: every category scoring >= half the best score (max 3), primary first."""
+        """Categories per text: every category scoring >= half the best score (max 3), primary first.
+
+        Each distinct (text, vector) is scored once (a batch repeats texts: 5x at 1M records), the
+        similarities of all of them to every example centroid in one matrix product.
+        """
         names = [n for n in self.taxonomy.categories if n != self.taxonomy.fallback]
+        keys = [(t, vectors[i].tobytes()) for i, t in enumerate(texts)] if vectors is not None else list(texts)
+        index: dict[Any, int] = {}  # distinct key -> its row in `rows`
+        rows: list[int] = []  # first occurrence of each distinct key
+        for i, key in enumerate(keys):
+            if key not in index:
+                index[key] = len(rows)
+                rows.append(i)
+        scores = np.array([self._keyword_scores(texts[i], names) for i in rows], dtype=np.float64)
+        scores = scores.reshape(len(rows), len(names))
+        semantic = [j for j, n in enumerate(names) if n in self.example_centroids]
+        if vectors is not None and semantic and rows:
+            centroids = np.vstack([self.example_centroids[names[j]] for j in semantic])
+            sims = (np.asarray(vectors)[rows] @ centroids.T).astype(np.float64)
+            scores[:, semantic] += np.maximum(0.0, sims - 0.3) * 3.0  # only clear semantic matches count
+        distinct = [self._decide(row, names) for row in scores]
+        # A copy per text: callers may edit one item's categories without touching its duplicates'.
+        return [Categorisation(list(d.categories), d.department) for d in (distinct[index[key]] for key in keys)]
+
+    def _keyword_scores(self, text: str, names: Sequence[str]) -> list[float]:
+        norm = normalise_arabic((text or "").lower())
         out = []
-        for i, text in enumerate(texts):
-            norm = normalise_arabic((text or "").lower())
-            scores = {}
-            for name in names:
-                pattern = self.taxonomy.pattern(name)
-                hits = len(pattern.findall(norm)) if pattern else 0
-                score = min(hits, 3) * 1.0
-                if vectors is not None and name in self.example_centroids:
-                    sim = float(vectors[i] @ self.example_centroids[name])
-                    score += max(0.0, sim - 0.3) * 3.0  # only clear semantic matches count
-                scores[name] = score
-            best = max(scores.values(), default=0.0)
-            if best < 0.5:
-                cats = [self.taxonomy.fallback]
-            else:
-                ranked = sorted(scores.items(), key=lambda kv: (-kv[1], names.index(kv[0])))
-                cats = [n for n, s in ranked if s >= max(0.5, best / 2)][:3]
-            out.append(Categorisation(cats, self.taxonomy.department(cats[0])))
+        for name in names:
+            pattern = self.taxonomy.pattern(name)
+            out.append(min(len(pattern.findall(norm)), 3) * 1.0 if pattern else 0.0)
         return out
+
+    def _decide(self, scores: np.ndarray, names: Sequence[str]) -> Categorisation:
+        best = float(scores.max()) if len(scores) else 0.0
+        if best < 0.5:
+            cats = [self.taxonomy.fallback]
+        else:
+            order = np.argsort(-scores, kind="stable")  # ties: taxonomy order
+            cats = [names[j] for j in order[:3] if scores[j] >= max(0.5, best / 2)]
+        return Categorisation(cats, self.taxonomy.department(cats[0]))
 
 
 _SUGGESTION = re.compile(

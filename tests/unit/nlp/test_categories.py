@@ -75,3 +75,63 @@ def test_missing_taxonomy_file_names_the_path(tmp_path):
 )
 def test_feedback_type(text, sentiment, expected):
     assert feedback_type(text, sentiment) == expected
+
+
+def _classify_text_by_text(clf, texts, vectors):
+    """Categories as the code before dedup computed them: each text on its own, one dot product per category."""
+    from cfm.nlp.categories import Categorisation
+    from cfm.nlp.keywords import normalise_arabic
+
+    names = [n for n in clf.taxonomy.categories if n != clf.taxonomy.fallback]
+    out = []
+    for i, text in enumerate(texts):
+        norm = normalise_arabic((text or "").lower())
+        scores = {}
+        for name in names:
+            pattern = clf.taxonomy.pattern(name)
+            score = min(len(pattern.findall(norm)) if pattern else 0, 3) * 1.0
+            if name in clf.example_centroids:
+                score += max(0.0, float(vectors[i] @ clf.example_centroids[name]) - 0.3) * 3.0
+            scores[name] = score
+        best = max(scores.values(), default=0.0)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], names.index(kv[0])))
+        cats = [clf.taxonomy.fallback] if best < 0.5 else [n for n, s in ranked if s >= max(0.5, best / 2)][:3]
+        out.append(Categorisation(cats, clf.taxonomy.department(cats[0])))
+    return out
+
+
+@pytest.fixture(scope="module")
+def semantic_classifier():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    # Example vectors near a few axes, so that texts near them score semantically too.
+    return CategoryClassifier(load_taxonomy(), lambda xs: rng.standard_normal((len(xs), 16)).astype(np.float32))
+
+
+def test_classify_with_vectors_matches_text_by_text_scoring(semantic_classifier):
+    import numpy as np
+
+    texts = ["my parcel arrived two weeks late", "退款一直没到账", "lovely weather today", "the app crashed",
+             "I was charged twice", "الشحنة لم تصل", "", "prices"] * 3
+    rng = np.random.default_rng(5)
+    names = list(semantic_classifier.example_centroids)
+    vectors = np.array([semantic_classifier.example_centroids[names[k % len(names)]] * rng.uniform(0.2, 1.2)
+                        + rng.normal(0, 0.1, 16) for k in range(len(texts))], dtype=np.float32)
+    got = semantic_classifier.classify(texts, vectors)
+    assert got == _classify_text_by_text(semantic_classifier, texts, vectors)
+    assert {c.category for c in got} - {"other"}  # some texts were categorised
+
+
+def test_each_distinct_text_and_vector_is_scored_once(semantic_classifier, monkeypatch):
+    import numpy as np
+
+    calls: list[str] = []
+    real = CategoryClassifier._keyword_scores
+    monkeypatch.setattr(CategoryClassifier, "_keyword_scores", lambda self, t, names: calls.append(t) or real(self, t, names))
+    texts = ["my parcel arrived late", "refund please", "my parcel arrived late", "my parcel arrived late"]
+    vectors = np.ones((4, 16), np.float32)
+    vectors[3] = 0.5  # same text, other vector: scored on its own
+    got = semantic_classifier.classify(texts, vectors)
+    assert sorted(calls) == sorted(["my parcel arrived late", "refund please", "my parcel arrived late"])
+    assert got[0] == got[2] and got[0] is not got[2]  # duplicates get equal results, not one shared object
