@@ -20,6 +20,7 @@ import numpy as np
 from cfm.nlp.keywords import normalise_arabic
 
 MODEL_NAME = "cfm-taxonomy-keywords+examples"
+KEYWORD_CACHE_SIZE = 65536  # texts whose keyword scores a classifier keeps (a few tens of MB)
 FEEDBACK_TYPES = ("complaint", "suggestion", "praise", "question", "other")
 
 
@@ -116,6 +117,10 @@ class CategoryClassifier:
 
     def __init__(self, taxonomy: Taxonomy, embed: Callable[[list[str]], np.ndarray] | None = None):
         self.taxonomy = taxonomy
+        self.names = [n for n in taxonomy.categories if n != taxonomy.fallback]
+        # Keyword scores per text, kept across batches (the classifier lives as long as the process):
+        # the keyword regexes were most of categorisation's time, and feedback repeats texts.
+        self._keyword_scores = lru_cache(maxsize=KEYWORD_CACHE_SIZE)(self._score_keywords)
         self.example_centroids: dict[str, np.ndarray] = {}
         if embed is not None:
             examples = {name: [e for es in cat.examples.values() for e in es]
@@ -132,10 +137,10 @@ class CategoryClassifier:
     def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[Categorisation]:
         """Categories per text: every category scoring >= half the best score (max 3), primary first.
 
-        Each distinct (text, vector) is scored once (a batch repeats texts: 5x at 1M records), the
-        similarities of all of them to every example centroid in one matrix product.
+        Each distinct (text, vector) is scored once (feedback repeats texts: 1M generated records
+        held 186k distinct ones), the similarities to every example centroid in one matrix product.
         """
-        names = [n for n in self.taxonomy.categories if n != self.taxonomy.fallback]
+        names = self.names
         keys = [(t, vectors[i].tobytes()) for i, t in enumerate(texts)] if vectors is not None else list(texts)
         index: dict[Any, int] = {}  # distinct key -> its row in `rows`
         rows: list[int] = []  # first occurrence of each distinct key
@@ -143,7 +148,7 @@ class CategoryClassifier:
             if key not in index:
                 index[key] = len(rows)
                 rows.append(i)
-        scores = np.array([self._keyword_scores(texts[i], names) for i in rows], dtype=np.float64)
+        scores = np.array([self._keyword_scores(texts[i]) for i in rows], dtype=np.float64)
         scores = scores.reshape(len(rows), len(names))
         semantic = [j for j, n in enumerate(names) if n in self.example_centroids]
         if vectors is not None and semantic and rows:
@@ -154,13 +159,9 @@ class CategoryClassifier:
         # A copy per text: callers may edit one item's categories without touching its duplicates'.
         return [Categorisation(list(d.categories), d.department) for d in (distinct[index[key]] for key in keys)]
 
-    def _keyword_scores(self, text: str, names: Sequence[str]) -> list[float]:
+    def _score_keywords(self, text: str) -> tuple[float, ...]:
         norm = normalise_arabic((text or "").lower())
-        out = []
-        for name in names:
-            pattern = self.taxonomy.pattern(name)
-            out.append(min(len(pattern.findall(norm)), 3) * 1.0 if pattern else 0.0)
-        return out
+        return tuple(min(len(p.findall(norm)), 3) * 1.0 if (p := self.taxonomy.pattern(n)) else 0.0 for n in self.names)
 
     def _decide(self, scores: np.ndarray, names: Sequence[str]) -> Categorisation:
         best = float(scores.max()) if len(scores) else 0.0

@@ -123,15 +123,18 @@ def test_classify_with_vectors_matches_text_by_text_scoring(semantic_classifier)
     assert {c.category for c in got} - {"other"}  # some texts were categorised
 
 
-def test_each_distinct_text_and_vector_is_scored_once(semantic_classifier, monkeypatch):
+def test_keywords_are_matched_once_per_distinct_text_across_batches(monkeypatch):
     import numpy as np
 
     calls: list[str] = []
-    real = CategoryClassifier._keyword_scores
-    monkeypatch.setattr(CategoryClassifier, "_keyword_scores", lambda self, t, names: calls.append(t) or real(self, t, names))
-    texts = ["my parcel arrived late", "refund please", "my parcel arrived late", "my parcel arrived late"]
-    vectors = np.ones((4, 16), np.float32)
-    vectors[3] = 0.5  # same text, other vector: scored on its own
-    got = semantic_classifier.classify(texts, vectors)
-    assert sorted(calls) == sorted(["my parcel arrived late", "refund please", "my parcel arrived late"])
+    real = CategoryClassifier._score_keywords
+    monkeypatch.setattr(CategoryClassifier, "_score_keywords", lambda self, t: calls.append(t) or real(self, t))
+    clf = CategoryClassifier(load_taxonomy(), lambda xs: np.eye(len(xs), 16, dtype=np.float32))
+    texts = ["hello there", "refund please", "hello there", "hello there"]
+    vectors = np.zeros((4, 16), np.float32)
+    vectors[0] = vectors[2] = clf.example_centroids["delivery"]  # the fourth: same text, no semantic match
+    got = clf.classify(texts, vectors)
+    assert calls == ["hello there", "refund please"]
+    assert [c.category for c in got] == ["delivery", "billing_refunds", "delivery", "other"]
     assert got[0] == got[2] and got[0] is not got[2]  # duplicates get equal results, not one shared object
+    assert clf.classify(texts[:2], vectors[:2]) == got[:2] and len(calls) == 2  # the next batch: from the cache
