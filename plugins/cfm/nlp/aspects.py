@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -30,13 +31,19 @@ _BOUNDARY = re.compile(
     re.IGNORECASE,
 )
 _WORDISH = re.compile(r"[^\W\d_]", re.UNICODE)
+_TWO_LETTERS = re.compile(r"[^\W\d_][\s\S]*?[^\W\d_]", re.UNICODE)
 
 
 def split_clauses(text: str) -> list[str]:
     """Clauses of a text (at least one when the text has any letters)."""
+    return list(_clauses(text))
+
+
+@lru_cache(maxsize=65536)  # feedback repeats texts across batches too
+def _clauses(text: str) -> tuple[str, ...]:
     parts = [p.strip(" ,，、،") for p in _BOUNDARY.split(text or "")]
-    parts = [p for p in parts if len(_WORDISH.findall(p)) >= 2]
-    return parts or ([text.strip()] if _WORDISH.search(text or "") else [])
+    parts = [p for p in parts if _TWO_LETTERS.search(p)]
+    return tuple(parts or ([text.strip()] if _WORDISH.search(text or "") else []))
 
 
 def pool_aspects(
@@ -83,7 +90,7 @@ class _Clauses:
 
 
 def _distinct_clauses(texts: Sequence[str], languages: Sequence[str]) -> _Clauses:
-    split = {t: split_clauses(t) for t in dict.fromkeys(texts)}
+    split = {t: _clauses(t) for t in dict.fromkeys(texts)}
     clause_index: dict[str, int] = {}
     pair_index: dict[tuple[int, str], int] = {}
     items, in_multi = [], {}

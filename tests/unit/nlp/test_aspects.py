@@ -144,3 +144,15 @@ def test_no_clauses_no_rows(backend) -> None:
     from cfm.nlp.aspects import aspect_rows
 
     assert aspect_rows(["a", "b"], ["", "42"], ["en", "en"], {}, config=_config(), centroids={}, run_id="r") == []
+
+
+def test_a_text_is_split_once_per_process() -> None:
+    from cfm.nlp.aspects import _clauses
+
+    text = "A text split twice. Only once though!"
+    before = _clauses.cache_info()
+    assert split_clauses(text) == split_clauses(text) == ["A text split twice.", "Only once though!"]
+    after = _clauses.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+    split_clauses(text).append("edited")  # callers get their own list
+    assert split_clauses(text) == ["A text split twice.", "Only once though!"]
