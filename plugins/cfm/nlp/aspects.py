@@ -163,9 +163,14 @@ def aspect_rows(
         keys.append(key)
         if not members or key in pooled:
             continue
-        topics = [clause_topic.get(found.pairs[m][0]) if len(members) > 1 else None for m in members]
-        own = [t if t is not None else key[1] for t in topics]
         pooled[key] = []
+        if len(members) == 1:  # most items: the one clause in the item's topic, nothing to pool
+            if key[1] is not None:
+                pooled[key].append((key[1], 1, [pair_clauses[members[0]]]))
+                pooled_probs.append(probs[members[0]])
+            continue
+        topics = [clause_topic.get(found.pairs[m][0]) for m in members]
+        own = [t if t is not None else key[1] for t in topics]
         for topic, (p, n) in sorted(pool_aspects(key[1], topics, probs[members]).items()):
             pooled[key].append((topic, n, [pair_clauses[m] for m, t in zip(members, own, strict=True) if t == topic]))
             pooled_probs.append(p)
