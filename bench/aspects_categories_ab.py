@@ -70,6 +70,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=20000)
     ap.add_argument("--baseline-rev", default="main")
+    ap.add_argument("--new-first", action="store_true", help="enrich with this tree's code first")
     ap.add_argument("--url", default=os.environ.get("CFM_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "enrichment_overhead.md"))
     args = ap.parse_args()
@@ -95,8 +96,9 @@ def main() -> None:
                 for name in ("old", "new"):
                     conn.execute(f'create database "{dbs[name]}" template "{dbs["base"]}"')
             old_plugins = _baseline_plugins(args.baseline_rev, Path(tmp) / "baseline")
-            results = {"old": _enrich(f"{server}/{dbs['old']}", old_plugins),
-                       "new": _enrich(f"{server}/{dbs['new']}", ROOT / "plugins")}
+            plugins = {"old": old_plugins, "new": ROOT / "plugins"}
+            results = {side: _enrich(f"{server}/{dbs[side]}", plugins[side])
+                       for side in (("new", "old") if args.new_first else ("old", "new"))}
         same = {what: _rows(f"{server}/{dbs['old']}", sql) == _rows(f"{server}/{dbs['new']}", sql)
                 for what, sql in (("aspect rows", ASPECTS), ("categories", CATEGORIES))}
         n_aspects = len(_rows(f"{server}/{dbs['new']}", ASPECTS))
@@ -114,7 +116,7 @@ def write_section(args: argparse.Namespace, results: dict, same: dict, n_aspects
         "", f"## aspects and categories: {args.baseline_rev} against this branch "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
         f"`bench/aspects_categories_ab.py --rows {args.rows}`: {new['records']:,} records enriched twice from copies of "
-        f"one database, old code first; {n_aspects:,} aspect rows; load average up to {load[0]:.1f} (1 min) on "
+        f"one database, {'new' if args.new_first else 'old'} code first; {n_aspects:,} aspect rows; load average up to {load[0]:.1f} (1 min) on "
         f"{os.cpu_count()} cores. Same output: "
         + ", ".join(f"{what} {'identical' if ok else '**different**'}" for what, ok in same.items()) + ".", "",
         f"| step | {args.baseline_rev} (s) | this branch (s) | new / old |", "| --- | ---: | ---: | ---: |",
