@@ -138,3 +138,29 @@ def test_keywords_are_matched_once_per_distinct_text_across_batches(monkeypatch)
     assert [c.category for c in got] == ["delivery", "billing_refunds", "delivery", "other"]
     assert got[0] == got[2] and got[0] is not got[2]  # duplicates get equal results, not one shared object
     assert clf.classify(texts[:2], vectors[:2]) == got[:2] and len(calls) == 2  # the next batch: from the cache
+
+
+def _one_guard_per_keyword(words):
+    import re
+
+    return re.compile("|".join(rf"(?<![a-z]){re.escape(w)}(?![a-z])" if re.fullmatch(r"[a-z0-9 ']+", w) else re.escape(w)
+                               for w in sorted(set(words), key=len, reverse=True)))
+
+
+@pytest.mark.parametrize("words", [
+    ["late", "chocolate", "wrong item", "item", "退款", "到账", "مندوب", "box"],
+    ["wi-fi", "wi", "fi", "late"],  # a keyword that starts like a Latin one: guards per keyword
+])
+def test_keyword_patterns_find_what_one_guard_per_keyword_finds(words):
+    from cfm.nlp.categories import _keyword_pattern
+
+    texts = ["chocolate late", "slate box", "wrong items, wrong item!", "退款late到账", "المندوب box-late",
+             "wi-fi wifi wi fi", "itemitem item's", ""]
+    pattern, reference = _keyword_pattern(words), _one_guard_per_keyword(words)
+    assert [pattern.findall(t) for t in texts] == [reference.findall(t) for t in texts]
+    assert pattern.findall("chocolate late slate box") == [w for w in ("chocolate", "late", "box") if w in words]
+
+
+def test_the_taxonomy_keywords_get_one_guard_around_all_latin_ones():
+    tax = load_taxonomy()
+    assert all(tax.pattern(n).pattern.startswith("(?<![a-z])(?:") for n in tax.categories if tax.pattern(n))
