@@ -7,7 +7,9 @@ Arabic and Chinese; NPS, CSAT, CES, star and unrated; 5% made invalid with its o
 text is the generator's sentence plus up to two more sentences of the same language, so texts
 vary like real feedback instead of repeating a few hundred templates. The files are landed in
 a fresh database and run through the pipeline's stages (landing, staging views, validation,
-enrichment, dbt build), each in a process of its own so its peak RSS is its own.
+enrichment, dbt build), each in a process of its own so its peak RSS is its own. Enrichment runs
+as `cfm run` runs it: in `enrich.workers` processes (default one per core) over key ranges; its
+peak RSS is the sum of theirs.
 
 Baselines measured in the same run: COPY of the same records into an empty copy of the raw
 table (rows prepared beforehand: the database's write limit), and plain `encode` of the texts
@@ -25,6 +27,7 @@ import json
 import multiprocessing
 import os
 import platform
+import queue
 import random
 import resource
 import sys
@@ -189,19 +192,37 @@ def stage_embed_baseline(url: str, drop: str) -> dict[str, Any]:
     return {"records": len(texts), "seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "model": backend.name}
 
 
-def stage_enrichment(url: str, drop: str) -> dict[str, Any]:
+def stage_enrichment(url: str, drop: str, workers: int | None = None) -> dict[str, Any]:
+    """Enrichment as `cfm run` does it: `enrich.workers` processes (default one per core) over key ranges.
+
+    The models are loaded before the clock starts (in every worker, as the encode baseline's is).
+    Peak memory is the sum of the workers' peak RSS and this process's; step timers are this
+    process's, so only a one-worker run has them.
+    """
+    from cfm.config import enrich_config
     from cfm.nlp.embedding import load_backend
     from cfm.nlp.settings import nlp_config
     from cfm.nlp.step_timer import STEP_SECONDS
     from cfm.pipeline.enrich import enrich_new_records
+    from cfm.pipeline.enrich_workers import enrich_in_workers, warm_up, worker_pool
 
     config = _config()
-    backend = load_backend(nlp_config(config.get("nlp") or {}))
-    backend.encode(["warm up"], 8)
-    t = time.perf_counter()
-    got = enrich_new_records(url, "bench", config=config)
-    return {"records": got["items"], "embedded": got.get("embedded", 0), "seconds": time.perf_counter() - t,
-            "peak_mb": _peak_mb(), "steps": dict(STEP_SECONDS)}
+    n = workers or enrich_config(config).workers
+    if n == 1:
+        backend = load_backend(nlp_config(config.get("nlp") or {}))
+        backend.encode(["warm up"], 8)
+        t = time.perf_counter()
+        got = enrich_new_records(url, "bench", config=config)
+        secs = time.perf_counter() - t
+        return {"records": got["items"], "embedded": got.get("embedded", 0), "seconds": secs, "workers": 1,
+                "peak_mb": _peak_mb(), "steps": dict(STEP_SECONDS)}
+    with worker_pool(n) as pool:
+        warm_up(pool, n, config)
+        t = time.perf_counter()
+        got = enrich_in_workers(url, "bench", config=config, workers=n, pool=pool)
+        secs = time.perf_counter() - t
+    return {"records": got["items"], "embedded": got.get("embedded", 0), "seconds": secs, "workers": n,
+            "ranges": got["ranges"], "peak_mb": got["workers_peak_mb"] + _peak_mb(), "steps": {}}
 
 
 def stage_transform(url: str, drop: str) -> dict[str, Any]:
@@ -217,17 +238,23 @@ def stage_transform(url: str, drop: str) -> dict[str, Any]:
     return {"records": n, "seconds": secs, "peak_mb": _peak_mb()}
 
 
-def _child(name: str, url: str, drop: str, out: Any) -> None:
-    out.put(globals()[f"stage_{name}"](url, drop))
+def _child(name: str, url: str, drop: str, out: Any, kwargs: dict[str, Any]) -> None:
+    out.put(globals()[f"stage_{name}"](url, drop, **kwargs))
 
 
-def run_stage(name: str, url: str, drop: str) -> dict[str, Any]:
-    """One stage in a fresh process (its peak RSS is its own)."""
+def run_stage(name: str, url: str, drop: str, **kwargs: Any) -> dict[str, Any]:
+    """One stage in a fresh process (its peak RSS is its own; enrichment's adds its workers')."""
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(name, url, drop, out))
+    proc = ctx.Process(target=_child, args=(name, url, drop, out, kwargs))
     proc.start()
-    result = out.get()
+    while True:
+        try:
+            result = out.get(timeout=5)
+            break
+        except queue.Empty:
+            if not proc.is_alive():  # died without a result: fail (and drop the bench database), never hang
+                raise RuntimeError(f"stage {name} failed (exit {proc.exitcode})") from None
     proc.join()
     if proc.exitcode:
         raise RuntimeError(f"stage {name} failed (exit {proc.exitcode})")
@@ -289,7 +316,8 @@ def main() -> None:
         "staging": "staging views (dbt build --select staging)",
         "validation": "validation (Great Expectations, verdicts, quarantine)",
         "embed_baseline": f"baseline: plain encode of the distinct texts ({m['embed_baseline']['model']})",
-        "enrichment": "enrichment (pseudonymise, redact, language, embed, sentiment, categories, topics, aspects)",
+        "enrichment": f"enrichment in {m['enrichment']['workers']} worker process(es) (pseudonymise, redact, language, "
+                      "embed, sentiment, categories, topics, aspects)",
         "transform": "dbt build (all models + tests)",
     }
     lines = [
@@ -298,7 +326,7 @@ def main() -> None:
         f"`bench/scale.py --rows {args.rows}`: {args.rows:,} generated records ({generated['invalid']:,} made invalid; "
         f"{distinct:,} distinct texts enriched), fresh database on the local PostgreSQL; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores. Each stage ran in a process of its own; "
-        f"peak memory is that process's peak RSS. Bench wall time {total_s / 60:.1f} min.",
+        f"peak memory is that process's peak RSS (enrichment's: summed over its worker processes). Bench wall time {total_s / 60:.1f} min.",
         "",
         "| stage | records | seconds | records/s | peak RSS MB |",
         "| --- | ---: | ---: | ---: | ---: |",

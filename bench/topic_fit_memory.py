@@ -6,7 +6,8 @@ Fills a scratch warehouse's ml.feedback_enrichment with N items over `--distinct
 embeddings (ml.embeddings; items share texts as real feedback does), clustered around 40 centres
 in 512 dimensions, then runs `recluster` in a process of its own and reads that process's peak
 RSS. `--whole` sizes are also run with `fit_sample_size` = N (the whole corpus loaded at once, as
-before the bound): the baseline in the same run. The vectors are synthetic: this measures memory
+before the bound): the baseline in the same run. `--baseline REV` also runs git revision REV's
+recluster (its plugins, `git archive`) on the same data first and appends a section instead. The vectors are synthetic: this measures memory
 and time, not topic quality (bench/insight.py does that on the real dev sets).
 Writes bench/results/topic_fit_memory.md.
 """
@@ -20,6 +21,7 @@ import os
 import platform
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -67,7 +69,9 @@ def _fill(url: str, rows: int, distinct: int, model: str, seed: int = 7) -> None
         conn.commit()
 
 
-def _recluster(url: str, sample: int, out) -> None:
+def _recluster(url: str, sample: int, plugins: str | None, out) -> None:
+    if plugins:
+        sys.path.insert(0, plugins)
     from cfm.nlp.topics.store import recluster
 
     start = time.perf_counter()
@@ -76,10 +80,10 @@ def _recluster(url: str, sample: int, out) -> None:
     out.put((time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, result))
 
 
-def _measure(url: str, sample: int) -> tuple[float, float, dict]:
+def _measure(url: str, sample: int, plugins: str | None = None) -> tuple[float, float, dict]:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_recluster, args=(url, sample, queue))
+    proc = ctx.Process(target=_recluster, args=(url, sample, plugins, queue))
     proc.start()
     proc.join()
     if proc.exitcode != 0:
@@ -89,16 +93,16 @@ def _measure(url: str, sample: int) -> tuple[float, float, dict]:
 
 
 def main() -> None:
-    from bench_db import scratch_warehouse
+    from baseline_tree import export_plugins
 
     from cfm.nlp.embedding import configured_cache_name
-    from cfm.nlp.ml_schema import ensure_ml_schema
     from cfm.nlp.settings import nlp_config
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, nargs="+", default=[100_000, 300_000])
     ap.add_argument("--whole", type=int, nargs="*", default=[100_000], help="sizes also run with the whole corpus loaded")
     ap.add_argument("--distinct", type=int, default=20_000)
+    ap.add_argument("--baseline", help="git revision whose recluster also runs on the same data (bounded sample)")
     ap.add_argument("--url", default=os.environ.get("CFM_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "topic_fit_memory.md"))
     args = ap.parse_args()
@@ -106,27 +110,48 @@ def main() -> None:
     model = configured_cache_name(cfg)
     load = os.getloadavg()
     lines = []
-    for rows in args.rows:
-        runs = [("bounded", int(cfg["fit_sample_size"]))] + ([("whole corpus", rows)] if rows in args.whole else [])
-        for how, sample in runs:
-            with scratch_warehouse(args.url) as url:
-                with psycopg.connect(url) as conn:
-                    ensure_ml_schema(conn)
-                started = time.perf_counter()
-                _fill(url, rows, min(args.distinct, rows), model)
-                fill_s = time.perf_counter() - started
-                seconds, peak_mb, result = _measure(url, sample)
-            print(f"{rows} {how}: {seconds:.1f} s, peak {peak_mb:.0f} MB, {result} (fill {fill_s:.0f} s)", flush=True)
-            lines.append(
-                f"| {rows:,} | {how} (fit_sample_size {sample:,}) | {seconds:.1f} | {peak_mb:,.0f} | "
-                f"{result['topics']} | {result['unassigned']:,} |"
-            )
+    with tempfile.TemporaryDirectory() as tmp:
+        baseline = str(export_plugins(args.baseline, Path(tmp))) if args.baseline else None
+        for rows in args.rows:
+            lines += _size(args, rows, cfg, model, baseline)
+    _write(args, lines, load)
+
+
+def _size(args: argparse.Namespace, rows: int, cfg: dict, model: str, baseline: str | None) -> list[str]:
+    from bench_db import scratch_warehouse
+
+    from cfm.nlp.ml_schema import ensure_ml_schema
+
+    lines, bounded = [], int(cfg["fit_sample_size"])
+    runs = [("bounded", bounded, None)] + ([("whole corpus", rows, None)] if rows in args.whole else [])
+    if baseline:
+        runs.insert(0, (f"bounded, {args.baseline}", bounded, baseline))
+    for how, sample, plugins in runs:
+        with scratch_warehouse(args.url) as url:
+            with psycopg.connect(url) as conn:
+                ensure_ml_schema(conn)
+            started = time.perf_counter()
+            _fill(url, rows, min(args.distinct, rows), model)
+            fill_s = time.perf_counter() - started
+            seconds, peak_mb, result = _measure(url, sample, plugins)
+        print(f"{rows} {how}: {seconds:.1f} s, peak {peak_mb:.0f} MB, {result} (fill {fill_s:.0f} s)", flush=True)
+        lines.append(
+            f"| {rows:,} | {how} (fit_sample_size {sample:,}) | {seconds:.1f} | {peak_mb:,.0f} | "
+            f"{result['topics']} | {result['unassigned']:,} |"
+        )
+    return lines
+
+
+def _write(args: argparse.Namespace, lines: list[str], load: tuple[float, ...]) -> None:
+    """The whole file; with --baseline, a section appended to it instead."""
+    title = (f"## {args.baseline} against this tree ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
+             if args.baseline else "# Topic re-cluster: peak memory as the corpus grows")
     text = "\n".join(
         [
-            "# Topic re-cluster: peak memory as the corpus grows",
+            title,
             "",
             f"`bench/topic_fit_memory.py --rows {' '.join(map(str, args.rows))} --whole "
-            f"{' '.join(map(str, args.whole))}`: N items over {args.distinct:,} cached 512-d embeddings (synthetic,"
+            f"{' '.join(map(str, args.whole))}{' --baseline ' + args.baseline if args.baseline else ''}`: N items over {args.distinct:,} cached 512-d embeddings (synthetic,"
             f" 40 centres), `recluster` with an empty registry in a process of its own; peak RSS of that process. "
             f"{platform.machine()}, {os.cpu_count()} cores, load average at the start {load[0]:.1f}.",
             "",
@@ -136,7 +161,11 @@ def main() -> None:
             "",
         ]
     )
-    Path(args.out).write_text(text, encoding="utf-8")
+    if args.baseline and Path(args.out).exists():
+        with Path(args.out).open("a", encoding="utf-8") as fh:
+            fh.write("\n" + text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
     print(text)
 
 

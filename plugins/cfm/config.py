@@ -97,3 +97,26 @@ class PrivacyConfig(BaseModel):
 def privacy_config(cfg: Mapping[str, Any]) -> PrivacyConfig:
     """The validated `privacy` section; a bad value raises pydantic's ValidationError naming the field."""
     return PrivacyConfig.model_validate(cfg.get("privacy") or {})
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
+
+
+class EnrichConfig(BaseModel):
+    """`enrich` in cfm.yml: how the enrichment backlog is split and how many processes enrich it."""
+
+    model_config = ConfigDict(extra="forbid")
+    chunk_size: int = Field(10_000, ge=1)  # records enriched (and held in memory) at a time
+    records_per_task: int = Field(50_000, ge=1)  # backlog share of one key range (mapped task or worker job)
+    max_tasks: int = Field(8, ge=1)  # mapped Airflow tasks at most
+    # Processes enriching key ranges at once outside Airflow (`cfm run`, benches), one BLAS thread each:
+    # one thread encodes about as fast as two, so a process per core uses the cores the rest of enrichment leaves idle.
+    workers: int = Field(default_factory=_cores, ge=1)
+    # A smaller backlog is enriched in the calling process: starting a worker loads the models again (seconds).
+    min_records_per_worker: int = Field(2_000, ge=1)
+
+
+def enrich_config(cfg: Mapping[str, Any]) -> EnrichConfig:
+    """The validated `enrich` section; a bad value raises pydantic's ValidationError naming the field."""
+    return EnrichConfig.model_validate(cfg.get("enrich") or {})

@@ -140,7 +140,7 @@ def idle_reason(url: str, config: dict[str, Any], dag_id: str, transform_skipped
         from cfm.warehouse import staging
 
         with psycopg.connect(url) as conn:
-            if not staging.unenriched_ids(conn) and not staging.unkeyed_customers(conn):
+            if not staging.unenriched_count(conn) and not staging.unkeyed_customers(conn):
                 return "no validated record or customer record waits for enrichment"
         return None
     if dag_id == "cfm_transform":

@@ -147,7 +147,15 @@ def detect_languages(
     declared: Iterable[str | None] | None = None,
     languages: Sequence[str] = ("en", "ar", "zh", "fr", "es", "de", "pt", "it", "tr", "hi", "ja", "ru"),
 ) -> list[str]:
-    """`detect_language` over many texts (declared languages aligned with texts, or None)."""
+    """`detect_language` over many texts (declared languages aligned with texts, or None), once per
+    distinct (text, declared) pair: feedback repeats itself, within a batch and across batches (a
+    bounded cache per process)."""
     texts = list(texts)
     declared_list = list(declared) if declared is not None else [None] * len(texts)
-    return [detect_language(t, d, languages) for t, d in zip(texts, declared_list, strict=True)]
+    langs = tuple(languages)
+    return [_detect_cached(t, d, langs) for t, d in zip(texts, declared_list, strict=True)]
+
+
+@lru_cache(maxsize=65_536)
+def _detect_cached(text: str | None, declared: str | None, languages: tuple[str, ...]) -> str:
+    return detect_language(text, declared, languages)

@@ -166,9 +166,42 @@ def feedback_enrichment_ddl() -> str:
 MARTS_COMMENT = "cfm: in marts"
 
 
-def ensure_ml_schema(conn) -> None:
-    """Create the ml schema and its tables if they do not exist (commits)."""
-    with conn.cursor() as cur:
-        cur.execute(ML_DDL)
-        cur.execute(feedback_enrichment_ddl())
+def _schema_marker() -> str:
+    import hashlib
+
+    return "cfm ddl " + hashlib.sha256((ML_DDL + feedback_enrichment_ddl()).encode("utf-8")).hexdigest()[:16]
+
+
+def _marker(conn) -> str | None:
+    row = conn.execute("SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = 'ml'").fetchone()
+    return row[0] if row else None
+
+
+def ensure_ml_schema(conn, *, only_if_stale: bool = False) -> None:
+    """Create the ml schema and its tables if they do not exist (commits).
+
+    One session at a time runs the DDL (an advisory lock), holding no other lock while it waits
+    (what the connection did before is committed first): enrichment processes running at once
+    would otherwise deadlock on the DDL's table locks. The schema's comment records which DDL
+    ran; `only_if_stale` skips the DDL when it is this code's.
+    """
+    marker = _schema_marker()
+    conn.commit()
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('cfm.ml_schema'))")
+    if not (only_if_stale and _marker(conn) == marker):
+        with conn.cursor() as cur:
+            cur.execute(ML_DDL)
+            cur.execute(feedback_enrichment_ddl())
+            cur.execute(f"COMMENT ON SCHEMA ml IS '{marker}'")  # a hex digest: nothing to quote
+    conn.commit()
+
+
+def ensure_ml_schema_current(conn) -> None:
+    """`ensure_ml_schema` unless this code's DDL already ran on the warehouse (commits).
+
+    Per enrichment batch: the DDL's ALTER and CREATE INDEX take table locks that would queue a
+    worker behind (or deadlock with) another worker's open enrichment transaction.
+    """
+    if _marker(conn) != _schema_marker():
+        ensure_ml_schema(conn, only_if_stale=True)
     conn.commit()

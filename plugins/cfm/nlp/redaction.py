@@ -28,6 +28,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import phonenumbers
 
@@ -112,6 +113,31 @@ _NINO = re.compile(
 )
 # Chinese resident identity card: 17 digits and an ISO 7064 MOD 11-2 check character.
 _CN_ID = re.compile(rf"(?<![{_W}]|{_D})[1-9]{_D}{{16}}(?:{_D}|[Xx])(?![{_W}]|{_D})")
+
+
+# What each detector needs at the least, for `may_hold_pii`. Every detector below runs on the
+# text with earlier matches replaced by placeholders ("[EMAIL]": brackets and capitals, no digit),
+# which only ever removes characters, so a need that the original text does not meet is not met
+# later either. Change a detector, change its need here (tests/unit/nlp/test_pii_precheck.py).
+PHONE_MIN_DIGITS = 7  # the phone detector's own guard: it looks at no text with fewer digits
+_CARD_MIN_DIGITS, _SSN_DIGITS, _CN_ID_MIN_DIGITS = 13, 9, 17  # _CARD, _SSN, _CN_ID above
+_MIN_DIGITS = min(PHONE_MIN_DIGITS, _CARD_MIN_DIGITS, _SSN_DIGITS, _CN_ID_MIN_DIGITS)
+# _IBAN and _NINO without their boundary look-arounds (a placeholder may change a neighbour).
+_IBAN_CORE = re.compile(r"[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}")
+_NINO_CORE = re.compile(r"[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]")
+
+
+def _digit_count(text: str) -> int:
+    # str.isdigit: every digit the patterns (_D, [0-9]) and libphonenumber read, and more.
+    return sum(map(str.isdigit, text))
+
+
+def may_hold_pii(text: str) -> bool:
+    """False only when no detector of `redact` can fire on `text`: no '@' (emails), no '='
+    (token URLs), no IBAN or NI-number shape and fewer digits than any digit-based detector
+    needs. A cheap pre-check; `redact` returns the text unchanged when it is False."""
+    return ("@" in text or "=" in text or _digit_count(text) >= _MIN_DIGITS
+            or _IBAN_CORE.search(text) is not None or _NINO_CORE.search(text) is not None)
 
 
 @dataclass
@@ -224,7 +250,7 @@ def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
     """Spans of `text` that libphonenumber finds to be valid phone numbers (international ones for
     any region; national ones for `regions`)."""
     ascii_text = normalise_digits(text)  # same length: every mapped digit is one character
-    if sum(c.isdigit() for c in ascii_text) < 7:  # no plan has a shorter subscriber number
+    if _digit_count(ascii_text) < PHONE_MIN_DIGITS:
         return []
     spans: set[tuple[int, int]] = set()
     for region in regions:
@@ -396,7 +422,7 @@ def redact(text: str | None, *, phone_regions: Iterable[str] = PHONE_REGIONS) ->
     cards (Luhn-checked), national ids and finally phones, so a card or an id number is never
     half-eaten as a phone.
     """
-    if not text:
+    if not text or not may_hold_pii(text):
         return Redaction(text=text or "", found={})
     counts: Counter[str] = Counter()
     out = _URL.sub(lambda m: _url_with_token(m, counts), text)
@@ -408,6 +434,17 @@ def redact(text: str | None, *, phone_regions: Iterable[str] = PHONE_REGIONS) ->
     out = _sub(_CN_ID, "NATIONAL_ID", out, counts, _cn_id_check)
     out = _sub_phones(out, counts, phone_regions)
     return Redaction(text=out, found=dict(sorted(counts.items())))
+
+
+def redact_many(texts: Iterable[str | None]) -> list[Redaction]:
+    """`redact` over many texts, once per distinct text: feedback repeats itself, within a batch and
+    across batches (a bounded cache per process). Repeats share one Redaction: do not modify it."""
+    return [_redact_cached(t or "") for t in texts]
+
+
+@lru_cache(maxsize=65_536)
+def _redact_cached(text: str) -> Redaction:
+    return redact(text)
 
 
 def _national_id(m: re.Match[str], counts: Counter, valid: bool) -> str:

@@ -78,9 +78,9 @@ def weak_label(
 
 def _lexicon_tokens(text: str, language: str) -> list[str]:
     if language == "zh":
-        from cfm.nlp.keywords import _jieba
+        from cfm.nlp.keywords import segment  # memoised jieba: topics and aspects segment the same texts
 
-        return [t for t in _jieba().lcut(text) if t.strip()]
+        return [t for t in segment(text) if t.strip()]
     if language == "ar":
         return re.findall(r"[\u0621-\u064A]+", normalise_arabic(text))
     return re.findall(r"[a-z']+", text.lower())
@@ -98,26 +98,34 @@ def _lexicon(lang: str) -> tuple[dict[str, int], dict[str, int], frozenset[str]]
     )
 
 
+@lru_cache(maxsize=1 << 16)
+def _token_weight(tok: str, lang: str) -> float:
+    """Polarity weight of one token (0.0: not in the lexicon), looking at its stem or characters too."""
+    pos, neg, _ = _lexicon(lang)
+    candidates = [tok]
+    if lang == "ar":
+        candidates.append(_arabic_stem(tok))
+    if lang == "zh" and tok not in pos and tok not in neg and len(tok) > 1:
+        candidates.extend(tok)  # unknown compound: look at its characters (很差 -> 差)
+    for c in candidates:
+        if c in pos:
+            return float(pos[c])
+        if c in neg and neg[c]:
+            return -float(neg[c])
+    return 0.0
+
+
+@lru_cache(maxsize=65536)
 def lexicon_score(text: str, language: str) -> tuple[float, int]:
-    """Lexicon polarity in [-1, 1] and the number of polar words found (0 = no evidence)."""
+    """Lexicon polarity in [-1, 1] and the number of polar words found (0 = no evidence).
+
+    Memoised: feedback repeats texts, and aspects score the one-clause texts sentiment scored."""
     lang = language if language in POSITIVE else "en"
-    pos, neg, negators = _lexicon(lang)
+    negators = _lexicon(lang)[2]
     tokens = _lexicon_tokens(text, lang)
     total, hits, flip_until = 0.0, 0, -1
     for i, tok in enumerate(tokens):
-        candidates = [tok]
-        if lang == "ar":
-            candidates.append(_arabic_stem(tok))
-        if lang == "zh" and tok not in pos and tok not in neg and len(tok) > 1:
-            candidates.extend(tok)  # unknown compound: look at its characters (很差 -> 差)
-        weight = 0.0
-        for c in candidates:
-            if c in pos:
-                weight = float(pos[c])
-                break
-            if c in neg and neg[c]:
-                weight = -float(neg[c])
-                break
+        weight = _token_weight(tok, lang)
         if tok in negators and weight == 0.0:
             flip_until = i + 3
             continue
@@ -290,12 +298,11 @@ class HeadSentimentModel:
 
     def decide(self, probs: np.ndarray) -> list[Sentiment]:
         """Label = argmax with neutral down-weighted; score = P(positive) - P(negative)."""
+        probs = np.asarray(probs)
         weighted = probs * np.array([1.0, self.neutral_weight, 1.0])
-        out = []
-        for p, w in zip(probs, weighted, strict=True):
-            score = float(np.clip(p[2] - p[0], -1.0, 1.0))
-            out.append(Sentiment(LABELS[int(w.argmax())], round(score, 4)))
-        return out
+        scores = np.clip(probs[:, 2] - probs[:, 0], -1.0, 1.0).tolist() if len(probs) else []
+        labels = weighted.argmax(axis=1).tolist() if len(probs) else []
+        return [Sentiment(LABELS[k], round(score, 4)) for k, score in zip(labels, scores, strict=True)]
 
     def with_lexicon(self, probs: np.ndarray, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
         """Add the seed lexicon's polar evidence to P(positive) / P(negative) and renormalise."""

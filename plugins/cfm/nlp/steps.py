@@ -25,8 +25,8 @@ from cfm.nlp.classifier_head import load_head
 from cfm.nlp.embedding import EmbeddingCache, embed_texts, load_backend, text_hash
 from cfm.nlp.feedback_type import classify_feedback_types
 from cfm.nlp.language import MODEL_NAME as LANGUAGE_MODEL
-from cfm.nlp.language import detect_language
-from cfm.nlp.redaction import redact
+from cfm.nlp.language import detect_languages
+from cfm.nlp.redaction import redact_many
 from cfm.nlp.sentiment import (
     HeadSentimentModel,
     SentimentModel,
@@ -81,16 +81,16 @@ class Step:
 
 
 def _redact(s: StepState) -> None:
-    red = [redact(t or "") for t in s.texts]
+    red = redact_many(s.texts)
     s.texts = [r.text for r in red]
-    s.columns.update(text_redacted=s.texts, text_hash=[text_hash(t) for t in s.texts],
+    hashes = {t: text_hash(t) for t in dict.fromkeys(s.texts)}
+    s.columns.update(text_redacted=s.texts, text_hash=[hashes[t] for t in s.texts],
                      pii_types=[r.pii_types for r in red])
     log.info("redacted %d texts (%d with PII)", len(red), sum(bool(r.found) for r in red))
 
 
 def _language(s: StepState) -> None:
-    s.columns["language"] = [detect_language(t, d, s.config["languages"])
-                             for t, d in zip(s.texts, s.declared_languages, strict=True)]
+    s.columns["language"] = detect_languages(s.texts, s.declared_languages, s.config["languages"])
     s.columns["language_model"] = LANGUAGE_MODEL
 
 

@@ -7,6 +7,7 @@ are read from the cache, and items already assigned to a topic keep their assign
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 from cfm.nlp.aspects import write_aspect_sentiment
 from cfm.nlp.embedding import LayeredEmbeddingCache, MemoryEmbeddingCache, load_backend
 from cfm.nlp.embedding_cache import PostgresEmbeddingCache
-from cfm.nlp.ml_schema import ensure_ml_schema
+from cfm.nlp.ml_schema import ensure_ml_schema_current
 from cfm.nlp.provenance import run_manifest, write_run_manifest
 from cfm.nlp.settings import nlp_config
 from cfm.nlp.step_timer import timed
@@ -28,18 +29,36 @@ log = logging.getLogger(__name__)
 
 REQUIRED_KEYS = ("feedback_id", "text")
 
-def _upsert_sql() -> str:
-    """Upsert one ml.feedback_enrichment row per item; a row is only rewritten when a compared value changed."""
+def _row_columns() -> list[str]:
+    return ["feedback_id", *(c.name for c in enrichment_columns()), "submitted_at", "run_id"]
+
+
+def _upsert_sql(source: str | None = None) -> str:
+    """Upsert ml.feedback_enrichment rows, from `source` (a SELECT) or one row of parameters; a row is
+    only rewritten when a compared value changed."""
     cols = [c.name for c in enrichment_columns()] + ["submitted_at", "run_id"]
     compared = [c.name for c in enrichment_columns() if c.compared] + ["submitted_at"]
     return (
         f"INSERT INTO ml.feedback_enrichment AS f (feedback_id, {', '.join(cols)})\n"
-        f"VALUES ({', '.join(['%s'] * (len(cols) + 1))})\n"
+        + (source or f"VALUES ({', '.join(['%s'] * (len(cols) + 1))})") + "\n"
         "ON CONFLICT (feedback_id) DO UPDATE SET\n    "
         + ", ".join(f"{c} = excluded.{c}" for c in cols) + ", enriched_at = now()\n"
         f"WHERE ({', '.join('f.' + c for c in compared)})\n    IS DISTINCT FROM\n"
         f"      ({', '.join('excluded.' + c for c in compared)})"
     )
+
+
+def _write_rows(cur, rows: Sequence[tuple]) -> None:
+    """COPY the rows into a session temp table, then one upsert from it in feedback_id order
+    (one INSERT per row was the "enrichment rows" step). The table's name follows the columns."""
+    cols = ", ".join(_row_columns())
+    temp = "feedback_enrichment_in_" + hashlib.md5(cols.encode("utf-8")).hexdigest()[:8]
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {temp} AS SELECT {cols} FROM ml.feedback_enrichment WITH NO DATA")
+    with cur.copy(f"COPY {temp} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cur.execute(_upsert_sql(f"SELECT {cols} FROM {temp} ORDER BY feedback_id"))
+    cur.execute(f"TRUNCATE {temp}")
 
 
 def _plain(value: Any) -> Any:
@@ -78,7 +97,7 @@ def enrich_feedback(
     """
     cfg = nlp_config(config)
     _validate(items)
-    ensure_ml_schema(conn)
+    ensure_ml_schema_current(conn)
     counts = {
         "items": len(items),
         "embedded": 0,
@@ -130,7 +149,7 @@ def enrich_feedback(
         )
         before = {fid: (h, has_topic) for fid, h, has_topic in cur.fetchall()}
         with timed("enrichment rows"):
-            cur.executemany(_upsert_sql(), rows)
+            _write_rows(cur, rows)
     # Items never assigned, or whose redacted text changed, need a topic; the rest keep theirs.
     pending = {
         fid
@@ -148,7 +167,9 @@ def enrich_feedback(
         # The batch's own vectors first: a one-clause text's clause is the text, already embedded.
         known = MemoryEmbeddingCache()
         known.put_many(model, dict(zip(batch.text_hash, batch.vectors, strict=True)))
-        cache = LayeredEmbeddingCache(known, PostgresEmbeddingCache(conn))
+        # Clause vectors commit chunk by chunk too: two workers' chunks of overlapping clauses, each
+        # sorted but held in one transaction, could otherwise lock the same rows in opposite orders.
+        cache = LayeredEmbeddingCache(known, PostgresEmbeddingCache(conn, commit_chunks=True))
         counts.update(write_aspect_sentiment(conn, ids, batch.text_redacted, batch.language, config=cfg,
                                              embedding_model=model, cache=cache, run_id=run_id))
         conn.commit()

@@ -21,14 +21,17 @@ from cfm.warehouse import staging
 log = logging.getLogger(__name__)
 
 
-DEFAULT_CHUNK_SIZE = 10_000  # records enriched (and held in memory) at a time
-DEFAULT_RECORDS_PER_TASK = 50_000  # backlog share of one mapped Airflow task
-DEFAULT_MAX_TASKS = 8
-
-
 def run(ctx: StageContext) -> dict[str, Any]:
+    """`cfm run`'s enrichment: in `enrich.workers` processes at once, or in this one when that is 1."""
+    from cfm.config import enrich_config
+
     with logged_stage(ctx.url, ctx.run_id, "enrich") as counts:
-        counts.update(enrich_new_records(ctx.url, ctx.run_id, config=ctx.config, progress=ctx.progress))
+        if enrich_config(ctx.config).workers > 1:
+            from cfm.pipeline.enrich_workers import enrich_in_workers
+
+            counts.update(enrich_in_workers(ctx.url, ctx.run_id, config=ctx.config, progress=ctx.progress))
+        else:
+            counts.update(enrich_new_records(ctx.url, ctx.run_id, config=ctx.config, progress=ctx.progress))
     return counts
 
 
@@ -40,8 +43,19 @@ def split_key_ranges(ids: Sequence[str], parts: int) -> list[dict[str, str | Non
     """
     keys = sorted(set(ids))
     parts = max(1, min(int(parts), len(keys)))
-    edges: list[str | None] = [None, *(keys[len(keys) * k // parts] for k in range(1, parts)), None]
-    return [{"lo": edges[k], "hi": edges[k + 1]} for k in range(parts)]
+    return ranges_between([keys[k] for k in edge_positions(len(keys), parts)])
+
+
+def edge_positions(count: int, parts: int) -> list[int]:
+    """Positions, in the sorted backlog of `count` keys, of the keys that start ranges 2..parts."""
+    parts = max(1, min(int(parts), count))
+    return [count * k // parts for k in range(1, parts)]
+
+
+def ranges_between(edges: Sequence[str]) -> list[dict[str, str | None]]:
+    """The ranges that sorted, distinct `edges` cut the key space into: the first open below, the last open above."""
+    bounds: list[str | None] = [None, *edges, None]
+    return [{"lo": bounds[k], "hi": bounds[k + 1]} for k in range(len(bounds) - 1)]
 
 
 def in_key_range(feedback_id: str, key_range: Mapping[str, str | None]) -> bool:
@@ -49,22 +63,38 @@ def in_key_range(feedback_id: str, key_range: Mapping[str, str | None]) -> bool:
     return (lo is None or feedback_id >= lo) and (hi is None or feedback_id < hi)
 
 
-def plan_ranges(url: str, run_id: str, *, config: dict[str, Any]) -> list[dict[str, str | None]]:
-    """Key customer records once, then split the enrichment backlog into ranges for mapped tasks.
+def plan_ranges(url: str, run_id: str, *, config: dict[str, Any], min_parts: int = 1,
+                max_parts: int | None = None, min_records: int = 1) -> list[dict[str, str | None]]:
+    """Key customer records once, then split the enrichment backlog into ranges for mapped tasks (or workers).
 
-    Always at least one range, so the enrich task (and its asset event) runs on an empty backlog too.
+    About `enrich.records_per_task` records a range, at least `min_parts` and at most `max_parts`
+    (default `enrich.max_tasks`) ranges, none under `min_records` records unless there is only
+    one. The warehouse counts the backlog and picks the boundary keys, so planning holds no list
+    of ids however large the backlog. Always at least one range, so the enrich task (and its
+    asset event) runs on an empty backlog too.
     """
-    cfg = config.get("enrich") or {}
+    return plan_ranges_counted(url, run_id, config=config, min_parts=min_parts, max_parts=max_parts,
+                               min_records=min_records)[0]
+
+
+def plan_ranges_counted(url: str, run_id: str, *, config: dict[str, Any], min_parts: int = 1,
+                        max_parts: int | None = None, min_records: int = 1
+                        ) -> tuple[list[dict[str, str | None]], dict[str, Any]]:
+    """`plan_ranges`, and the counts it logged (customers keyed, backlog, ranges)."""
+    from cfm.config import enrich_config
+
+    cfg = enrich_config(config)
     with logged_stage(url, run_id, "enrich", "plan") as counts:
         with psycopg.connect(url) as conn:
             counts.update(_key_customers(conn, pseudonym_key(), run_id))
-            ids = staging.unenriched_ids(conn)
-        per_task = int(cfg.get("records_per_task", DEFAULT_RECORDS_PER_TASK))
-        parts = min(int(cfg.get("max_tasks", DEFAULT_MAX_TASKS)), -(-len(ids) // max(per_task, 1)))
-        ranges = split_key_ranges(ids, parts)
-        counts.update(backlog=len(ids), ranges=len(ranges))
-    log.info("[enrich] %d records to enrich in %d range(s)", len(ids), len(ranges))
-    return ranges
+            backlog = staging.unenriched_count(conn)
+            parts = max(min_parts, -(-backlog // cfg.records_per_task))
+            parts = min(parts, cfg.max_tasks if max_parts is None else max_parts, max(1, backlog // min_records))
+            # Keys that arrive between the two queries only unbalance the ranges: the open ends still cover them.
+            ranges = ranges_between(staging.unenriched_keys_at(conn, edge_positions(backlog, parts)))
+        counts.update(backlog=backlog, ranges=len(ranges))
+    log.info("[enrich] %d records to enrich in %d range(s)", backlog, len(ranges))
+    return ranges, dict(counts)
 
 
 def run_range(url: str, run_id: str, key_range: Mapping[str, str | None], *, config: dict[str, Any]) -> dict[str, Any]:
@@ -97,10 +127,11 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
     committed before the next is read. The first chunk fits the topic registry when there is
     none; later chunks join its topics.
     """
+    from cfm.config import enrich_config
     from cfm.privacy.erasure import erased_keys
 
     key = pseudonym_key()
-    size = int(chunk_size or (config.get("enrich") or {}).get("chunk_size", DEFAULT_CHUNK_SIZE))
+    size = int(chunk_size or enrich_config(config).chunk_size)
     lo, hi = (key_range or {}).get("lo"), (key_range or {}).get("hi")
     totals: dict[str, Any] = {"items": 0, "suppressed": 0, "ids_pseudonymised": 0}
     with psycopg.connect(url) as conn, psycopg.connect(url) as read_conn:
@@ -111,7 +142,7 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
             for name, value in _enrich_chunk(conn, chunk, key, erased, run_id, config, progress).items():
                 # "topics" is the active count after the chunk; every other count adds up.
                 totals[name] = value if name == "topics" else totals.get(name, 0) + value
-            log.info("[enrich] %d records enriched so far", totals["items"])
+            log.info("[enrich] %d records enriched so far (keys %s..%s)", totals["items"], lo or "", hi or "")
     return totals
 
 
@@ -130,17 +161,17 @@ def _enrich_chunk(conn: psycopg.Connection, items: list[dict[str, Any]], key: by
     with timed("pseudonymise"):
         pseudonymised = _pseudonymise_ids(conn, items, key, run_id)
     with conn.transaction():
-        with conn.cursor() as cur:
-            cur.executemany(
-                """
-                insert into ml.feedback_identity (feedback_id, customer_key, key_version, run_id)
-                values (%s, %s, %s, %s)
-                on conflict (feedback_id) do update set customer_key = excluded.customer_key,
-                    key_version = excluded.key_version, run_id = excluded.run_id
-                where ml.feedback_identity.customer_key is distinct from excluded.customer_key
-                """,
-                [(i["feedback_id"], i["customer_key"], version, run_id) for i in items],
-            )
+        # One statement over arrays (unnest) rather than a row per statement: 1.1-1.9x faster at 10,000 rows.
+        conn.execute(
+            """
+            insert into ml.feedback_identity (feedback_id, customer_key, key_version, run_id)
+            select f, k, %s, %s from unnest(%s::text[], %s::text[]) as t(f, k)
+            on conflict (feedback_id) do update set customer_key = excluded.customer_key,
+                key_version = excluded.key_version, run_id = excluded.run_id
+            where ml.feedback_identity.customer_key is distinct from excluded.customer_key
+            """,
+            (version, run_id, [i["feedback_id"] for i in items], [i["customer_key"] for i in items]),
+        )
     nlp_items = [
         {
             "feedback_id": i["feedback_id"],
@@ -156,15 +187,15 @@ def _enrich_chunk(conn: psycopg.Connection, items: list[dict[str, Any]], key: by
     ]
     counts = enrich_feedback(conn, nlp_items, config=config.get("nlp") or {}, run_id=run_id, progress=progress)
     with conn.transaction():
-        with conn.cursor() as cur:
-            cur.executemany(
-                """
-                insert into ops.enriched_records (feedback_id, payload_hash, run_id) values (%s, %s, %s)
-                on conflict (feedback_id) do update set payload_hash = excluded.payload_hash,
-                    run_id = excluded.run_id, enriched_at = now()
-                """,
-                [(i["feedback_id"], i["payload_hash"], run_id) for i in items],
-            )
+        conn.execute(
+            """
+            insert into ops.enriched_records (feedback_id, payload_hash, run_id)
+            select f, h, %s from unnest(%s::text[], %s::text[]) as t(f, h)
+            on conflict (feedback_id) do update set payload_hash = excluded.payload_hash,
+                run_id = excluded.run_id, enriched_at = now()
+            """,
+            (run_id, [i["feedback_id"] for i in items], [i["payload_hash"] for i in items]),
+        )
     return {"suppressed": len(suppressed), "ids_pseudonymised": pseudonymised,
             **{k: v for k, v in counts.items() if isinstance(v, int)}}
 
@@ -175,13 +206,14 @@ def _pseudonymise_ids(conn: psycopg.Connection, items: list[dict[str, Any]], key
     values |= staging.answer_question_ids(conn, [i["feedback_id"] for i in items])
     rows = [(hashlib.md5(v.encode("utf-8")).hexdigest(), p) for v in sorted(values) if (p := id_pseudonym(v, key))]
     if rows:
-        with conn.transaction(), conn.cursor() as cur:
-            cur.executemany(
-                "insert into ml.id_pseudonyms (id_digest, pseudonym, key_version, run_id) values (%s, %s, %s, %s) "
+        with conn.transaction():
+            conn.execute(
+                "insert into ml.id_pseudonyms (id_digest, pseudonym, key_version, run_id) "
+                "select d, p, %s, %s from unnest(%s::text[], %s::text[]) as t(d, p) "
                 "on conflict (id_digest) do update set pseudonym = excluded.pseudonym, "
                 "key_version = excluded.key_version, run_id = excluded.run_id "
                 "where ml.id_pseudonyms.pseudonym is distinct from excluded.pseudonym",
-                [(digest, p, key_version(key), run_id) for digest, p in rows],
+                (key_version(key), run_id, [d for d, _ in rows], [p for _, p in rows]),
             )
     log.info("[enrich] %d ids carrying PII pseudonymised", len(rows))
     return len(rows)

@@ -12,7 +12,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +39,30 @@ def encode_page_token(state: dict[str, Any]) -> str:
 def decode_page_token(token: str) -> Any:
     """The state inside a token made by `encode_page_token`; raises on any other text."""
     return json.loads(base64.urlsafe_b64decode(token.encode()))
+
+
+def google_error(status: int, reason: str, message: str) -> Response:
+    """An error body as Google's APIs send it ({"error": {code, message, status}})."""
+    return Response(status, {"error": {"code": status, "message": message, "status": reason}})
+
+
+def scoped_page_offset(token: str | None, dataset: Mapping[str, Any], **scope: Any) -> int | None:
+    """The offset in a token from `scoped_page_token` for this listing (`scope`) and the dataset's
+    current `token_epoch`: 0 without a token, None for a token that is foreign, stale or garbled."""
+    if not token:
+        return 0
+    try:
+        state = decode_page_token(token)
+        if any(state[k] != v for k, v in scope.items()) or state["epoch"] != dataset.get("token_epoch", 0):
+            return None
+        return int(state["offset"])
+    except Exception:
+        return None
+
+
+def scoped_page_token(dataset: Mapping[str, Any], offset: int, **scope: Any) -> str:
+    """The next page's token of a listing: its scope, the offset and the dataset's token epoch."""
+    return encode_page_token({**scope, "offset": offset, "epoch": dataset.get("token_epoch", 0)})
 
 
 def recorded_dataset(sample_dir: Path, name: str) -> Any:

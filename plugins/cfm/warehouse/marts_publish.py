@@ -147,14 +147,15 @@ def publish(conn: psycopg.Connection, failed: Iterable[str] = (), shadow: str = 
             conn.execute(sql.SQL("alter schema {} rename to {}").format(ident(LIVE), ident(OLD)))
         conn.execute(sql.SQL("alter schema {} rename to {}").format(ident(shadow), ident(LIVE)))
         for schema, name, kind, definition in views:
-            # Their old definitions read the replaced marts (now in the old schema): same text, new marts.
+            # Their definitions were read before the rename and name the marts by schema, so the same
+            # text now reads the new marts (a literal in it that spells a schema name is left alone).
             acl = conn.execute("select relacl::text[], pg_get_userbyid(relowner) from pg_class where oid = %s::regclass",
                                (f'"{schema}"."{name}"',)).fetchone()
             conn.execute(sql.SQL("drop {} if exists {} cascade").format(
                 sql.SQL("materialized view" if kind == "m" else "view"), ident(schema, name)))
             conn.execute(sql.SQL("create {} {} as {}").format(
                 sql.SQL("materialized view" if kind == "m" else "view"), ident(schema, name),
-                sql.SQL(definition.replace(f"{OLD}.", f"{LIVE}.").rstrip().rstrip(";"))))
+                sql.SQL(definition.rstrip().rstrip(";"))))
             _restore_acl(conn, schema, name, acl)
         conn.execute(sql.SQL("drop schema if exists {} cascade").format(ident(OLD)))
     took = round((time.perf_counter() - started) * 1000, 1)

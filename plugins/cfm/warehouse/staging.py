@@ -183,6 +183,35 @@ def unenriched_ids(conn: psycopg.Connection) -> list[str]:
     return [r[0] for r in conn.execute(query, {"lo": None, "hi": None})]
 
 
+def unenriched_count(conn: psycopg.Connection) -> int:
+    """How many distinct feedback_ids `stream_unenriched_records` would return (counted in the warehouse)."""
+    if not feedback_views(conn):
+        return 0
+    query = sql.SQL("select count(distinct feedback_id) from ({}) k").format(
+        _unenriched_query(conn, sql.SQL("s.feedback_id")))
+    return int(conn.execute(query, {"lo": None, "hi": None}).fetchone()[0])
+
+
+def unenriched_keys_at(conn: psycopg.Connection, positions: list[int]) -> list[str]:
+    """The backlog's distinct feedback_ids at these 0-based positions of their sorted ("C") order, sorted.
+
+    The warehouse numbers the keys and returns only the asked ones, so a planner never holds the backlog.
+    """
+    if not positions or not feedback_views(conn):
+        return []
+    query = sql.SQL(
+        """
+        select feedback_id from (
+            select feedback_id, row_number() over (order by feedback_id collate "C") - 1 as pos
+            from (select distinct feedback_id from ({}) u) k
+        ) n
+        where pos = any(%(positions)s)
+        order by feedback_id collate "C"
+        """
+    ).format(_unenriched_query(conn, sql.SQL("s.feedback_id")))
+    return [r[0] for r in conn.execute(query, {"lo": None, "hi": None, "positions": sorted(set(positions))})]
+
+
 def answer_question_ids(conn: psycopg.Connection, feedback_ids: list[str]) -> set[str]:
     """The question ids of these feedback items' answers (multi-question sources)."""
     found: set[str] = set()

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from cfm.nlp.ml_schema import ensure_ml_schema
@@ -136,3 +137,23 @@ def test_ensure_ml_schema_is_idempotent(ml_conn):
         assert [r[0] for r in cur.fetchall()] == sorted(
             (*TABLES, "feedback_identity", "customer_identity", "id_pseudonyms", "enrichment_runs", "aspect_sentiment",
              "retained_feedback"))
+
+
+def test_enrichment_runs_the_ml_ddl_only_when_this_code_has_not_run_it(ml_conn, nlp_database_url):
+    from cfm.nlp.ml_schema import ensure_ml_schema_current
+
+    ensure_ml_schema_current(ml_conn)  # an empty warehouse: the DDL runs
+    assert ml_conn.execute("SELECT to_regclass('ml.feedback_enrichment') IS NOT NULL").fetchone()[0]
+    # Another worker's open enrichment transaction holds ml.feedback_enrichment: the DDL (ALTER) would wait on it.
+    with psycopg.connect(nlp_database_url) as other:
+        other.execute("LOCK TABLE ml.feedback_enrichment IN ROW EXCLUSIVE MODE")
+        ml_conn.execute("SET lock_timeout = '2s'")
+        ensure_ml_schema_current(ml_conn)  # current: returns without taking table locks
+        ml_conn.execute("COMMENT ON SCHEMA ml IS 'cfm ddl of older code'")
+        ml_conn.commit()
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            ensure_ml_schema_current(ml_conn)
+        ml_conn.rollback()
+    ensure_ml_schema_current(ml_conn)
+    ml_conn.execute("RESET lock_timeout")
+    assert ml_conn.execute("SELECT obj_description('ml'::regnamespace, 'pg_namespace')").fetchone()[0].startswith("cfm ddl ")

@@ -65,7 +65,7 @@ def test_sample_is_the_lowest_keys_and_the_rest_streams_once(ml_conn):
     with ml_conn.cursor() as cur:
         cur.execute("SELECT text_hash || feedback_id, feedback_id FROM ml.feedback_enrichment")
         by_key = sorted(cur.fetchall())
-    cutoff = sample_cutoff(ml_conn, model, SAMPLE)
+    cutoff, _ = sample_cutoff(ml_conn, model, SAMPLE)
     assert cutoff == by_key[SAMPLE - 1][0]
     sample = load_sample(ml_conn, model, cutoff, chunk_rows=7)
     assert sample.ids == sorted(f for _, f in by_key[:SAMPLE])
@@ -75,7 +75,7 @@ def test_sample_is_the_lowest_keys_and_the_rest_streams_once(ml_conn):
     parts = list(stream_beyond(ml_conn, model, cutoff, chunk_rows=16))
     assert [len(p) for p in parts] == [16, 16, 16, 2]
     assert sorted(f for p in parts for f in p.ids) == sorted(f for _, f in by_key[SAMPLE:])
-    assert sample_cutoff(ml_conn, model, 80) is None
+    assert sample_cutoff(ml_conn, model, 80) == (None, 80)
     assert list(stream_beyond(ml_conn, model, None)) == []
     assert len(load_sample(ml_conn, model, None)) == 80
 

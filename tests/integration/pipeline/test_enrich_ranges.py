@@ -8,7 +8,17 @@ import psycopg
 import pytest
 
 from cfm.config import PROJECT_ROOT, load_config
-from cfm.pipeline.enrich import enrich_new_records, plan_ranges, run_range
+from cfm.pipeline.enrich import (
+    edge_positions,
+    enrich_new_records,
+    plan_ranges,
+    ranges_between,
+    run,
+    run_range,
+    split_key_ranges,
+)
+from cfm.pipeline.stage import StageContext
+from cfm.warehouse import staging
 
 DROP = PROJECT_ROOT / "sample_data" / "drop"
 pytestmark = pytest.mark.slow
@@ -21,8 +31,8 @@ def _small_drop(target: Path, rows: int) -> None:
         (target / src.name).write_text("\n".join(keep) + "\n", encoding="utf-8")
 
 
-def _validated_copies(make_database, tmp_path: Path) -> tuple[str, str]:
-    """Two databases holding the same validated, not yet enriched records."""
+def _validated(make_database, tmp_path: Path) -> str:
+    """A database holding validated, not yet enriched records."""
     from cfm.pipeline.ingest import sync_source
     from cfm.pipeline.prepare import prepare_warehouse
     from cfm.pipeline.staging_views import build_staging_views
@@ -36,6 +46,12 @@ def _validated_copies(make_database, tmp_path: Path) -> tuple[str, str]:
     sync_source(url, FileDropSource({"dir": str(tmp_path)}), run_id="land")
     build_staging_views(url)
     validate_new_records(url, "land")
+    return url
+
+
+def _validated_copies(make_database, tmp_path: Path) -> tuple[str, str]:
+    """Two databases holding the same validated, not yet enriched records."""
+    url = _validated(make_database, tmp_path)
     copy = make_database()
     name, source = copy.rsplit("/", 1)[1], url.rsplit("/", 1)[1]
     with psycopg.connect(copy.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
@@ -89,3 +105,56 @@ def test_two_key_ranges_in_small_chunks_enrich_what_one_run_does(make_database, 
     assert split_scores == pytest.approx(one_scores, abs=1e-3)
     # A re-run finds nothing left in any range.
     assert [run_range(split, "again", r, config=config)["items"] for r in plan_ranges(split, "again", config=config)] == [0]
+
+
+def test_the_warehouse_picks_the_range_boundaries_split_key_ranges_would(make_database, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CFM_PSEUDONYM_KEY", "test-key")
+    url = _validated(make_database, tmp_path)
+    with psycopg.connect(url) as conn:
+        ids = staging.unenriched_ids(conn)
+        count = staging.unenriched_count(conn)
+        assert count == len(set(ids)) > 200
+        for parts in (1, 2, 3, 7, count + 5):
+            edges = staging.unenriched_keys_at(conn, edge_positions(count, parts))
+            assert ranges_between(edges) == split_key_ranges(ids, parts), parts
+    config = {"enrich": {"records_per_task": 100, "max_tasks": 3}}
+    assert plan_ranges(url, "plan", config=config) == split_key_ranges(ids, 3)
+    assert plan_ranges(url, "plan", config=config, min_parts=5, max_parts=5) == split_key_ranges(ids, 5)
+    assert plan_ranges(url, "plan", config=config, min_parts=5, max_parts=5, min_records=count // 2) == \
+        split_key_ranges(ids, 2)
+    assert len(plan_ranges(url, "plan", config={"enrich": {"records_per_task": 10_000}})) == 1
+
+
+def test_two_worker_processes_enrich_what_one_process_does_and_no_record_twice(make_database, tmp_path,
+                                                                                monkeypatch) -> None:
+    monkeypatch.setenv("CFM_PSEUDONYM_KEY", "test-key")
+    one, split = _validated_copies(make_database, tmp_path)
+    config = load_config()
+    config["nlp"] = {**(config.get("nlp") or {}), "sentiment_weak_labels": False}
+
+    config["enrich"] = {"workers": 1}
+    whole = run(StageContext(url=one, config=config, run_id="one-run"))
+    assert "workers" not in whole  # one worker: enriched in this process
+
+    config["enrich"] = {"workers": 2, "records_per_task": 100, "chunk_size": 40, "min_records_per_worker": 50}
+    got = run(StageContext(url=split, config=config, run_id="workers-run"))
+
+    assert got["workers"] == 2 and got["ranges"] >= 2 and got["workers_peak_mb"] > 0
+    assert whole["items"] > 200
+    assert got["items"] == got["backlog"] == whole["items"]
+    with psycopg.connect(split) as conn:
+        # Each range's own count, as its worker logged it: together exactly the backlog, so none was enriched twice.
+        per_range = [r[0] for r in conn.execute(
+            "select (counts ->> 'items')::int from ops.run_log where run_id = 'workers-run' and stage = 'enrich' "
+            "and source like 'keys %' and status = 'success'").fetchall()]
+        # Topics are created only by a fit, in one transaction (one now()): the first fit ran once, in one worker.
+        fits = conn.execute("select count(distinct occurred_at) from ml.topic_history where event = 'created'").fetchone()[0]
+    assert len(per_range) == got["ranges"] and sum(per_range) == whole["items"]
+    assert fits == 1
+    split_rows, one_rows = _written(split), _written(one)
+    split_scores, one_scores = split_rows.pop("sentiment_score"), one_rows.pop("sentiment_score")
+    assert split_rows == one_rows
+    assert split_scores == pytest.approx(one_scores, abs=1e-3)
+    # A second run finds nothing left to enrich, and enriches that empty backlog in this process.
+    again = run(StageContext(url=split, config=config, run_id="again"))
+    assert (again["items"], again["workers"], again["ranges"]) == (0, 1, 1)

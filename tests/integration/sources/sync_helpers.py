@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import psycopg
+from google.oauth2.credentials import Credentials
+
+from cfm.sources.http import RetryPolicy
 
 T = TypeVar("T")
 
@@ -16,6 +19,23 @@ def crashing_after(batches: Iterator[T], crash_after: int | None) -> Iterator[T]
         if crash_after is not None and i == crash_after:
             raise RuntimeError("killed mid-sync")
         yield batch
+
+
+def google_test_source(source_cls: type, config: Callable[[Any], dict[str, Any]]) -> type:
+    """The real Google connector `source_cls` for a fake server: `config(server)` plus any overrides, a fake
+    token, instant recorded retry sleeps, a short timeout, and a crash in place of batch `crash_after`."""
+
+    class Source(source_cls):  # type: ignore[misc, valid-type]
+        def __init__(self, server: Any, crash_after: int | None = None, **extra: Any):
+            self.sleeps: list[float] = []
+            super().__init__({**config(server), **extra}, credentials=Credentials("fake-token"),
+                             policy=RetryPolicy(max_attempts=4, timeout=0.5, base_delay=0.01), sleep=self.sleeps.append)
+            self.crash_after = crash_after
+
+        def batches(self, account, cursor, *, since=None):
+            yield from crashing_after(super().batches(account, cursor, since=since), self.crash_after)
+
+    return Source
 
 
 def raw_rows(url: str, source: str) -> dict[str, tuple]:

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 import requests
 from google.oauth2.credentials import Credentials
-from sync_helpers import crashing_after, raw_rows, sync_cursor
+from sync_helpers import google_test_source, raw_rows, sync_cursor
 
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.google_business import GoogleBusinessSource
@@ -40,16 +40,7 @@ def server(dataset: dict[str, Any]):
         yield srv
 
 
-class Source(GoogleBusinessSource):
-    def __init__(self, server, crash_after: int | None = None, **extra: Any):
-        self.sleeps: list[float] = []
-        super().__init__({"base_url": server.base_url + "/v4/", "page_size": 3, "locations": [LOC], **extra},
-                         credentials=Credentials("fake-token"),
-                         policy=RetryPolicy(max_attempts=4, timeout=0.5, base_delay=0.01), sleep=self.sleeps.append)
-        self.crash_after = crash_after
-
-    def batches(self, account, cursor, *, since=None):
-        yield from crashing_after(super().batches(account, cursor, since=since), self.crash_after)
+Source = google_test_source(GoogleBusinessSource, lambda server: {"base_url": server.base_url + "/v4/", "page_size": 3, "locations": [LOC]})
 
 
 def _rows(url: str) -> dict[str, tuple]:

@@ -7,12 +7,10 @@ from typing import Any
 import psycopg
 import pytest
 import requests
-from google.oauth2.credentials import Credentials
-from sync_helpers import crashing_after, raw_rows, sync_cursor
+from sync_helpers import google_test_source, raw_rows, sync_cursor
 
 from cfm.pipeline.ingest import sync_source
 from cfm.sources.google_forms import GoogleFormsSource
-from cfm.sources.http import RetryPolicy
 from cfm.testing.fake_api import Fault
 from cfm.testing.fake_apis.google_forms import build_server
 
@@ -52,19 +50,8 @@ def server(dataset: dict[str, Any]):
         yield srv
 
 
-class Source(GoogleFormsSource):
-    """The real source, with a fake token, instant retry sleeps and a short timeout."""
-
-    def __init__(self, server, crash_after: int | None = None, **extra: Any):
-        self.sleeps: list[float] = []
-        config = {"base_url": server.base_url + "/", "page_size": 2,
-                  "forms": [{"id": FORM, "rating_question": "q_nps", "rating_type": "nps"}], **extra}
-        super().__init__(config, credentials=Credentials("fake-token"),
-                         policy=RetryPolicy(max_attempts=4, timeout=0.5, base_delay=0.01), sleep=self.sleeps.append)
-        self.crash_after = crash_after
-
-    def batches(self, account, cursor, *, since=None):
-        yield from crashing_after(super().batches(account, cursor, since=since), self.crash_after)
+Source = google_test_source(GoogleFormsSource, lambda server: {"base_url": server.base_url + "/", "page_size": 2,
+                  "forms": [{"id": FORM, "rating_question": "q_nps", "rating_type": "nps"}]})
 
 
 def _rows(url: str) -> dict[str, tuple]:

@@ -96,7 +96,7 @@ def test_a_failing_mart_keeps_its_published_version_named_stale_and_the_others_p
     build_published(warehouse, ["build"], {"n": 1}, project_dir=project)
     with psycopg.connect(warehouse) as conn:
         conn.execute("create schema reporting")
-        conn.execute("create view reporting.good_view as select n * 10 as n10 from marts.good")
+        conn.execute("create view reporting.good_view as select n * 10 as n10, 'see marts__old.good' as note from marts.good")
         conn.execute("grant usage on schema reporting to cfm_analyst")
         conn.execute("grant select on reporting.good_view to cfm_analyst")
 
@@ -118,7 +118,8 @@ def test_a_failing_mart_keeps_its_published_version_named_stale_and_the_others_p
 
     with psycopg.connect(warehouse) as conn:
         # A view outside marts over a replaced mart reads the new one, with its grants.
-        assert conn.execute("select n10 from reporting.good_view").fetchone() == (20,)
+        # Its text is kept as written: a literal that spells the swap's old schema is not rewritten.
+        assert conn.execute("select n10, note from reporting.good_view").fetchone() == (20, "see marts__old.good")
         assert published["recreated_views"] == ["reporting.good_view"]
         assert conn.execute("select has_table_privilege('cfm_analyst', 'reporting.good_view', 'select')").fetchone()[0]
         # Schema usage and the marts' own grants survive the swap, built and carried over alike.

@@ -82,3 +82,16 @@ def test_feedback_type_set_is_big_enough_and_covers_three_languages() -> None:
     assert set(counts.index) == {"complaint", "suggestion", "question", "praise", "other"}
     assert counts.min() >= 60
     assert not frame["text"].duplicated().any()
+
+
+def test_decide_matches_the_row_by_row_rule() -> None:
+    """`decide` is vectorised; labels and scores are those of the per-row rule it replaced."""
+    rng = np.random.default_rng(5)
+    probs = rng.dirichlet(np.ones(3), size=500)
+    probs[:3] = [[0.2, 0.4, 0.4], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]  # ties and the ends of the scale
+    model = HeadSentimentModel(_toy_head(), neutral_weight=0.6)
+    expected = []
+    for p, w in zip(probs, probs * np.array([1.0, 0.6, 1.0]), strict=True):
+        expected.append((LABELS[int(w.argmax())], round(float(np.clip(p[2] - p[0], -1.0, 1.0)), 4)))
+    assert [(d.label, d.score) for d in model.decide(probs)] == expected
+    assert model.decide(np.zeros((0, 3))) == []

@@ -41,3 +41,19 @@ def test_implausible_declaration_is_overridden():
 def test_only_configured_languages_are_returned():
     assert detect_language("доставка опоздала", languages=("en", "ar", "zh")) == "und"
     assert detect_languages(["hello there", "你好"], None, ("en", "zh")) == ["en", "zh"]
+
+
+def test_detect_languages_detects_each_distinct_text_once(monkeypatch) -> None:
+    from cfm.nlp import language
+
+    calls = []
+    real = language.detect_language
+    monkeypatch.setattr(language, "detect_language", lambda t, d, langs: calls.append((t, d)) or real(t, d, langs))
+    language._detect_cached.cache_clear()
+    texts = ["great service", "你好", "great service", "great service", "ok"]
+    declared = ["en", None, "en", "fr", None]
+    out = language.detect_languages(texts, declared, ("en", "fr", "zh"))
+    assert out == [real(t, d, ("en", "fr", "zh")) for t, d in zip(texts, declared, strict=True)]
+    assert sorted(calls, key=str) == sorted(set(zip(texts, declared, strict=True)), key=str)
+    assert language.detect_languages(texts[:2], declared[:2], ("en", "fr", "zh")) == out[:2]
+    assert len(calls) == 4  # the next batch's repeats come from the cache

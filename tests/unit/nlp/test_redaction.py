@@ -115,3 +115,18 @@ def test_dates_order_numbers_and_unissued_ids_are_not_pii(text):
     result = redact(text)
     assert result.found == {}
     assert result.text == text
+
+
+def test_redact_many_redacts_each_distinct_text_once(monkeypatch) -> None:
+    from cfm.nlp import redaction
+
+    calls = []
+    real = redaction.redact
+    monkeypatch.setattr(redaction, "redact", lambda t: calls.append(t) or real(t))
+    redaction._redact_cached.cache_clear()
+    texts = ["mail me at a@b.co", None, "no pii", "mail me at a@b.co", ""]
+    out = redaction.redact_many(texts)
+    assert out == [real(t) for t in texts]
+    assert sorted(calls) == sorted({"mail me at a@b.co", "no pii", ""})
+    assert redaction.redact_many(["no pii", "mail me at a@b.co"]) == [out[2], out[0]]
+    assert len(calls) == 3  # the next batch's repeats come from the cache

@@ -80,3 +80,58 @@ def test_rated_feedback_is_used_as_weak_labels_when_enabled():
     assert batch.sentiment_model.endswith("+weak3")
     off = enrich_texts(texts, ratings=ratings, config={"sentiment_weak_labels": False, "sentiment_min_weak_labels": 3})
     assert "+weak" not in off.sentiment_model
+
+
+def test_chinese_lexicon_tokens_are_jiebas_words():
+    """The lexicon reads the memoised segmentation the topics use: the same words as jieba's own."""
+    from cfm.nlp.keywords import _jieba
+    from cfm.nlp.sentiment import _lexicon_tokens
+
+    for text in ("服务很好，很满意", "质量太差了，很失望 物流 不快", "  客服态度一般 "):
+        assert _lexicon_tokens(text, "zh") == [t for t in _jieba().lcut(text) if t.strip()]
+        assert lexicon_score(text, "zh") == lexicon_score.__wrapped__(text, "zh")
+
+
+def _lexicon_score_reference(text, language):
+    """The lexicon loop before per-token weights were memoised."""
+    import numpy as np
+
+    from cfm.nlp.keywords import _arabic_stem
+    from cfm.nlp.sentiment import POSITIVE, _lexicon, _lexicon_tokens
+
+    lang = language if language in POSITIVE else "en"
+    pos, neg, negators = _lexicon(lang)
+    total, hits, flip_until = 0.0, 0, -1
+    for i, tok in enumerate(_lexicon_tokens(text, lang)):
+        candidates = [tok] + ([_arabic_stem(tok)] if lang == "ar" else [])
+        if lang == "zh" and tok not in pos and tok not in neg and len(tok) > 1:
+            candidates.extend(tok)
+        weight = 0.0
+        for c in candidates:
+            if c in pos:
+                weight = float(pos[c])
+                break
+            if c in neg and neg[c]:
+                weight = -float(neg[c])
+                break
+        if tok in negators and weight == 0.0:
+            flip_until = i + 3
+            continue
+        if weight:
+            hits += 1
+            total += -weight if i <= flip_until else weight
+    return (float(np.tanh(total / 2.0)), hits) if hits else (0.0, 0)
+
+
+def test_lexicon_scores_match_the_unmemoised_loop():
+    import json
+    from pathlib import Path
+
+    from cfm.nlp.sentiment_lexicon import SEED_SENTENCES
+
+    data = Path(__file__).resolve().parents[3] / "bench" / "data" / "topics_labelled.jsonl"
+    cases = [(t, lang) for lang, by_label in SEED_SENTENCES.items() for ts in by_label.values() for t in ts]
+    cases += [(r["text"], r["language"]) for r in map(json.loads, data.open(encoding="utf-8"))]
+    cases += [("not bad, not good", "en"), ("ليس سيئا", "ar"), ("不太好用", "zh"), ("", "en"), ("ok", None)]
+    assert len(cases) > 300
+    assert [lexicon_score(t, lang) for t, lang in cases] == [_lexicon_score_reference(t, lang) for t, lang in cases]

@@ -64,3 +64,33 @@ def test_cosine_silhouette_matches_sklearn():
     labels[50:60] = 0  # and some items sit in the wrong cluster
     expected = silhouette_score(vectors, labels, metric="cosine")
     assert cosine_silhouette(vectors, labels) == pytest.approx(expected, abs=1e-6)
+
+
+def _knn_edges_reference(vectors, n_neighbors, chunk):
+    """The edge loop `knn_graph` vectorised: each row's k nearest, an edge seen twice keeps its later weight."""
+    from cfm.nlp.topics.cluster import normalise
+
+    n = vectors.shape[0]
+    k = max(1, min(n_neighbors, n - 1))
+    unit = normalise(np.asarray(vectors, dtype=np.float32))
+    edges = {}
+    for start in range(0, n, chunk):
+        sims = unit[start : start + chunk] @ unit.T
+        rows = np.arange(sims.shape[0])
+        sims[rows, rows + start] = -np.inf
+        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        for r, cols in enumerate(nearest):
+            for j in cols.tolist():
+                key = (start + r, j) if start + r < j else (j, start + r)
+                edges[key] = max(float(sims[r, j]), 1e-3)
+    return sorted(edges), [edges[e] for e in sorted(edges)]
+
+
+@pytest.mark.parametrize("chunk", [7, 2048])
+def test_knn_graph_edges_and_weights_match_the_loop_it_replaced(chunk):
+    vectors, _ = blobs(4, per_topic=30, dim=16, noise=0.3, seed=2)
+    vectors[5] = -vectors[4]  # a far pair, floored weights
+    graph = knn_graph(vectors, 6, chunk=chunk)
+    edges, weights = _knn_edges_reference(vectors, 6, chunk)
+    assert [e.tuple for e in graph.es] == edges
+    assert graph.es["weight"] == weights

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from cfm.pipeline.enrich import in_key_range, split_key_ranges
+from cfm.pipeline.enrich import edge_positions, in_key_range, ranges_between, split_key_ranges
 
 
 @pytest.mark.parametrize("parts", [1, 2, 3, 7, 50])
@@ -32,3 +32,35 @@ def test_ranges_share_the_backlog_about_equally() -> None:
 
 def test_an_empty_backlog_is_one_open_range() -> None:
     assert split_key_ranges([], 4) == [{"lo": None, "hi": None}]
+
+
+@pytest.mark.parametrize(("count", "parts"), [(0, 3), (1, 4), (5, 2), (40, 7), (1000, 3)])
+def test_ranges_from_edge_positions_are_the_ranges_of_the_sorted_ids(count: int, parts: int) -> None:
+    # The warehouse planner returns the keys at `edge_positions`; the ranges they give are split_key_ranges'.
+    ids = sorted(f"{n:05d}" for n in range(count))
+    from_positions = ranges_between([ids[p] for p in edge_positions(count, parts)])
+    assert from_positions == split_key_ranges(ids, parts)
+    assert len(from_positions) == max(1, min(parts, count))
+
+
+def test_enrich_config_is_validated_and_defaults_to_a_worker_per_core(monkeypatch) -> None:
+    from pydantic import ValidationError
+
+    from cfm.config import enrich_config
+
+    monkeypatch.setattr("os.cpu_count", lambda: 6)
+    cfg = enrich_config({})
+    assert (cfg.workers, cfg.chunk_size, cfg.records_per_task, cfg.max_tasks, cfg.min_records_per_worker) == \
+        (6, 10_000, 50_000, 8, 2_000)
+    assert enrich_config({"enrich": {"workers": 1}}).workers == 1
+    for bad in ({"workers": 0}, {"chunk_size": "many"}, {"worker": 2}):
+        with pytest.raises(ValidationError):
+            enrich_config({"enrich": bad})
+
+
+def test_workers_run_with_one_blas_thread_each() -> None:
+    from cfm.pipeline.enrich_workers import worker_config
+
+    config = {"nlp": {"threads": 0, "batch_size": 32}, "enrich": {"workers": 2}}
+    assert worker_config(config)["nlp"] == {"threads": 1, "batch_size": 32}
+    assert config["nlp"]["threads"] == 0

@@ -125,19 +125,20 @@ def knn_graph(vectors: np.ndarray, n_neighbors: int, chunk: int = 2048):
     n = vectors.shape[0]
     k = max(1, min(n_neighbors, n - 1))
     unit = normalise(np.asarray(vectors, dtype=np.float32))
-    edges: dict[tuple[int, int], float] = {}
+    keys, weights = [], []
     for start in range(0, n, chunk):
         sims = unit[start : start + chunk] @ unit.T
         rows = np.arange(sims.shape[0])
         sims[rows, rows + start] = -np.inf  # no self loops
         nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        for r, cols in enumerate(nearest):
-            i = start + r
-            for j in cols.tolist():
-                key = (i, j) if i < j else (j, i)
-                edges[key] = max(float(sims[r, j]), 1e-3)
-    keys = sorted(edges)
-    return ig.Graph(n=n, edges=keys, edge_attrs={"weight": [edges[e] for e in keys]})
+        i, j = np.repeat(rows + start, k).astype(np.int64), nearest.ravel().astype(np.int64)
+        keys.append(np.minimum(i, j) * n + np.maximum(i, j))
+        weights.append(np.maximum(sims[rows[:, None], nearest].ravel().astype(np.float64), 1e-3))
+    # An edge found from both ends keeps the weight seen last (the later row), edges in (i, j) order.
+    key, index = np.unique(np.concatenate(keys)[::-1], return_index=True)
+    weight = np.concatenate(weights)[::-1][index]
+    edges = list(zip((key // n).tolist(), (key % n).tolist(), strict=True))
+    return ig.Graph(n=n, edges=edges, edge_attrs={"weight": weight.tolist()})
 
 
 def cosine_silhouette(vectors: np.ndarray, labels: np.ndarray) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from cfm.nlp.keywords import tokenize
 from cfm.nlp.topics.cluster import normalise
 
 
+@lru_cache(maxsize=1 << 18)  # feedback reuses a small vocabulary: hash each token once
 def _bucket(token: str, dims: int) -> tuple[int, float]:
     digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
     value = int.from_bytes(digest, "little")

@@ -26,7 +26,7 @@ import numpy as np
 
 from cfm.nlp.settings import nlp_config
 from cfm.nlp.topics.cluster import assign_to_centroids, normalise
-from cfm.nlp.topics.corpus import corpus_size, load_sample, sample_cutoff, stream_beyond
+from cfm.nlp.topics.corpus import load_sample, sample_cutoff, stream_beyond, vector_cursor
 from cfm.nlp.topics.features import topic_space
 from cfm.nlp.topics.model import TopicFit, fit_topics
 from cfm.nlp.topics.planning import keep_established_assignments, plan_recluster, surviving_topics
@@ -37,12 +37,12 @@ log = logging.getLogger(__name__)
 
 def load_active_centroids(conn, embedding_model: str) -> dict[int, np.ndarray]:
     """Centroids (topic space) of the active topics for `embedding_model`."""
-    with conn.cursor() as cur:
+    with vector_cursor(conn) as cur:
         cur.execute(
             "SELECT topic_id, centroid FROM ml.topics WHERE status = 'active' AND embedding_model = %s",
             (embedding_model,),
         )
-        return {int(t): np.asarray(c, dtype=np.float32) for t, c in cur.fetchall()}
+        return {int(t): c for t, c in cur.fetchall()}
 
 
 def _next_topic_id(cur) -> int:
@@ -106,23 +106,36 @@ def write_assignments(
     embedding_model: str,
     run_id: str,
 ) -> None:
-    """Upsert topic assignments; a row only changes when its topic, similarity or method changed."""
-    rows = [
-        (fid, None if t is None or t < 0 else int(t), round(float(s), 6), m, embedding_model, run_id)
+    """Upsert topic assignments; a row only changes when its topic, similarity or method changed.
+
+    The rows are copied into a temporary table and upserted by one statement (a statement per
+    row was most of the incremental topic step's time). A feedback id given twice keeps its last row.
+    """
+    rows = {
+        fid: (fid, None if t is None or t < 0 else int(t), round(float(s), 6), m, embedding_model, run_id)
         for fid, t, s, m in zip(feedback_ids, topic_ids, similarities, methods, strict=True)
-    ]
+    }
+    if not rows:
+        return
     with conn.cursor() as cur:
-        cur.executemany(
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS topic_assignments_in (feedback_id text, topic_id int, "
+            "similarity double precision, method text, embedding_model text, run_id text)"
+        )
+        cur.execute("TRUNCATE topic_assignments_in")
+        with cur.copy("COPY topic_assignments_in FROM STDIN") as copy:
+            for row in rows.values():
+                copy.write_row(row)
+        cur.execute(
             """
             INSERT INTO ml.topic_assignments AS a (feedback_id, topic_id, similarity, method, embedding_model, run_id)
-            VALUES (%s, %s, %s, %s, %s, %s)
+            SELECT feedback_id, topic_id, similarity, method, embedding_model, run_id FROM topic_assignments_in
             ON CONFLICT (feedback_id) DO UPDATE SET
                 topic_id = excluded.topic_id, similarity = excluded.similarity, method = excluded.method,
                 embedding_model = excluded.embedding_model, run_id = excluded.run_id, assigned_at = now()
             WHERE (a.topic_id, a.similarity, a.method, a.embedding_model)
                 IS DISTINCT FROM (excluded.topic_id, excluded.similarity, excluded.method, excluded.embedding_model)
-            """,
-            rows,
+            """
         )
 
 
@@ -223,7 +236,7 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
 
     cfg = nlp_config(config)
     embedding_model = configured_cache_name(cfg)
-    cutoff = sample_cutoff(conn, embedding_model, int(cfg["fit_sample_size"]))
+    cutoff, corpus_items = sample_cutoff(conn, embedding_model, int(cfg["fit_sample_size"]))
     sample = load_sample(conn, embedding_model, cutoff)
     ids, texts, hashes, vectors = sample.ids, sample.texts, sample.hashes, sample.vectors
     if not ids:
@@ -257,7 +270,7 @@ def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]
         space,
         old_centroids,
         float(cfg["assign_threshold"]),
-        _sample_min_size(int(cfg["min_topic_size"]), len(ids), cutoff and corpus_size(conn, embedding_model)),
+        _sample_min_size(int(cfg["min_topic_size"]), len(ids), corpus_items if cutoff else None),
     )
     plan.retired = [o for o in plan.retired if o not in survivors]
     kept_local_centroids = {local: fit.centroids[local] for local in plan.kept}
@@ -473,7 +486,7 @@ def update_topics(
         active = load_active_centroids(conn, model)
         pending = set(pending) | {f for f in ids if f not in _assigned(conn, ids)}
     if not active:
-        cutoff = sample_cutoff(conn, model, int(cfg["fit_sample_size"]))
+        cutoff, _ = sample_cutoff(conn, model, int(cfg["fit_sample_size"]))
         sample = load_sample(conn, model, cutoff)
         fit = fit_topics(sample.vectors, sample.texts, [h + f for h, f in zip(sample.hashes, sample.ids, strict=True)], cfg)
         mapping = create_registry(conn, fit, sample.ids, embedding_model=model, run_id=run_id)

@@ -16,16 +16,14 @@ from cfm.testing.fake_api import (
     FakeApiServer,
     Request,
     Response,
-    decode_page_token,
-    encode_page_token,
+    google_error,
     recorded_dataset,
+    scoped_page_offset,
+    scoped_page_token,
 )
 
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 
-
-def _error(status: int, reason: str, message: str) -> Response:
-    return Response(status, {"error": {"code": status, "message": message, "status": reason}})
 
 
 def build_server(dataset: dict[str, Any]) -> FakeApiServer:
@@ -41,10 +39,10 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
     @server.route("GET", r"/v4/(?P<location>accounts/[^/]+/locations/[^/]+)/reviews")
     def list_reviews(req: Request) -> Response:
         if not req.headers.get("authorization", "").startswith("Bearer "):
-            return _error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
+            return google_error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
         location = req.match["location"]
         if location not in dataset["locations"]:
-            return _error(404, "NOT_FOUND", "Requested entity was not found.")
+            return google_error(404, "NOT_FOUND", "Requested entity was not found.")
         reviews = dataset["locations"][location]
         order = req.arg("orderBy") or "updateTime desc"
         if order == "updateTime desc":
@@ -52,26 +50,18 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
         elif order in ("rating", "rating desc"):
             rows = sorted(reviews, key=lambda r: STARS.get(r.get("starRating"), 0), reverse=order.endswith("desc"))
         else:
-            return _error(400, "INVALID_ARGUMENT", f"Invalid orderBy: {order}")
+            return google_error(400, "INVALID_ARGUMENT", f"Invalid orderBy: {order}")
         size = int(req.arg("pageSize") or 50)
         if not 0 < size <= 50:
-            return _error(400, "INVALID_ARGUMENT", "pageSize must be between 1 and 50")
-        offset = 0
-        token = req.arg("pageToken")
-        if token:
-            try:
-                state = decode_page_token(token)
-                assert state["location"] == location and state["order"] == order
-                assert state["epoch"] == dataset.get("token_epoch", 0)
-                offset = int(state["offset"])
-            except Exception:
-                return _error(400, "INVALID_ARGUMENT", "Invalid page token.")
+            return google_error(400, "INVALID_ARGUMENT", "pageSize must be between 1 and 50")
+        offset = scoped_page_offset(req.arg("pageToken"), dataset, location=location, order=order)
+        if offset is None:
+            return google_error(400, "INVALID_ARGUMENT", "Invalid page token.")
         rated = [STARS[r["starRating"]] for r in reviews if r.get("starRating") in STARS]
         body: dict[str, Any] = {"reviews": rows[offset:offset + size], "totalReviewCount": len(reviews),
                                 "averageRating": round(sum(rated) / len(rated), 1) if rated else 0}
         if offset + size < len(rows):
-            state = {"location": location, "order": order, "offset": offset + size, "epoch": dataset.get("token_epoch", 0)}
-            body["nextPageToken"] = encode_page_token(state)
+            body["nextPageToken"] = scoped_page_token(dataset, offset + size, location=location, order=order)
         return Response(200, body)
 
     return server

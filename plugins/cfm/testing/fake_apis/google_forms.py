@@ -18,9 +18,10 @@ from cfm.testing.fake_api import (
     FakeApiServer,
     Request,
     Response,
-    decode_page_token,
-    encode_page_token,
+    google_error,
     recorded_dataset,
+    scoped_page_offset,
+    scoped_page_token,
 )
 
 
@@ -29,9 +30,6 @@ def _ts(value: str | None) -> datetime | None:
 
     return parse_utc(value)
 
-
-def _error(status: int, reason: str, message: str) -> Response:
-    return Response(status, {"error": {"code": status, "message": message, "status": reason}})
 
 
 def _authorized(req: Request) -> bool:
@@ -45,47 +43,39 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
     @server.route("GET", r"/v1/forms/(?P<form_id>[^/]+)")
     def get_form(req: Request) -> Response:
         if not _authorized(req):
-            return _error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
+            return google_error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
         form = dataset["forms"].get(req.match["form_id"])
         if form is None:
-            return _error(404, "NOT_FOUND", "Requested entity was not found.")
+            return google_error(404, "NOT_FOUND", "Requested entity was not found.")
         return Response(200, form["definition"])
 
     @server.route("GET", r"/v1/forms/(?P<form_id>[^/]+)/responses")
     def list_responses(req: Request) -> Response:
         if not _authorized(req):
-            return _error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
+            return google_error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
         form_id = req.match["form_id"]
         form = dataset["forms"].get(form_id)
         if form is None:
-            return _error(404, "NOT_FOUND", "Requested entity was not found.")
+            return google_error(404, "NOT_FOUND", "Requested entity was not found.")
         filter_ = req.arg("filter") or ""
         rows = sorted(form["responses"], key=lambda r: str(r.get("createTime") or ""))
         if filter_:
             op, _, value = filter_.removeprefix("timestamp").strip().partition(" ")
             bound = _ts(value.strip())
             if op not in (">", ">=") or bound is None:
-                return _error(400, "INVALID_ARGUMENT", f"Invalid filter: {filter_}")
+                return google_error(400, "INVALID_ARGUMENT", f"Invalid filter: {filter_}")
             rows = [r for r in rows if (t := _ts(r.get("lastSubmittedTime"))) is None
                     or (t > bound if op == ">" else t >= bound)]
-        offset = 0
-        token = req.arg("pageToken")
-        if token:
-            try:
-                state = decode_page_token(token)
-                assert state["form"] == form_id and state["filter"] == filter_
-                assert state["epoch"] == dataset.get("token_epoch", 0)
-                offset = int(state["offset"])
-            except Exception:
-                return _error(400, "INVALID_ARGUMENT", "Invalid page token.")
+        offset = scoped_page_offset(req.arg("pageToken"), dataset, form=form_id, filter=filter_)
+        if offset is None:
+            return google_error(400, "INVALID_ARGUMENT", "Invalid page token.")
         size = int(req.arg("pageSize") or 0) or 5000
         page = rows[offset:offset + size]
         body: dict[str, Any] = {}
         if page:
             body["responses"] = page
         if offset + size < len(rows):
-            state = {"form": form_id, "filter": filter_, "offset": offset + size, "epoch": dataset.get("token_epoch", 0)}
-            body["nextPageToken"] = encode_page_token(state)
+            body["nextPageToken"] = scoped_page_token(dataset, offset + size, form=form_id, filter=filter_)
         return Response(200, body)
 
     return server

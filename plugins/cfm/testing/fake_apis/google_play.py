@@ -17,14 +17,11 @@ from cfm.testing.fake_api import (
     FakeApiServer,
     Request,
     Response,
-    decode_page_token,
-    encode_page_token,
+    google_error,
     recorded_dataset,
+    scoped_page_offset,
+    scoped_page_token,
 )
-
-
-def _error(status: int, reason: str, message: str) -> Response:
-    return Response(status, {"error": {"code": status, "message": message, "status": reason}})
 
 
 def _modified(review: dict[str, Any]) -> float:
@@ -46,27 +43,20 @@ def build_server(dataset: dict[str, Any]) -> FakeApiServer:
     @server.route("GET", r"/androidpublisher/v3/applications/(?P<package>[^/]+)/reviews")
     def list_reviews(req: Request) -> Response:
         if not req.headers.get("authorization", "").startswith("Bearer "):
-            return _error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
+            return google_error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
         package = req.match["package"]
         if package not in dataset["apps"]:
-            return _error(404, "NOT_FOUND", "Package not found: " + package)
+            return google_error(404, "NOT_FOUND", "Package not found: " + package)
         window_start = float(dataset.get("window_start") or 0)
         rows = sorted((r for r in dataset["apps"][package] if _modified(r) >= window_start), key=_modified, reverse=True)
-        offset = 0
-        token = req.arg("token")
-        if token:
-            try:
-                state = decode_page_token(token)
-                assert state["package"] == package and state["epoch"] == dataset.get("token_epoch", 0)
-                offset = int(state["offset"])
-            except Exception:
-                return _error(400, "INVALID_ARGUMENT", "Invalid token.")
+        offset = scoped_page_offset(req.arg("token"), dataset, package=package)
+        if offset is None:
+            return google_error(400, "INVALID_ARGUMENT", "Invalid token.")
         size = int(req.arg("maxResults") or 10)
         body: dict[str, Any] = {"pageInfo": {"totalResults": len(rows), "resultPerPage": size, "startIndex": offset},
                                 "reviews": rows[offset:offset + size]}
         if offset + size < len(rows):
-            state = {"package": package, "offset": offset + size, "epoch": dataset.get("token_epoch", 0)}
-            body["tokenPagination"] = {"nextPageToken": encode_page_token(state)}
+            body["tokenPagination"] = {"nextPageToken": scoped_page_token(dataset, offset + size, package=package)}
         return Response(200, body)
 
     return server
