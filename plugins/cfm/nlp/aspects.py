@@ -13,6 +13,8 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -29,13 +31,19 @@ _BOUNDARY = re.compile(
     re.IGNORECASE,
 )
 _WORDISH = re.compile(r"[^\W\d_]", re.UNICODE)
+_TWO_LETTERS = re.compile(r"[^\W\d_][\s\S]*?[^\W\d_]", re.UNICODE)
 
 
 def split_clauses(text: str) -> list[str]:
     """Clauses of a text (at least one when the text has any letters)."""
+    return list(_clauses(text))
+
+
+@lru_cache(maxsize=65536)  # feedback repeats texts across batches too
+def _clauses(text: str) -> tuple[str, ...]:
     parts = [p.strip(" ,，、،") for p in _BOUNDARY.split(text or "")]
-    parts = [p for p in parts if len(_WORDISH.findall(p)) >= 2]
-    return parts or ([text.strip()] if _WORDISH.search(text or "") else [])
+    parts = [p for p in parts if _TWO_LETTERS.search(p)]
+    return tuple(parts or ([text.strip()] if _WORDISH.search(text or "") else []))
 
 
 def pool_aspects(
@@ -55,10 +63,11 @@ def pool_aspects(
     return {t: (np.mean(ps, axis=0), len(ps)) for t, ps in pooled.items()}
 
 
-_UPSERT = """
-INSERT INTO ml.aspect_sentiment AS a (feedback_id, topic_id, clause_count, clauses, sentiment_label,
-                                      sentiment_score, sentiment_model, run_id)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+_COLUMNS = ("feedback_id", "topic_id", "clause_count", "clauses", "sentiment_label", "sentiment_score",
+            "sentiment_model", "run_id")
+_UPSERT = f"""
+INSERT INTO ml.aspect_sentiment AS a ({", ".join(_COLUMNS)})
+SELECT {", ".join(_COLUMNS)} FROM aspect_sentiment_in ORDER BY feedback_id, topic_id
 ON CONFLICT (feedback_id, topic_id) DO UPDATE SET
     clause_count = excluded.clause_count, clauses = excluded.clauses, sentiment_label = excluded.sentiment_label,
     sentiment_score = excluded.sentiment_score, sentiment_model = excluded.sentiment_model,
@@ -68,6 +77,114 @@ WHERE (a.clause_count, a.clauses, a.sentiment_label, a.sentiment_score, a.sentim
       (excluded.clause_count, excluded.clauses, excluded.sentiment_label, excluded.sentiment_score,
        excluded.sentiment_model)
 """
+
+
+@dataclass
+class _Clauses:
+    """The distinct clauses of a batch and, per item, which of them it has (in text order)."""
+
+    texts: list[str]  # distinct clause texts
+    pairs: list[tuple[int, str]]  # distinct (clause, language): sentiment reads the language too
+    items: list[list[int]]  # per item: indices into `pairs`
+    in_multi: list[int]  # clauses (indices into `texts`) of items with more than one clause
+
+
+def _distinct_clauses(texts: Sequence[str], languages: Sequence[str]) -> _Clauses:
+    split = {t: _clauses(t) for t in dict.fromkeys(texts)}
+    clause_index: dict[str, int] = {}
+    pair_index: dict[tuple[int, str], int] = {}
+    items, in_multi = [], {}
+    for text, lang in zip(texts, languages, strict=True):
+        members = []
+        for c in split[text]:
+            ci = clause_index.setdefault(c, len(clause_index))
+            if len(split[text]) > 1:
+                in_multi[ci] = None
+            members.append(pair_index.setdefault((ci, lang), len(pair_index)))
+        items.append(members)
+    return _Clauses(list(clause_index), list(pair_index), items, list(in_multi))
+
+
+def aspect_rows(
+    feedback_ids: Sequence[str],
+    texts: Sequence[str],
+    languages: Sequence[str],
+    item_topic: Mapping[str, int],
+    *,
+    config: Mapping[str, Any],
+    centroids: Mapping[int, np.ndarray],
+    cache=None,
+    run_id: str,
+) -> list[tuple]:
+    """ml.aspect_sentiment rows of a batch (columns as `_COLUMNS`).
+
+    Everything is computed once per distinct clause (embedding, lexicon, topic) or distinct
+    (text, language, item topic) (pooling, decision): a batch repeats texts and sentences
+    (at 1M generated records, 18k clause occurrences in 10k records were 4k distinct clauses).
+    """
+    from cfm.nlp.embedding import embed_texts, load_backend
+    from cfm.nlp.sentiment import LABELS, HeadSentimentModel
+    from cfm.nlp.steps import sentiment_model_for
+    from cfm.nlp.topics.cluster import assign_to_centroids
+    from cfm.nlp.topics.features import topic_space
+
+    found = _distinct_clauses(texts, languages)
+    if not found.pairs:
+        return []
+    sent_backend = load_backend(config, purpose="sentiment")
+    model = sentiment_model_for(sent_backend, config)
+    svec = embed_texts(found.texts, config=config, cache=cache, backend=sent_backend).vectors
+    pair_clauses = [found.texts[ci] for ci, _ in found.pairs]
+    pair_vectors = svec[[ci for ci, _ in found.pairs]]
+    pair_langs = [lang for _, lang in found.pairs]
+    if isinstance(model, HeadSentimentModel):
+        probs = model.with_lexicon(model.probabilities(pair_vectors), pair_clauses, pair_langs)
+    else:  # seed-trained fallback: one-hot of its labels
+        probs = np.array([[float(s.label == c) for c in LABELS]
+                          for s in model.predict(pair_vectors, pair_clauses, pair_langs)])
+    # A clause's own topic: only for items with several clauses (a lone clause is the item).
+    clause_topic: dict[int, int] = {}
+    if centroids and found.in_multi:
+        topic_backend = load_backend(config)
+        multi_texts = [found.texts[ci] for ci in found.in_multi]
+        tvec = (svec[found.in_multi] if topic_backend.name == sent_backend.name
+                else embed_texts(multi_texts, config=config, cache=cache, backend=topic_backend).vectors)
+        space = topic_space(tvec, multi_texts, float(config.get("lexical_weight", 0.0)),
+                            int(config.get("lexical_dims", 512)))
+        assigned, _ = assign_to_centroids(space, dict(centroids), float(config["assign_threshold"]))
+        clause_topic = {ci: int(t) for ci, t in zip(found.in_multi, assigned, strict=True) if t >= 0}
+
+    # Pool once per distinct (clauses, item topic); decide every pooled row in one call.
+    pooled: dict[tuple, list[tuple[int, int, list[str]]]] = {}
+    pooled_probs: list[np.ndarray] = []
+    keys = []
+    for fid, members in zip(feedback_ids, found.items, strict=True):
+        key = (tuple(members), item_topic.get(fid))
+        keys.append(key)
+        if not members or key in pooled:
+            continue
+        pooled[key] = []
+        if len(members) == 1:  # most items: the one clause in the item's topic, nothing to pool
+            if key[1] is not None:
+                pooled[key].append((key[1], 1, [pair_clauses[members[0]]]))
+                pooled_probs.append(probs[members[0]])
+            continue
+        topics = [clause_topic.get(found.pairs[m][0]) for m in members]
+        own = [t if t is not None else key[1] for t in topics]
+        for topic, (p, n) in sorted(pool_aspects(key[1], topics, probs[members]).items()):
+            pooled[key].append((topic, n, [pair_clauses[m] for m, t in zip(members, own, strict=True) if t == topic]))
+            pooled_probs.append(p)
+    if isinstance(model, HeadSentimentModel):
+        decided = [(d.label, d.score) for d in model.decide(np.array(pooled_probs))] if pooled_probs else []
+    else:
+        decided = [(LABELS[int(np.argmax(p))], round(float(p[2] - p[0]), 4)) for p in pooled_probs]
+    done: dict[tuple, list[tuple]] = {}
+    it = iter(decided)
+    for key, entries in pooled.items():
+        done[key] = [(topic, n, clauses, *next(it)) for topic, n, clauses in entries]
+    return [(fid, topic, n, list(clauses), label, score, model.name, run_id)
+            for fid, key in zip(feedback_ids, keys, strict=True)
+            for topic, n, clauses, label, score in done.get(key, ())]
 
 
 def write_aspect_sentiment(
@@ -86,66 +203,40 @@ def write_aspect_sentiment(
     Reads the items' topic from ml.topic_assignments and the active centroids from ml.topics,
     so call it after the topics were updated. Returns counts: aspect_rows, multi_aspect_items.
     """
-    from cfm.nlp.embedding import embed_texts, load_backend
-    from cfm.nlp.sentiment import LABELS, HeadSentimentModel
-    from cfm.nlp.steps import sentiment_model_for
-    from cfm.nlp.topics.cluster import assign_to_centroids
-    from cfm.nlp.topics.features import topic_space
     from cfm.nlp.topics.store import load_active_centroids
 
     ids = [str(f) for f in feedback_ids]
     with conn.cursor() as cur:
         cur.execute("SELECT feedback_id, topic_id FROM ml.topic_assignments WHERE feedback_id = ANY(%s)", (ids,))
         item_topic = {fid: t for fid, t in cur.fetchall()}
-    clauses = [split_clauses(t) for t in texts]
-    flat = [(k, c) for k, cs in enumerate(clauses) for c in cs]
-    rows: list[tuple] = []
-    if flat:
-        flat_texts = [c for _, c in flat]
-        flat_langs = [languages[k] for k, _ in flat]
-        sent_backend = load_backend(config, purpose="sentiment")
-        model = sentiment_model_for(sent_backend, config)
-        svec = embed_texts(flat_texts, config=config, cache=cache, backend=sent_backend).vectors
-        if isinstance(model, HeadSentimentModel):
-            probs = model.with_lexicon(model.probabilities(svec), flat_texts, flat_langs)
-        else:  # seed-trained fallback: one-hot of its labels
-            probs = np.array([[float(s.label == c) for c in LABELS] for s in model.predict(svec, flat_texts, flat_langs)])
-        centroids = load_active_centroids(conn, embedding_model)
-        clause_topics: list[int | None] = [None] * len(flat)
-        multi = [i for i, (k, _) in enumerate(flat) if len(clauses[k]) > 1]
-        if centroids and multi:
-            topic_backend = load_backend(config)
-            tvec = embed_texts([flat_texts[i] for i in multi], config=config, cache=cache, backend=topic_backend).vectors
-            space = topic_space(tvec, [flat_texts[i] for i in multi], float(config.get("lexical_weight", 0.0)),
-                                int(config.get("lexical_dims", 512)))
-            assigned, _ = assign_to_centroids(space, centroids, float(config["assign_threshold"]))
-            for i, t in zip(multi, assigned, strict=True):
-                clause_topics[i] = int(t) if t >= 0 else None
-        name = model.name
-        by_item: dict[int, list[int]] = {}
-        for i, (k, _) in enumerate(flat):
-            by_item.setdefault(k, []).append(i)
-        for k, fid in enumerate(ids):
-            members = by_item.get(k, [])
-            if not members:
-                continue
-            pooled = pool_aspects(item_topic.get(fid), [clause_topics[i] for i in members], probs[members])
-            for topic, (p, n) in sorted(pooled.items()):
-                in_topic = [flat_texts[i] for i in members
-                            if (clause_topics[i] if clause_topics[i] is not None else item_topic.get(fid)) == topic]
-                decided = model.decide(p[None, :])[0] if isinstance(model, HeadSentimentModel) else None
-                label = decided.label if decided else LABELS[int(np.argmax(p))]
-                score = decided.score if decided else round(float(p[2] - p[0]), 4)
-                rows.append((fid, topic, n, in_topic, label, score, name, run_id))
-    keep = {(r[0], r[1]) for r in rows}
-    with conn.cursor() as cur:
-        cur.execute("SELECT feedback_id, topic_id FROM ml.aspect_sentiment WHERE feedback_id = ANY(%s)", (ids,))
-        stale = [r for r in cur.fetchall() if (r[0], r[1]) not in keep]
-        for fid, topic in stale:
-            cur.execute("DELETE FROM ml.aspect_sentiment WHERE feedback_id = %s AND topic_id = %s", (fid, topic))
-        if rows:
-            cur.executemany(_UPSERT, rows)
+    centroids = load_active_centroids(conn, embedding_model)
+    rows = aspect_rows(ids, texts, languages, item_topic, config=config, centroids=centroids, cache=cache,
+                       run_id=run_id)
+    _write_rows(conn, ids, rows)
     per_item = Counter(r[0] for r in rows)
     multi_items = sum(1 for n in per_item.values() if n > 1)
     log.info("aspect sentiment: %d rows for %d items (%d with several topics)", len(rows), len(ids), multi_items)
     return {"aspect_rows": len(rows), "multi_aspect_items": multi_items}
+
+
+def _write_rows(conn, ids: list[str], rows: list[tuple]) -> None:
+    """Make the batch's items' rows in ml.aspect_sentiment equal `rows`: set-based (COPY, one upsert, one delete).
+
+    Unchanged rows are not rewritten (they keep their run_id and scored_at).
+    """
+    with conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS aspect_sentiment_in (feedback_id text, topic_id int, "
+                    "clause_count int, clauses text[], sentiment_label text, sentiment_score double precision, "
+                    "sentiment_model text, run_id text)")
+        cur.execute("TRUNCATE aspect_sentiment_in")
+        # Binary COPY: a quarter of the time of text COPY's row formatting (17k rows: 0.2 s against 0.8 s).
+        with cur.copy(f"COPY aspect_sentiment_in ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "int4", "int4", "text[]", "text", "float8", "text", "text"])
+            for row in rows:
+                copy.write_row(row)
+        cur.execute("DELETE FROM ml.aspect_sentiment a WHERE a.feedback_id = ANY(%s) AND NOT EXISTS "
+                    "(SELECT FROM aspect_sentiment_in i WHERE i.feedback_id = a.feedback_id AND i.topic_id = a.topic_id)",
+                    (ids,))
+        if rows:
+            cur.execute(_UPSERT)
+        cur.execute("TRUNCATE aspect_sentiment_in")

