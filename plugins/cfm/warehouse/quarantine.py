@@ -88,6 +88,7 @@ def open_failures(cur: psycopg.Cursor, failures: Sequence[dict[str, Any]], run_i
             (source, account, record_ref, source_record_id, field, check_name, reason, payload, payload_hash, run_id)
         select source, account, source_record_id, source_record_id, field, check_name, reason, payload, payload_hash, %s
         from _cfm_failures
+        order by source, account, source_record_id, check_name, field
         on conflict (source, account, record_ref, check_name, field, payload_hash)
             do update set status = 'open', resolved_at = null, reason = excluded.reason
         """,

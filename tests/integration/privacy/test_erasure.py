@@ -39,8 +39,15 @@ def _count(conn, query: str, *params) -> int:
 
 
 def _traces(conn, table: str, needles: list[str]) -> int:
-    """Rows of `table` whose text form contains any needle (ids, keys, hashes, texts, the email)."""
-    return _count(conn, f"select count(*) from {table} t where lower(t::text) like any(%s)",
+    """Rows of `table` whose text form contains any needle (ids, keys, hashes, texts, the email).
+
+    Float vectors are left out: a digit needle such as "07700" turns up inside "0.0770012" by chance."""
+    schema, name = table.split(".")
+    columns = [c for (c,) in conn.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s "
+        "and udt_name not in ('_float4', '_float8') order by ordinal_position", (schema, name))]
+    row = "concat_ws('|', " + ", ".join(f't."{c}"::text' for c in columns) + ")"
+    return _count(conn, f"select count(*) from {table} t where lower({row}) like any(%s)",
                   [f"%{n.lower()}%" for n in needles])
 
 
