@@ -16,17 +16,16 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import uuid
-from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import scale  # noqa: E402  (sets sys.path and the offline environment)
+from baseline_tree import export_plugins  # noqa: E402
 
 STEPS = ("aspects", "categories")
 CHILD = """
@@ -41,13 +40,6 @@ print("RESULT " + json.dumps(scale.stage_enrichment({url!r}, "")))
 ASPECTS = ("SELECT feedback_id, topic_id, clause_count, clauses, sentiment_label, sentiment_score, sentiment_model "
            "FROM ml.aspect_sentiment ORDER BY feedback_id, topic_id")
 CATEGORIES = "SELECT feedback_id, category, categories, department FROM ml.feedback_enrichment ORDER BY feedback_id"
-
-
-def _baseline_plugins(rev: str, target: Path) -> Path:
-    archive = subprocess.run(["git", "archive", rev, "plugins"], cwd=ROOT, check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")
-    return target / "plugins"
 
 
 def _enrich(url: str, plugins: Path) -> dict:
@@ -80,22 +72,12 @@ def main() -> None:
     server = args.url.rsplit("/", 1)[0]
     load = os.getloadavg()
     try:
-        with psycopg.connect(args.url, autocommit=True) as conn:
-            conn.execute(f'create database "{dbs["base"]}"')
-        from cfm.pipeline.prepare import prepare_warehouse
-
-        with psycopg.connect(f"{server}/{dbs['base']}") as conn:
-            prepare_warehouse(conn)
         with tempfile.TemporaryDirectory() as tmp:
-            drop = Path(tmp) / "drop"
-            drop.mkdir()
-            scale.generate(drop, args.rows)
-            for name in ("landing", "staging", "validation"):
-                scale.run_stage(name, f"{server}/{dbs['base']}", str(drop))
+            scale.validated_database(args.url, dbs["base"], args.rows, Path(tmp))
             with psycopg.connect(args.url, autocommit=True) as conn:
                 for name in ("old", "new"):
                     conn.execute(f'create database "{dbs[name]}" template "{dbs["base"]}"')
-            old_plugins = _baseline_plugins(args.baseline_rev, Path(tmp) / "baseline")
+            old_plugins = export_plugins(args.baseline_rev, Path(tmp) / "baseline")
             plugins = {"old": old_plugins, "new": ROOT / "plugins"}
             results = {side: _enrich(f"{server}/{dbs[side]}", plugins[side])
                        for side in (("new", "old") if args.new_first else ("old", "new"))}

@@ -11,8 +11,10 @@ import psycopg
 
 
 @contextmanager
-def scratch_warehouse(admin: str) -> Iterator[str]:
-    """The URL of a new database cfm_bench_<random> on `admin`'s server with the warehouse schema; dropped afterwards."""
+def scratch_warehouse(admin: str, *, prepared: bool = False) -> Iterator[str]:
+    """The URL of a new database cfm_bench_<random> on `admin`'s server with the warehouse schema (`prepared`:
+    everything `cfm prepare` creates, ml and ops included); dropped afterwards."""
+    from cfm.pipeline.prepare import prepare_warehouse
     from cfm.warehouse.schema import ensure_warehouse
 
     name = f"cfm_bench_{uuid.uuid4().hex[:8]}"
@@ -21,7 +23,7 @@ def scratch_warehouse(admin: str) -> Iterator[str]:
     try:
         url = urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
         with psycopg.connect(url) as conn:
-            ensure_warehouse(conn)
+            (prepare_warehouse if prepared else ensure_warehouse)(conn)
         yield url
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:

@@ -99,18 +99,8 @@ def main() -> None:
     loads = [os.getloadavg()[0]]
     runs: dict[str, list[dict]] = {"baseline": [], "this tree": []}
     try:
-        with psycopg.connect(args.url, autocommit=True) as conn:
-            conn.execute(f'create database "{template}"')
-        from cfm.pipeline.prepare import prepare_warehouse
-
-        with psycopg.connect(_db(args.url, template)) as conn:
-            prepare_warehouse(conn)
         with tempfile.TemporaryDirectory() as tmp:
-            drop = Path(tmp) / "drop"
-            drop.mkdir()
-            scale.generate(drop, args.rows)
-            for name in ("landing", "staging", "validation"):
-                scale.run_stage(name, _db(args.url, template), str(drop))
+            scale.validated_database(args.url, template, args.rows, Path(tmp))
             trees = {"baseline": export_plugins(args.baseline, Path(tmp) / "baseline"), "this tree": ROOT / "plugins"}
             for _ in range(args.rounds):
                 for label, plugins in trees.items():

@@ -18,13 +18,12 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale  # noqa: E402  (it puts plugins/ on the path)
+from bench_db import scratch_warehouse  # noqa: E402
 
 
 def _child(name: str, url: str, drop: str, plugins: str | None, out: Any) -> None:
@@ -45,25 +44,6 @@ def _stage(name: str, url: str, drop: str, plugins: str | None = None) -> dict[s
     return result
 
 
-@contextmanager
-def _database(admin: str):
-    import psycopg
-
-    from cfm.pipeline.prepare import prepare_warehouse
-
-    db = f"cfm_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{db}"')
-    url = admin.rsplit("/", 1)[0] + f"/{db}"
-    try:
-        with psycopg.connect(url) as conn:
-            prepare_warehouse(conn)
-        yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{db}" with (force)')
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
@@ -79,11 +59,11 @@ def main() -> None:
         if not args.drop:
             scale.generate(Path(drop), args.rows)
         for _ in range(args.repeat):
-            with _database(args.url) as url:
+            with scratch_warehouse(args.url, prepared=True) as url:
                 runs["copy_baseline"].append(_stage("copy_baseline", url, drop))
                 runs["landing"].append(_stage("landing", url, drop))
             if args.before:
-                with _database(args.url) as url:
+                with scratch_warehouse(args.url, prepared=True) as url:
                     runs["before"].append(_stage("landing", url, drop, str(Path(args.before).resolve())))
             print({k: [round(r["seconds"], 2) for r in v] for k, v in runs.items()}, flush=True)
     load_end = os.getloadavg()

@@ -196,8 +196,8 @@ def stage_enrichment(url: str, drop: str, workers: int | None = None) -> dict[st
     """Enrichment as `cfm run` does it: `enrich.workers` processes (default one per core) over key ranges.
 
     The models are loaded before the clock starts (in every worker, as the encode baseline's is).
-    Peak memory is the sum of the workers' peak RSS and this process's; step timers are this
-    process's, so only a one-worker run has them.
+    Peak memory is the sum of the workers' peak RSS and this process's; step timers are summed over
+    the workers' ranges (seconds of all workers together, not wall time).
     """
     from cfm.config import enrich_config
     from cfm.nlp.embedding import load_backend
@@ -222,7 +222,7 @@ def stage_enrichment(url: str, drop: str, workers: int | None = None) -> dict[st
         got = enrich_in_workers(url, "bench", config=config, workers=n, pool=pool)
         secs = time.perf_counter() - t
     return {"records": got["items"], "embedded": got.get("embedded", 0), "seconds": secs, "workers": n,
-            "ranges": got["ranges"], "peak_mb": got["workers_peak_mb"] + _peak_mb(), "steps": {}}
+            "ranges": got["ranges"], "peak_mb": got["workers_peak_mb"] + _peak_mb(), "steps": got.get("step_seconds") or {}}
 
 
 def stage_transform(url: str, drop: str) -> dict[str, Any]:
@@ -260,6 +260,27 @@ def run_stage(name: str, url: str, drop: str, **kwargs: Any) -> dict[str, Any]:
         raise RuntimeError(f"stage {name} failed (exit {proc.exitcode})")
     print(f"{name}: {result}", flush=True)
     return result
+
+
+def validated_database(admin: str, name: str, rows: int, tmp: Path) -> str:
+    """Create database `name` on `admin`'s server, prepared as `cfm prepare` does, and take `rows` generated
+    records (into tmp/drop) through landing, staging and validation. Returns its URL: a template for
+    benches that enrich copies of the same records with two versions of the code."""
+    import psycopg
+
+    from cfm.pipeline.prepare import prepare_warehouse
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    url = admin.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(url) as conn:
+        prepare_warehouse(conn)
+    drop = Path(tmp) / "drop"
+    drop.mkdir()
+    generate(drop, rows)
+    for stage in ("landing", "staging", "validation"):
+        run_stage(stage, url, str(drop))
+    return url
 
 
 def main() -> None:

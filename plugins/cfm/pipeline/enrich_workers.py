@@ -55,10 +55,13 @@ def _warm(config: dict[str, Any]) -> tuple[int, float]:
 
 def _run_range(url: str, run_id: str, key_range: dict[str, str | None], config: dict[str, Any]
                ) -> tuple[int, float, dict[str, Any]]:
+    from cfm.nlp.step_timer import STEP_SECONDS
     from cfm.pipeline.enrich import run_range
 
+    before = dict(STEP_SECONDS)
     counts = run_range(url, run_id, key_range, config=config)
-    return os.getpid(), _peak_mb(), counts
+    steps = {k: round(v - before.get(k, 0.0), 3) for k, v in STEP_SECONDS.items()}
+    return os.getpid(), _peak_mb(), {**counts, "step_seconds": steps}
 
 
 @contextmanager
@@ -85,7 +88,8 @@ def enrich_in_workers(url: str, run_id: str, *, config: dict[str, Any], workers:
     workers, and one range is enriched in this process.
 
     Returns the summed counts of the ranges (as `enrich_new_records` does), the plan's counts,
-    `workers`, and `workers_peak_mb`: the peak RSS of the workers, summed.
+    `workers`, `workers_peak_mb` (the peak RSS of the workers, summed) and, from worker processes,
+    `step_seconds`: each enrichment step's seconds (cfm.nlp.step_timer) summed over the ranges.
     """
     from cfm.config import enrich_config
     from cfm.pipeline.enrich import enrich_new_records, plan_ranges_counted
@@ -108,14 +112,19 @@ def enrich_in_workers(url: str, run_id: str, *, config: dict[str, Any], workers:
     totals: dict[str, Any] = {k: v for k, v in planned.items() if k not in ("ranges",)}
     totals.update(items=0, suppressed=0, ids_pseudonymised=0, ranges=len(ranges), workers=n)
     peaks: dict[int, float] = {}
+    steps: dict[str, float] = {}
     for pid, peak, counts in results:
         peaks[pid] = max(peaks.get(pid, 0.0), peak)
+        for step, secs in (counts.get("step_seconds") or {}).items():
+            steps[step] = round(steps.get(step, 0.0) + secs, 3)
         for name, value in counts.items():
             if name == "topics":  # the active count after the last chunk; every other count adds up
                 totals[name] = max(value, totals.get(name, 0))
             elif isinstance(value, int):
                 totals[name] = totals.get(name, 0) + value
     totals["workers_peak_mb"] = round(sum(peaks.values()))
+    if steps:
+        totals["step_seconds"] = steps
     return totals
 
 

@@ -140,6 +140,7 @@ def test_two_worker_processes_enrich_what_one_process_does_and_no_record_twice(m
     got = run(StageContext(url=split, config=config, run_id="workers-run"))
 
     assert got["workers"] == 2 and got["ranges"] >= 2 and got["workers_peak_mb"] > 0
+    assert got["step_seconds"]["embedding"] > 0  # the workers' step timers come back summed
     assert whole["items"] > 200
     assert got["items"] == got["backlog"] == whole["items"]
     with psycopg.connect(split) as conn:
