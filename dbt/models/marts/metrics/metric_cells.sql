@@ -3,14 +3,7 @@
 -- Weeks and months are rolled up from the daily counts and sums, never from intervals.
 -- Incremental (macros/incremental_metrics.sql): a build rewrites the periods whose responses
 -- changed (delete+insert by metric, grain and period_start), found by the day checksums.
-{{ config(
-    materialized='incremental',
-    unique_key=['metric', 'grain', 'period_start'],
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    indexes=[{'columns': ['metric', 'grain', 'period_start']}],
-    post_hook=["{{ delete_metric_cells_of_empty_periods() }}"]
-) }}
+{{ config(post_hook=["{{ delete_metric_cells_of_empty_periods() }}"], **period_metric_config()) }}
 {%- set float = dbt.type_float() %}
 {%- set bigint = dbt.type_bigint() %}
 with
