@@ -150,20 +150,15 @@ measured as (
             when 'negative_share' then {{ proportion_se('successes', 'responses') }}
             else {{ sample_sd('score_sum', 'score_sq_sum', 'responses') }} / sqrt(responses)
         end as standard_error,
+        {%- for bound, sign in [('low', '-'), ('high', '+')] %}
         case metric
-            when 'nps' then {{ nps_adjusted_wald('promoters', 'detractors', 'responses', 'low') }}
-            when 'csat' then {{ wilson_bound('successes', 'responses', 'low') }}
-            when 'negative_share' then {{ wilson_bound('successes', 'responses', 'low') }}
+            when 'nps' then {{ nps_adjusted_wald('promoters', 'detractors', 'responses', bound) }}
+            when 'csat' then {{ wilson_bound('successes', 'responses', bound) }}
+            when 'negative_share' then {{ wilson_bound('successes', 'responses', bound) }}
             else 1.0 * score_sum / responses
-                - {{ t_quantile_975('responses - 1') }} * {{ sample_sd('score_sum', 'score_sq_sum', 'responses') }} / sqrt(responses)
-        end as ci_low,
-        case metric
-            when 'nps' then {{ nps_adjusted_wald('promoters', 'detractors', 'responses', 'high') }}
-            when 'csat' then {{ wilson_bound('successes', 'responses', 'high') }}
-            when 'negative_share' then {{ wilson_bound('successes', 'responses', 'high') }}
-            else 1.0 * score_sum / responses
-                + {{ t_quantile_975('responses - 1') }} * {{ sample_sd('score_sum', 'score_sq_sum', 'responses') }} / sqrt(responses)
-        end as ci_high,
+                {{ sign }} {{ t_quantile_975('responses - 1') }} * {{ sample_sd('score_sum', 'score_sq_sum', 'responses') }} / sqrt(responses)
+        end as ci_{{ bound }},
+        {%- endfor %}
         case metric when 'nps' then 'adjusted_wald' when 'csat' then 'wilson' when 'negative_share' then 'wilson' else 't' end as interval_method
     from counted
     left join {{ ref('t_quantiles') }} tq on tq.df = counted.responses - 1
