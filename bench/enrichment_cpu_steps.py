@@ -9,8 +9,9 @@ first; once per distinct text, within a chunk and across chunks), alternating wh
 and the results are checked equal. Seconds are this process's CPU time (`time.process_time`),
 less moved by other jobs on a shared machine than wall-clock time. The pseudonymise step is
 `id_pseudonym` over each chunk's distinct ids, as `_pseudonymise_ids` does. With --db-url, the
-identity-row upsert too (executemany against one unnest statement) and the enrichment-row upsert
-(executemany against COPY into a temp table and one upsert), wall-clock, in scratch databases.
+identity-row upsert too (executemany against one unnest statement), wall-clock, in a scratch database.
+The enrichment-row upsert's comparison (executemany against COPY into a temp table) was dropped once
+the one-row form left the code: its figures stay in bench/results/enrichment_overhead.md.
 """
 
 from __future__ import annotations
@@ -71,7 +72,6 @@ def main() -> None:
     if args.db_only:
         print("| step | before s | now s | now / before |\n| --- | ---: | ---: | ---: |")
         identity_writes(args.db_url, records, args.chunk)
-        enrichment_row_writes(args.db_url, records, args.chunk)
         return
     key, langs = b"bench-only-key", tuple(DEFAULTS["languages"])
     for low in (False, True):  # lingua's models, then phonenumbers' metadata, loaded before any clock
@@ -130,7 +130,6 @@ def main() -> None:
     print(f"| all three | {b:.1f} | {a:.1f} | {a / b:.2f} |")
     if args.db_url:
         identity_writes(args.db_url, records, args.chunk)
-        enrichment_row_writes(args.db_url, records, args.chunk)
 
 
 def identity_writes(url: str, records: list[dict], chunk: int) -> None:
@@ -172,51 +171,6 @@ def identity_writes(url: str, records: list[dict], chunk: int) -> None:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{db}" with (force)')
     print(f"| ml.feedback_identity upsert (wall s: client and server) | {secs['before']:.1f} | {secs['now']:.1f} | "
-          f"{secs['now'] / secs['before']:.2f} |")
-
-
-def enrichment_row_writes(url: str, records: list[dict], chunk: int) -> None:
-    """ml.feedback_enrichment's upsert per chunk: executemany (before) against COPY into a temp table
-    and one upsert from it (now), each into a fresh ml schema of its own database."""
-    import datetime as dt
-    import uuid
-
-    import psycopg
-
-    from cfm.nlp.embedding import text_hash
-    from cfm.nlp.ml_schema import ensure_ml_schema
-    from cfm.nlp.warehouse_enrichment import _upsert_sql, _write_rows
-
-    values = {"pii_types": [], "categories": ["delivery"], "sentiment_label": "negative", "sentiment_score": -0.5,
-              "feedback_type": "complaint", "provenance": '{"model": "bench"}'}
-    secs = {"before": 0.0, "now": 0.0}
-    for path in ("before", "now"):
-        db = f"cfm_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'create database "{db}"')
-        try:
-            with psycopg.connect(url.rsplit("/", 1)[0] + f"/{db}") as conn:
-                ensure_ml_schema(conn)
-                from cfm.nlp.steps import enrichment_columns
-
-                for start in range(0, len(records), chunk):
-                    rows = [(f"fb-{start + k:08d}",
-                             *(values.get(c.name, text_hash(r.get("text") or "") if c.name == "text_hash" else "x")
-                               for c in enrichment_columns()),
-                             dt.datetime(2026, 12, 1, tzinfo=dt.UTC), "run")
-                            for k, r in enumerate(records[start:start + chunk])]
-                    started = time.perf_counter()
-                    with conn.cursor() as cur:
-                        if path == "before":
-                            cur.executemany(_upsert_sql(), rows)
-                        else:
-                            _write_rows(cur, rows)
-                    conn.commit()
-                    secs[path] += time.perf_counter() - started
-        finally:
-            with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute(f'drop database if exists "{db}" with (force)')
-    print(f"| ml.feedback_enrichment upsert (wall s: client and server) | {secs['before']:.1f} | {secs['now']:.1f} | "
           f"{secs['now'] / secs['before']:.2f} |")
 
 

@@ -66,6 +66,20 @@
     numeric(38, 0)
 {%- endmacro %}
 
+{#-
+  The config metric_cells and metric_changes share: rewritten by whole periods (delete+insert on
+  metric, grain and period_start, indexed on them). Each adds its own post-hook.
+-#}
+{% macro period_metric_config() -%}
+    {{ return({
+        'materialized': 'incremental',
+        'unique_key': ['metric', 'grain', 'period_start'],
+        'incremental_strategy': 'delete+insert',
+        'on_schema_change': 'append_new_columns',
+        'indexes': [{'columns': ['metric', 'grain', 'period_start']}],
+    }) }}
+{%- endmacro %}
+
 {#- The start of the period before `period_expr`, of grain `grain_expr` (a column: day, week or month). -#}
 {% macro previous_period_start(grain_expr, period_expr) -%}
     case {{ grain_expr }}

@@ -33,14 +33,19 @@ def _row_columns() -> list[str]:
     return ["feedback_id", *(c.name for c in enrichment_columns()), "submitted_at", "run_id"]
 
 
-def _upsert_sql(source: str | None = None) -> str:
-    """Upsert ml.feedback_enrichment rows, from `source` (a SELECT) or one row of parameters; a row is
-    only rewritten when a compared value changed."""
+def _temp_table() -> str:
+    """The session temp table the rows are copied into; its name follows the columns."""
+    return "feedback_enrichment_in_" + hashlib.md5(", ".join(_row_columns()).encode("utf-8")).hexdigest()[:8]
+
+
+def _upsert_sql() -> str:
+    """Upsert ml.feedback_enrichment from the temp table, in feedback_id order; a row is only rewritten
+    when a compared value changed."""
     cols = [c.name for c in enrichment_columns()] + ["submitted_at", "run_id"]
     compared = [c.name for c in enrichment_columns() if c.compared] + ["submitted_at"]
     return (
         f"INSERT INTO ml.feedback_enrichment AS f (feedback_id, {', '.join(cols)})\n"
-        + (source or f"VALUES ({', '.join(['%s'] * (len(cols) + 1))})") + "\n"
+        f"SELECT {', '.join(_row_columns())} FROM {_temp_table()} ORDER BY feedback_id\n"
         "ON CONFLICT (feedback_id) DO UPDATE SET\n    "
         + ", ".join(f"{c} = excluded.{c}" for c in cols) + ", enriched_at = now()\n"
         f"WHERE ({', '.join('f.' + c for c in compared)})\n    IS DISTINCT FROM\n"
@@ -49,15 +54,14 @@ def _upsert_sql(source: str | None = None) -> str:
 
 
 def _write_rows(cur, rows: Sequence[tuple]) -> None:
-    """COPY the rows into a session temp table, then one upsert from it in feedback_id order
-    (one INSERT per row was the "enrichment rows" step). The table's name follows the columns."""
-    cols = ", ".join(_row_columns())
-    temp = "feedback_enrichment_in_" + hashlib.md5(cols.encode("utf-8")).hexdigest()[:8]
+    """COPY the rows into a session temp table, then one upsert from it (one INSERT per row was the
+    "enrichment rows" step)."""
+    cols, temp = ", ".join(_row_columns()), _temp_table()
     cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {temp} AS SELECT {cols} FROM ml.feedback_enrichment WITH NO DATA")
     with cur.copy(f"COPY {temp} ({cols}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-    cur.execute(_upsert_sql(f"SELECT {cols} FROM {temp} ORDER BY feedback_id"))
+    cur.execute(_upsert_sql())
     cur.execute(f"TRUNCATE {temp}")
 
 

@@ -42,10 +42,26 @@ def segment_columns() -> tuple[str, ...]:
     return tuple((project.get("vars") or {}).get("segment_columns") or ())
 
 
+@cache
+def _public_id_macro() -> Any:
+    """dbt's macro public_id (dbt/macros/feedback_keys.sql) rendered by plain Jinja, so that the ids
+    retention keeps and the marts' are written by one definition. Its one dbt call, source(), names
+    an ml table (source ml is schema ml); anything else dbt-only in it fails here rather than
+    rendering differently (tests/integration/privacy/test_public_id.py compares it with dbt's)."""
+    import jinja2
+
+    text = (PROJECT_ROOT / "dbt" / "macros" / "feedback_keys.sql").read_text(encoding="utf-8")
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    return env.from_string(text, globals={"source": lambda name, table: f'"{name}"."{table}"'}).module.public_id
+
+
+def public_id_sql(column: str) -> str:
+    """The SQL of the id in `column` as the marts show it: its pseudonym when it carries PII."""
+    return str(_public_id_macro()(column))
+
+
 def _public_id(column: str) -> sql.Composable:
-    """The id as the marts show it (dbt macro public_id): its pseudonym when it carries PII."""
-    col = sql.SQL("s.") + sql.Identifier(column)
-    return sql.SQL("coalesce((select p.pseudonym from ml.id_pseudonyms p where p.id_digest = md5({c})), {c})").format(c=col)
+    return sql.SQL(public_id_sql(f"s.{column}"))
 
 
 def _retain_query(view: str) -> sql.Composed:

@@ -23,14 +23,20 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cfm.sources.base import FeedbackSource, SourceError
+from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
 from cfm.sources.credentials import credential
-from cfm.sources.http import RETRYABLE_STATUS, RetryPolicy, backoff_delay, retry_after_seconds
+from cfm.sources.http import (
+    RETRYABLE_STATUS,
+    RetryPolicy,
+    SourceHTTPError,
+    backoff_delay,
+    retry_after_seconds,
+)
 from cfm.sources.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
@@ -257,3 +263,50 @@ class GoogleSource(FeedbackSource):
             return format_rfc3339(since)
         start = parse_utc(watermark)
         return format_rfc3339(start - overlap(self.config, 60)) if start else None
+
+
+class NewestFirstReviews(GoogleSource):
+    """Reviews listed newest first (Play, Business Profile), paged with a token. Each run pages until a whole
+    page is older than the cutoff (`_cutoff`) or the list ends. The watermark (`cursor_key`: the newest
+    timestamp seen) only moves once a listing is complete; meanwhile the cursor holds the page token to
+    resume from, and a token the API rejects (HTTP 400) restarts the listing from the top.
+    Subclasses set `cursor_key` and fetch one page in `_review_page`."""
+
+    cursor_key: str = ""
+
+    def _review_page(self, account: str, page_token: str | None
+                     ) -> tuple[list[RawRecord], list[RejectedRecord], str | None]:
+        """One page of the listing: its records, its rejects and the next page's token."""
+        raise NotImplementedError
+
+    def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
+        cursor = dict(cursor or {})
+        watermark = cursor.get(self.cursor_key)
+        listing = cursor.get("listing") if since is None else None
+        if listing:
+            page_token, newest, cutoff_text = listing.get("page_token"), listing.get("max_seen"), listing.get("cutoff")
+        else:
+            page_token, newest, cutoff_text = None, watermark, self._cutoff(watermark, since)
+        cutoff = parse_utc(cutoff_text)
+        restarted = False
+        while True:
+            try:
+                records, rejects, next_token = self._review_page(account, page_token)
+            except (GoogleRequestFailed, SourceHTTPError) as exc:
+                if exc.status == 400 and page_token and not restarted:
+                    log.warning("[%s/%s] page token rejected; restarting the listing from the newest review", self.name, account)
+                    restarted, page_token = True, None
+                    continue
+                raise
+            for rec in records:
+                newest = later_timestamp(newest, rec.source_updated_at)
+            page_token = next_token
+            past_watermark = bool(records) and cutoff is not None and all(
+                rec.source_updated_at is not None and rec.source_updated_at < cutoff for rec in records)
+            if page_token and not past_watermark:
+                next_cursor = {self.cursor_key: watermark,
+                               "listing": {"page_token": page_token, "max_seen": newest, "cutoff": cutoff_text}}
+                yield ExtractBatch(records=records, rejects=rejects, cursor=next_cursor)
+                continue
+            yield ExtractBatch(records=records, rejects=rejects, cursor={self.cursor_key: later_timestamp(watermark, newest)})
+            return

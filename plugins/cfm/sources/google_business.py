@@ -14,22 +14,17 @@ The payload is the review exactly as listed.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from cfm.sources.base import ExtractBatch, RawRecord, RejectedRecord, SourceError
+from cfm.sources.base import RawRecord, RejectedRecord, SourceError
 from cfm.sources.google_api import (
-    GoogleSource,
+    NewestFirstReviews,
     google_credentials,
-    later_timestamp,
 )
-from cfm.sources.http import ApiClient, SourceHTTPError
+from cfm.sources.http import ApiClient
 from cfm.sources.timestamps import parse_utc
-
-log = logging.getLogger(__name__)
 
 SCOPES = ("https://www.googleapis.com/auth/business.manage",)
 DEFAULT_BASE_URL = "https://mybusiness.googleapis.com/v4/"
@@ -37,12 +32,13 @@ MAX_PAGE_SIZE = 50
 STAR_RATINGS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 
 
-class GoogleBusinessSource(GoogleSource):
+class GoogleBusinessSource(NewestFirstReviews):
     """Reviews of the configured locations (`accounts/{a}/locations/{l}`), each its own account and cursor."""
 
     name = "google_business"
     until_cut = "client"  # the API has no filter on a window's end (docs/sources/google_business.md)
     scopes = SCOPES  # REST through ApiClient: v4 has no bundled discovery document
+    cursor_key = "update_time"
 
     _client: ApiClient | None = None
 
@@ -68,43 +64,15 @@ class GoogleBusinessSource(GoogleSource):
     def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
         return parse_reviews(account, [payload["review"] if set(payload) == {"review"} else dict(payload)])
 
-    def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
-        cursor = dict(cursor or {})
-        watermark = cursor.get("update_time")
-        listing = cursor.get("listing") if since is None else None
-        if listing:
-            page_token, newest, cutoff_text = listing.get("page_token"), listing.get("max_seen"), listing.get("cutoff")
-        else:
-            page_token, newest, cutoff_text = None, watermark, self._cutoff(watermark, since)
-        cutoff = parse_utc(cutoff_text)
+    def _review_page(self, account: str, page_token: str | None
+                     ) -> tuple[list[RawRecord], list[RejectedRecord], str | None]:
         path = "/".join(quote(part, safe="") for part in account.split("/")) + "/reviews"
         page_size = min(int(self.config.get("page_size", MAX_PAGE_SIZE)), MAX_PAGE_SIZE)
-        restarted = False
-        while True:
-            params: dict[str, Any] = {"pageSize": page_size, "orderBy": "updateTime desc"}
-            if page_token:
-                params["pageToken"] = page_token
-            try:
-                page = self.client.get_json(path, params=params)
-            except SourceHTTPError as exc:
-                if exc.status == 400 and page_token and not restarted:
-                    log.warning("[%s/%s] page token rejected; restarting the listing from the newest review", self.name, account)
-                    restarted, page_token = True, None
-                    continue
-                raise
-            records, rejects = parse_reviews(account, page.get("reviews") or [])
-            for rec in records:
-                newest = later_timestamp(newest, rec.source_updated_at)
-            page_token = page.get("nextPageToken")
-            past_watermark = bool(records) and cutoff is not None and all(
-                rec.source_updated_at is not None and rec.source_updated_at < cutoff for rec in records)
-            if page_token and not past_watermark:
-                next_cursor = {"update_time": watermark,
-                               "listing": {"page_token": page_token, "max_seen": newest, "cutoff": cutoff_text}}
-                yield ExtractBatch(records=records, rejects=rejects, cursor=next_cursor)
-                continue
-            yield ExtractBatch(records=records, rejects=rejects, cursor={"update_time": later_timestamp(watermark, newest)})
-            return
+        params: dict[str, Any] = {"pageSize": page_size, "orderBy": "updateTime desc"}
+        if page_token:
+            params["pageToken"] = page_token
+        page = self.client.get_json(path, params=params)
+        return *parse_reviews(account, page.get("reviews") or []), page.get("nextPageToken")
 
 
 def _refreshable(creds: Any) -> bool:

@@ -15,27 +15,21 @@ is in progress the cursor holds the page token to resume from. A token the API r
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from cfm.sources.base import ExtractBatch, RawRecord, RejectedRecord, SourceError
+from cfm.sources.base import RawRecord, RejectedRecord, SourceError
 from cfm.sources.google_api import (
-    GoogleRequestFailed,
-    GoogleSource,
+    NewestFirstReviews,
     execute,
-    later_timestamp,
 )
-from cfm.sources.timestamps import parse_utc
-
-log = logging.getLogger(__name__)
 
 SCOPES = ("https://www.googleapis.com/auth/androidpublisher",)
 DEFAULT_ENDPOINT = "https://androidpublisher.googleapis.com/"
 
 
-class GooglePlaySource(GoogleSource):
+class GooglePlaySource(NewestFirstReviews):
     """Reviews of the configured apps; each package name is an account with its own cursor."""
 
     name = "google_play"
@@ -44,6 +38,7 @@ class GooglePlaySource(GoogleSource):
     api_version = "v3"
     scopes = SCOPES
     default_endpoint = DEFAULT_ENDPOINT
+    cursor_key = "last_modified"
 
     def accounts(self) -> list[str]:
         apps = []
@@ -57,44 +52,16 @@ class GooglePlaySource(GoogleSource):
     def remap(self, account: str, payload: Mapping[str, Any]) -> tuple[list[RawRecord], list[RejectedRecord]]:
         return parse_reviews(account, [payload["review"] if set(payload) == {"review"} else dict(payload)])
 
-    def batches(self, account: str, cursor: Mapping[str, Any] | None, *, since: datetime | None = None) -> Iterator[ExtractBatch]:
-        cursor = dict(cursor or {})
-        watermark = cursor.get("last_modified")
-        listing = cursor.get("listing") if since is None else None
-        if listing:
-            page_token, newest, cutoff_text = listing.get("page_token"), listing.get("max_seen"), listing.get("cutoff")
-        else:
-            page_token, newest, cutoff_text = None, watermark, self._cutoff(watermark, since)
-        cutoff = parse_utc(cutoff_text)
-        restarted = False
-        while True:
-            args: dict[str, Any] = {"packageName": account, "maxResults": int(self.config.get("page_size", 100))}
-            if page_token:
-                args["token"] = page_token
-            if self.config.get("translation_language"):
-                args["translationLanguage"] = self.config["translation_language"]
-            try:
-                page = execute(self.service.reviews().list(**args), source=self.name, what=f"reviews.list {account}",
-                               policy=self.policy, sleep=self._sleep, stats=self.stats)
-            except GoogleRequestFailed as exc:
-                if exc.status == 400 and page_token and not restarted:
-                    log.warning("[%s/%s] page token rejected; restarting the listing from the newest review", self.name, account)
-                    restarted, page_token = True, None
-                    continue
-                raise
-            records, rejects = parse_reviews(account, page.get("reviews") or [])
-            for rec in records:
-                newest = later_timestamp(newest, rec.source_updated_at)
-            page_token = (page.get("tokenPagination") or {}).get("nextPageToken")
-            past_watermark = bool(records) and cutoff is not None and all(
-                rec.source_updated_at is not None and rec.source_updated_at < cutoff for rec in records)
-            if page_token and not past_watermark:
-                next_cursor = {"last_modified": watermark,
-                               "listing": {"page_token": page_token, "max_seen": newest, "cutoff": cutoff_text}}
-                yield ExtractBatch(records=records, rejects=rejects, cursor=next_cursor)
-                continue
-            yield ExtractBatch(records=records, rejects=rejects, cursor={"last_modified": later_timestamp(watermark, newest)})
-            return
+    def _review_page(self, account: str, page_token: str | None
+                     ) -> tuple[list[RawRecord], list[RejectedRecord], str | None]:
+        args: dict[str, Any] = {"packageName": account, "maxResults": int(self.config.get("page_size", 100))}
+        if page_token:
+            args["token"] = page_token
+        if self.config.get("translation_language"):
+            args["translationLanguage"] = self.config["translation_language"]
+        page = execute(self.service.reviews().list(**args), source=self.name, what=f"reviews.list {account}",
+                       policy=self.policy, sleep=self._sleep, stats=self.stats)
+        return *parse_reviews(account, page.get("reviews") or []), (page.get("tokenPagination") or {}).get("nextPageToken")
 
 
 def play_timestamp(value: Any) -> datetime | None:

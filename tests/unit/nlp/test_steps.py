@@ -5,7 +5,7 @@ from __future__ import annotations
 from cfm.nlp import steps
 from cfm.nlp.ml_schema import MARTS_COMMENT, feedback_enrichment_ddl
 from cfm.nlp.steps import STEPS, Column, Step, enrichment_columns
-from cfm.nlp.warehouse_enrichment import _upsert_sql
+from cfm.nlp.warehouse_enrichment import _temp_table, _upsert_sql
 
 
 def test_column_names_are_unique_and_the_mart_columns_are_the_known_ones() -> None:
@@ -25,6 +25,7 @@ def test_a_new_step_column_is_created_added_commented_and_written(monkeypatch) -
     assert "COMMENT ON COLUMN ml.feedback_enrichment.text_hash IS NULL;" in ddl
     upsert = _upsert_sql()
     assert "toy_score = excluded.toy_score" in upsert and "f.toy_score" in upsert
+    assert f"toy_score, submitted_at, run_id FROM {_temp_table()} ORDER BY feedback_id" in upsert
 
 
 def test_the_redacted_text_is_compared_through_its_hash() -> None:

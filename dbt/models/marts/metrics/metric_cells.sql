@@ -3,14 +3,7 @@
 -- Weeks and months are rolled up from the daily counts and sums, never from intervals.
 -- Incremental (macros/incremental_metrics.sql): a build rewrites the periods whose responses
 -- changed (delete+insert by metric, grain and period_start), found by the day checksums.
-{{ config(
-    materialized='incremental',
-    unique_key=['metric', 'grain', 'period_start'],
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    indexes=[{'columns': ['metric', 'grain', 'period_start']}],
-    post_hook=["{{ delete_metric_cells_of_empty_periods() }}"]
-) }}
+{{ config(post_hook=["{{ delete_metric_cells_of_empty_periods() }}"], **period_metric_config()) }}
 {%- set float = dbt.type_float() %}
 {%- set bigint = dbt.type_bigint() %}
 with
@@ -157,20 +150,15 @@ measured as (
             when 'negative_share' then {{ proportion_se('successes', 'responses') }}
             else {{ sample_sd('score_sum', 'score_sq_sum', 'responses') }} / sqrt(responses)
         end as standard_error,
+        {%- for bound, sign in [('low', '-'), ('high', '+')] %}
         case metric
-            when 'nps' then {{ nps_adjusted_wald('promoters', 'detractors', 'responses', 'low') }}
-            when 'csat' then {{ wilson_bound('successes', 'responses', 'low') }}
-            when 'negative_share' then {{ wilson_bound('successes', 'responses', 'low') }}
+            when 'nps' then {{ nps_adjusted_wald('promoters', 'detractors', 'responses', bound) }}
+            when 'csat' then {{ wilson_bound('successes', 'responses', bound) }}
+            when 'negative_share' then {{ wilson_bound('successes', 'responses', bound) }}
             else 1.0 * score_sum / responses
-                - {{ t_quantile_975('responses - 1') }} * {{ sample_sd('score_sum', 'score_sq_sum', 'responses') }} / sqrt(responses)
-        end as ci_low,
-        case metric
-            when 'nps' then {{ nps_adjusted_wald('promoters', 'detractors', 'responses', 'high') }}
-            when 'csat' then {{ wilson_bound('successes', 'responses', 'high') }}
-            when 'negative_share' then {{ wilson_bound('successes', 'responses', 'high') }}
-            else 1.0 * score_sum / responses
-                + {{ t_quantile_975('responses - 1') }} * {{ sample_sd('score_sum', 'score_sq_sum', 'responses') }} / sqrt(responses)
-        end as ci_high,
+                {{ sign }} {{ t_quantile_975('responses - 1') }} * {{ sample_sd('score_sum', 'score_sq_sum', 'responses') }} / sqrt(responses)
+        end as ci_{{ bound }},
+        {%- endfor %}
         case metric when 'nps' then 'adjusted_wald' when 'csat' then 'wilson' when 'negative_share' then 'wilson' else 't' end as interval_method
     from counted
     left join {{ ref('t_quantiles') }} tq on tq.df = counted.responses - 1

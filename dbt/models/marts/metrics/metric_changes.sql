@@ -8,14 +8,7 @@
 -- Incremental (macros/incremental_metrics.sql): a build rewrites the periods (delete+insert by
 -- metric, grain and period_start) whose cells or whose previous period's cells changed, found by
 -- the responses checksums of metric_cells, kept here on the 'all' rows.
-{{ config(
-    materialized='incremental',
-    unique_key=['metric', 'grain', 'period_start'],
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    indexes=[{'columns': ['metric', 'grain', 'period_start']}],
-    post_hook=["{{ delete_metric_changes_of_gone_periods() }}"]
-) }}
+{{ config(post_hook=["{{ delete_metric_changes_of_gone_periods() }}"], **period_metric_config()) }}
 {%- set float = dbt.type_float() %}
 with
 
