@@ -264,8 +264,9 @@ def _ranked_phrases(
             ranked.remove(pick)
             ranked.insert(0, pick)
     if even and ranked and shape[ranked[0]].words == 1 and _says_little(ranked[0], language, even):
-        score = dict((k, sc) for sc, k in scored)
-        own = [k for k in ranked[1:] if score[k] >= _SPECIFIC_RATIO * score[ranked[0]] and not _says_little(k, language, even)]
+        score = {k: sc for sc, k in scored}
+        bar = _SPECIFIC_RATIO * score[ranked[0]]
+        own = [k for k in ranked[1:] if score[k] >= bar and not _says_little(k, language, even)]
         if own:
             ranked.remove(own[0])
             ranked.insert(0, own[0])
@@ -308,7 +309,7 @@ def _known_arabic() -> frozenset[str]:
     from cfm.nlp.categories import load_taxonomy
 
     taxonomy = load_taxonomy()
-    phrases = [p for c in taxonomy.categories.values() for p in [*c.keywords.get("ar", []), *c.examples.get("ar", [])]]
+    phrases = [p for c in taxonomy.categories.values() for p in (*c.keywords.get("ar", []), *c.examples.get("ar", []))]
     words = {w for p in phrases for w in _AR_WORD.findall(normalise_arabic(p))}
     return frozenset(words | set(ARABIC) | set(POSITIVE["ar"]) | set(NEGATIVE["ar"]))
 
@@ -344,7 +345,8 @@ def _without_waw(phrase: str, vocab: Counter) -> str:
 
 
 def _arabic_vocab(texts: Sequence[str], langs: Sequence[str]) -> Counter:
-    return Counter(w for t, lang in zip(texts, langs, strict=True) if lang == "ar" for w in _AR_WORD.findall(normalise_arabic(t)))
+    arabic = (t for t, lang in zip(texts, langs, strict=True) if lang == "ar")
+    return Counter(w for t in arabic for w in _AR_WORD.findall(normalise_arabic(t)))
 
 
 def _contradictory(words: Sequence[str], language: str) -> bool:
