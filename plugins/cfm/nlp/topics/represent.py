@@ -288,16 +288,16 @@ def _even_words(topic_member_cands: Sequence[Sequence[dict[str, _Candidate]]]) -
     topics = [m for m in topic_member_cands if m]
     if len(topics) < _EVEN_MIN_TOPICS:
         return frozenset()
-    rates: dict[str, np.ndarray] = {}
-    for t, members in enumerate(topics):
+    rates: dict[str, list[float]] = {}  # the topics without the word add nothing to the entropy
+    for members in topics:
         df = Counter(key for cands in members for key, c in cands.items() if c.words == 1)
         for key, count in df.items():
-            rates.setdefault(key, np.zeros(len(topics)))[t] = count / len(members)
+            rates.setdefault(key, []).append(count / len(members))
     out = []
     for key, r in rates.items():
-        if np.count_nonzero(r) < _EVEN_MIN_TOPICS:
+        if len(r) < _EVEN_MIN_TOPICS:
             continue
-        p = r[r > 0] / r.sum()
+        p = np.array(r) / sum(r)
         if -(p * np.log(p)).sum() / math.log(len(topics)) >= _EVENNESS:
             out.append(key)
     return frozenset(out)
