@@ -1,5 +1,6 @@
 """Topic labels a VP can read: a phrase from the members' own words, display spelling, report language first."""
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +8,10 @@ import pandas as pd
 import pytest
 
 from cfm.nlp.topics.represent import (
+    _even_words,
     _has_normalised_spelling,
+    _waw_is_clitic,
+    _without_waw,
     describe_topics,
     is_multi_word,
     label_problems,
@@ -163,3 +167,60 @@ def test_a_label_another_live_topic_has_gets_the_topics_next_distinctive_phrase(
     d2 = _describe(["refund not received"] * 3, [0, 0, 0])
     unique_against(d2, {"refund not received", "refund not received, variant 2"})
     assert d2[0].label == "refund not received, variant 3"
+
+
+def test_arabic_label_drops_the_conjunction_glued_to_its_first_word():
+    # تمزق ("tore") is a known word (taxonomy): "وتمزق" is "and tore", whatever the corpus says.
+    texts = [
+        "القماش رديء وتمزق بعد غسلة واحدة",
+        "جودة القماش سيئة وتمزق بعد غسلة واحدة",
+        "للأسف وتمزق بعد غسلة واحدة",
+        "التوصيل سريع والمندوب محترم",
+        "التوصيل سريع جدا",
+        "التوصيل سريع اليوم",
+    ]
+    d = _describe(texts, [0, 0, 0, 1, 1, 1])
+    assert d[0].label == "تمزق بعد غسلة واحدة"
+    assert not _has_normalised_spelling(d[0].label, texts[:3])
+
+
+def test_arabic_conjunction_judged_by_the_corpus_counts():
+    # نظيف ("clean") is in no list the package ships: the corpus writes it alone more often than with و.
+    texts = [
+        "ونظيف المكان كله", "ونظيف المكان كله", "ونظيف المكان كله",
+        "المطعم نظيف", "الطاولة نظيف", "الحمام نظيف", "الصحن نظيف",
+    ]
+    d = _describe(texts, [0, 0, 0, 1, 1, 1, 1])
+    assert d[0].label == "نظيف المكان كله"
+
+
+def test_arabic_words_whose_first_letter_is_waw_keep_it():
+    # وقت, وصل, وزن, واحد begin with و as a root letter; قت/صل/زن are no words, and the corpus
+    # writes واحد (with clitics before its و: الواحد) more than احد.
+    vocab = Counter({"وقت": 5, "الوقت": 4, "وزن": 2, "بالوزن": 1, "واحد": 6, "الواحد": 2, "احد": 5, "وصل": 3, "صل": 1})
+    for word in ["وقت", "وصل", "وزن", "واحد", "واحدة"]:
+        assert not _waw_is_clitic(word, vocab), word
+    assert not _waw_is_clitic("وقت", Counter())  # nothing in the corpus either way: unchanged
+    assert _without_waw("وقت التوصيل طويل", vocab) == "وقت التوصيل طويل"
+    texts = ["وقت التوصيل طويل جدا", "وقت التوصيل طويل", "وقت التوصيل طويل للأسف", "المنتج ممتاز", "المنتج ممتاز جدا"]
+    assert _describe(texts, [0, 0, 0, 1, 1])[0].label == "وقت التوصيل طويل"
+
+
+def test_a_chinese_word_every_topic_uses_loses_to_a_phrase_of_the_topic():
+    # 东西 ("thing") is in every member of all six topics; each topic's own word is in 2 of 20 members.
+    own = ["耳机", "屏幕", "电池", "键盘", "鼠标", "音箱"]
+    texts, labels = [], []
+    for t, word in enumerate(own):
+        texts += ["东西。"] * 18 + [f"东西。{word}", f"{word}！东西。"]
+        labels += [t] * 20
+    d = _describe(texts, labels)
+    assert [d[t].label for t in range(6)] == own
+    assert all("东西" in d[t].alternatives for t in range(6))
+
+
+def test_even_words_need_topics_to_spread_over():
+    from cfm.nlp.topics.represent import _candidates
+
+    members = [[_candidates(t, "zh")] * 4 for t in ["东西。耳机", "东西。屏幕", "东西。电池", "东西。键盘", "东西。鼠标"]]
+    assert _even_words(members) == {"东西"}  # 耳机 is in one topic only
+    assert _even_words(members[:4]) == frozenset()  # four topics show nothing
