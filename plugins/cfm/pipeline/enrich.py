@@ -125,7 +125,8 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
     Records stream from a server-side cursor on a connection of their own, so at most
     `chunk_size` (config enrich.chunk_size) of them are in memory; each chunk is enriched and
     committed before the next is read. The first chunk fits the topic registry when there is
-    none; later chunks join its topics.
+    none; later chunks join its topics. Topic sizes and emerging flags are refreshed once, after
+    the last chunk (also after a failure, for the chunks committed before it).
     """
     from cfm.config import enrich_config
     from cfm.privacy.erasure import erased_keys
