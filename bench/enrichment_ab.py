@@ -7,7 +7,8 @@ enriches copies of that database (CREATE DATABASE ... TEMPLATE) with the baselin
 plugins (`git archive`) and with this tree's, alternating baseline / this tree `--rounds`
 times, each in a process of its own with the embedding model loaded before the clock starts.
 Then checks that both wrote the same results: sentiment labels (scores within 1e-3), topic
-assignments, topic labels and keywords. Appends a section to bench/results/enrichment_overhead.md.
+assignments, topic labels and keywords, topic sizes and emerging flags, id pseudonyms. Appends a
+section to `--out` (default bench/results/enrichment_overhead.md).
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ def results(url: str) -> dict:
             "SELECT feedback_id, sentiment_label, sentiment_score FROM ml.feedback_enrichment")}
         topics = dict(conn.execute("SELECT feedback_id, topic_id FROM ml.topic_assignments"))
         labels = {t: (lab, list(k)) for t, lab, k in conn.execute("SELECT topic_id, label, keywords FROM ml.topics")}
-    return {"sentiment": sentiment, "topics": topics, "labels": labels}
+        stats = conn.execute("SELECT topic_id, size, is_emerging, status FROM ml.topics ORDER BY topic_id").fetchall()
+        pseudonyms = conn.execute("SELECT id_digest, pseudonym, key_version FROM ml.id_pseudonyms ORDER BY 1").fetchall()
+    return {"sentiment": sentiment, "topics": topics, "labels": labels, "stats": stats, "pseudonyms": pseudonyms}
 
 
 def differences(a: dict, b: dict) -> list[str]:
@@ -79,6 +82,10 @@ def differences(a: dict, b: dict) -> list[str]:
         out.append(f"topic assignments: {sum(a['topics'].get(f) != t for f, t in b['topics'].items())} differ")
     if a["labels"] != b["labels"]:
         out.append("topic labels / keywords differ")
+    if a["stats"] != b["stats"]:
+        out.append("topic stats (size, is_emerging) differ")
+    if a["pseudonyms"] != b["pseudonyms"]:
+        out.append(f"id pseudonyms differ ({len(a['pseudonyms'])} vs {len(b['pseudonyms'])} rows)")
     return out
 
 
@@ -123,7 +130,7 @@ def write_section(args: argparse.Namespace, runs: dict[str, list[dict]], diffs: 
     def best(label: str, step: str) -> float:
         return min(r["steps"].get(step, 0.0) if step != "whole stage" else r["seconds"] for r in runs[label])
 
-    steps = ["topics", "sentiment", "embedding", "whole stage"]
+    steps = ["pseudonymise", "topics", "sentiment", "embedding", "whole stage"]
     lines = [
         "", f"## {args.baseline} against this tree, same records ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
         f"`bench/enrichment_ab.py --rows {args.rows} --chunk {args.chunk} --baseline {args.baseline} --rounds "
@@ -136,7 +143,8 @@ def write_section(args: argparse.Namespace, runs: dict[str, list[dict]], diffs: 
     for step in steps:
         b, t = best("baseline", step), best("this tree", step)
         lines.append(f"| {step} | {b:.1f} | {t:.1f} | {t / b if b else float('nan'):.2f} |")
-    lines += ["", "Results: " + ("identical (sentiment labels, scores within 1e-3, topic assignments, labels, keywords)."
+    lines += ["", "Results: " + ("identical (sentiment labels, scores within 1e-3, topic assignments, labels, keywords, "
+                                 "topic sizes and emerging flags, id pseudonyms)."
                                  if not diffs else "**differ**: " + "; ".join(diffs))]
     with Path(args.out).open("a", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")

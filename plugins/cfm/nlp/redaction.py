@@ -28,9 +28,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
+from phonenumbers import PhoneMetadata
 
 PLACEHOLDERS = {
     "EMAIL": "[EMAIL]",
@@ -250,8 +251,14 @@ def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
     """Spans of `text` that libphonenumber finds to be valid phone numbers (international ones for
     any region; national ones for `regions`)."""
     ascii_text = normalise_digits(text)  # same length: every mapped digit is one character
-    if _digit_count(ascii_text) < PHONE_MIN_DIGITS:
+    regions = tuple(regions)
+    if _digit_count(ascii_text) < PHONE_MIN_DIGITS or not may_hold_phone(ascii_text, regions):
         return []
+    return _matched_phone_spans(ascii_text, regions)
+
+
+def _matched_phone_spans(ascii_text: str, regions: tuple[str, ...]) -> list[tuple[int, int]]:
+    """`_phone_spans` without its prechecks: every region's matcher over the text."""
     spans: set[tuple[int, int]] = set()
     for region in regions:
         for m in phonenumbers.PhoneNumberMatcher(ascii_text, region, leniency=phonenumbers.Leniency.POSSIBLE):
@@ -270,6 +277,112 @@ def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
             continue
         kept.append((start, end))
     return kept
+
+
+# `may_hold_phone`: what `_is_phone` needs of a span's digits, read from libphonenumber's own
+# metadata, so that ids like SU-0000123 (7 digits, 1 ms each through the matcher for 7 regions)
+# skip it. A span's digits are a contiguous slice of the text's digits, and a phone needs one of:
+#   a plus sign (any region's number; no precheck then);
+#   an IDD of a region (00, 011, ...) then a digit other than 0 (libphonenumber strips no IDD
+#     before a 0), a country code and at least the shortest number length (local-only lengths
+#     included) of that code's regions;
+#   a national significant number that fully matches a region's fixed-line or mobile pattern
+#     (`_PERSONAL`), a contiguous slice of the span's digits when the region writes its numbers as
+#     [national prefix] + its groups in order (checked below; a region that does not turns the
+#     precheck off);
+#   or, for US, ten digits starting 2-9.
+# tests/unit/nlp/test_phone_precheck.py compares it with the full check on ids and hostile text.
+_PLUS_CHARS = ("+", "\uff0b")
+_PRECHECK_MAX_DIGITS = 16  # longer digit runs: the slice search costs more than it saves
+
+
+@dataclass(frozen=True)
+class _PhoneNeeds:
+    idd: tuple[re.Pattern[str], ...]
+    national: dict[int, re.Pattern[str]]  # length -> the patterns allowing it, one alternation
+    any_length: tuple[re.Pattern[str], ...]  # patterns with no length list
+    nanp: bool
+
+
+def _groups_in_order(metadata: PhoneMetadata) -> bool:
+    for fmt in metadata.number_format:
+        refs = [int(g) for g in re.findall(r"\\(\d)", fmt.format)]
+        if refs != sorted(refs) or re.search(r"\d", re.sub(r"\\\d", "", fmt.format)):
+            return False
+        rule = fmt.national_prefix_formatting_rule or ""
+        if re.search(r"\d", re.sub(r"\\\d", "", rule.split("\\1", 1)[-1])):  # digits only before the group
+            return False
+    return metadata.national_prefix_transform_rule is None
+
+
+@lru_cache(maxsize=16)
+def _phone_needs(regions: tuple[str, ...]) -> _PhoneNeeds | None:
+    idd, by_length, any_length = [], {}, []
+    for region in regions:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        if metadata is None or not _groups_in_order(metadata):
+            return None
+        if metadata.international_prefix and metadata.international_prefix not in idd:
+            idd.append(metadata.international_prefix)
+        for desc in (metadata.fixed_line, metadata.mobile):
+            if desc is None or not desc.national_number_pattern:
+                continue
+            lengths = [n for n in (desc.possible_length or ()) if n > 0]
+            if not lengths:
+                any_length.append(re.compile(desc.national_number_pattern))
+            for n in lengths:
+                by_length.setdefault(n, []).append(desc.national_number_pattern)
+    national = {n: re.compile("|".join(f"(?:{p})" for p in ps)) for n, ps in by_length.items()}
+    return _PhoneNeeds(tuple(map(re.compile, idd)), national, tuple(any_length), "US" in regions)
+
+
+@cache
+def _shortest_number(country_code: int) -> int:
+    """The fewest national digits any region of `country_code` calls a possible number."""
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
+    metas = [PhoneMetadata.metadata_for_region_or_calling_code(country_code, r) for r in regions]
+    lengths = [n for m in metas if m is not None
+               for n in (*m.general_desc.possible_length, *m.general_desc.possible_length_local_only) if n > 0]
+    return min(lengths, default=1)
+
+
+def _after_idd_could_be_phone(digits: str, start: int) -> bool:
+    if start >= len(digits) or digits[start] == "0":
+        return False
+    for size in range(1, 4):  # libphonenumber takes the shortest code that exists
+        code = int(digits[start:start + size] or 0)
+        if start + size <= len(digits) and code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return len(digits) - start - size >= _shortest_number(code)
+    return False
+
+
+def may_hold_phone(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> bool:
+    """False only when no span of `text` (digits already ASCII) can be a phone number of `regions`
+    by `_phone_spans`' rules; True whenever in doubt."""
+    if any(c in text for c in _PLUS_CHARS):
+        return True
+    digits = "".join(c for c in text if c.isdigit())
+    needs = _phone_needs(regions)
+    if needs is None or len(digits) > _PRECHECK_MAX_DIGITS or not digits.isascii():
+        return True
+    n = len(digits)
+    if needs.nanp and any("2" <= digits[k] <= "9" for k in range(n - 9)):
+        return True
+    for start in range(n):
+        for idd in needs.idd:
+            # No anchors in an IDD pattern: a prefix of the rest that it matches whole means a match here.
+            if idd.match(digits, start) and any(
+                idd.fullmatch(digits[start:end]) and _after_idd_could_be_phone(digits, end)
+                for end in range(start + 1, n + 1)
+            ):
+                return True
+    for size, pattern in needs.national.items():
+        if any(pattern.fullmatch(digits, start, start + size) for start in range(n - size + 1)):
+            return True
+    for pattern in needs.any_length:
+        if any(pattern.fullmatch(digits, start, end) for start in range(n) for end in range(start + 1, n + 1)):
+            return True
+    return False
 
 
 _INTERNATIONAL = (

@@ -90,8 +90,12 @@ def enrich_feedback(
     config: Mapping[str, Any] | None,
     run_id: str,
     progress: bool = False,
+    refresh_topic_stats: bool = True,
 ) -> dict[str, int]:
     """Redact, detect language, embed (cached), score sentiment, categorise and assign topics.
+
+    `refresh_topic_stats=False` leaves the topics' sizes and emerging flags to the caller
+    (`cfm.nlp.topics.store.refresh_topic_stats_locked` once after its last batch).
 
     `items`: dicts with feedback_id, text (raw, may contain PII), language_declared,
     rating_type, rating_value, rating_scale_min, rating_scale_max, submitted_at.
@@ -165,7 +169,7 @@ def enrich_feedback(
 
     with limited_threads(cfg), timed("topics"):
         counts.update(update_topics(conn, ids, batch.vectors, batch.text_redacted, pending, config=cfg,
-                                    embedding_model=model, run_id=run_id))
+                                    embedding_model=model, run_id=run_id, refresh_stats=refresh_topic_stats))
         conn.commit()
     with limited_threads(cfg), timed("aspects"):
         # The batch's own vectors first: a one-clause text's clause is the text, already embedded.

@@ -125,7 +125,8 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
     Records stream from a server-side cursor on a connection of their own, so at most
     `chunk_size` (config enrich.chunk_size) of them are in memory; each chunk is enriched and
     committed before the next is read. The first chunk fits the topic registry when there is
-    none; later chunks join its topics.
+    none; later chunks join its topics. Topic sizes and emerging flags are refreshed once, after
+    the last chunk (also after a failure, for the chunks committed before it).
     """
     from cfm.config import enrich_config
     from cfm.privacy.erasure import erased_keys
@@ -138,12 +139,35 @@ def enrich_new_records(url: str, run_id: str, *, config: dict[str, Any], progres
         if key_customers:
             totals.update(_key_customers(conn, key, run_id))
         erased = erased_keys(conn)
-        for chunk in staging.stream_unenriched_records(read_conn, lo, hi, chunk_size=size):
-            for name, value in _enrich_chunk(conn, chunk, key, erased, run_id, config, progress).items():
-                # "topics" is the active count after the chunk; every other count adds up.
-                totals[name] = value if name == "topics" else totals.get(name, 0) + value
-            log.info("[enrich] %d records enriched so far (keys %s..%s)", totals["items"], lo or "", hi or "")
+        try:
+            for chunk in staging.stream_unenriched_records(read_conn, lo, hi, chunk_size=size):
+                for name, value in _enrich_chunk(conn, chunk, key, erased, run_id, config, progress).items():
+                    # "topics" is the active count after the chunk; every other count adds up.
+                    totals[name] = value if name == "topics" else totals.get(name, 0) + value
+                log.info("[enrich] %d records enriched so far (keys %s..%s)", totals["items"], lo or "", hi or "")
+        except Exception:
+            if totals["items"]:  # the chunks committed before the failure still get their stats
+                _refresh_topic_stats(conn, config, after_failure=True)
+            raise
+        if totals["items"]:
+            _refresh_topic_stats(conn, config)
     return totals
+
+
+def _refresh_topic_stats(conn: psycopg.Connection, config: dict[str, Any], *, after_failure: bool = False) -> None:
+    """Topic sizes and emerging flags, once after the last chunk (chunks skip it: it scans every assignment)."""
+    from cfm.nlp.step_timer import timed
+    from cfm.nlp.topics.store import refresh_topic_stats_locked
+
+    try:
+        if after_failure:
+            conn.rollback()
+        with timed("topics"):
+            refresh_topic_stats_locked(conn, config=config.get("nlp") or {})
+    except psycopg.Error:
+        if not after_failure:
+            raise
+        log.warning("[enrich] topic stats not refreshed after the failure; the next enrichment refreshes them")
 
 
 def _enrich_chunk(conn: psycopg.Connection, items: list[dict[str, Any]], key: bytes, erased: set[str], run_id: str,
@@ -185,7 +209,8 @@ def _enrich_chunk(conn: psycopg.Connection, items: list[dict[str, Any]], key: by
         }
         for i in items
     ]
-    counts = enrich_feedback(conn, nlp_items, config=config.get("nlp") or {}, run_id=run_id, progress=progress)
+    counts = enrich_feedback(conn, nlp_items, config=config.get("nlp") or {}, run_id=run_id, progress=progress,
+                             refresh_topic_stats=False)
     with conn.transaction():
         conn.execute(
             """
@@ -201,10 +226,20 @@ def _enrich_chunk(conn: psycopg.Connection, items: list[dict[str, Any]], key: by
 
 
 def _pseudonymise_ids(conn: psycopg.Connection, items: list[dict[str, Any]], key: bytes, run_id: str) -> int:
-    """Store a pseudonym for every id of these records (and of their answers' questions) that carries PII."""
+    """Store a pseudonym for every id of these records (and of their answers' questions) that carries PII.
+
+    Ids whose pseudonym under this key is stored already are not checked again: the pseudonym
+    would be the same and the upsert write nothing. Returns how many ids carry PII.
+    """
+    version = key_version(key)
     values = {i[c] for i in items for c in staging.ID_COLUMNS if i.get(c)}
     values |= staging.answer_question_ids(conn, [i["feedback_id"] for i in items])
-    rows = [(hashlib.md5(v.encode("utf-8")).hexdigest(), p) for v in sorted(values) if (p := id_pseudonym(v, key))]
+    by_digest = {hashlib.md5(v.encode("utf-8")).hexdigest(): v for v in values}
+    stored = {d for (d,) in conn.execute(
+        "select id_digest from ml.id_pseudonyms where id_digest = any(%s) and key_version = %s",
+        (list(by_digest), version))}
+    rows = [(d, p) for d, v in sorted(by_digest.items(), key=lambda dv: dv[1])
+            if d not in stored and (p := id_pseudonym(v, key))]
     if rows:
         with conn.transaction():
             conn.execute(
@@ -213,10 +248,10 @@ def _pseudonymise_ids(conn: psycopg.Connection, items: list[dict[str, Any]], key
                 "on conflict (id_digest) do update set pseudonym = excluded.pseudonym, "
                 "key_version = excluded.key_version, run_id = excluded.run_id "
                 "where ml.id_pseudonyms.pseudonym is distinct from excluded.pseudonym",
-                (key_version(key), run_id, [d for d, _ in rows], [p for _, p in rows]),
+                (version, run_id, [d for d, _ in rows], [p for _, p in rows]),
             )
-    log.info("[enrich] %d ids carrying PII pseudonymised", len(rows))
-    return len(rows)
+    log.info("[enrich] %d ids carrying PII pseudonymised (%d stored already)", len(rows) + len(stored), len(stored))
+    return len(rows) + len(stored)
 
 
 def _purge_erased(conn: psycopg.Connection, items: list[dict[str, Any]], erased: set[str]) -> set[str]:

@@ -12,6 +12,7 @@ import hmac
 import os
 import secrets
 import unicodedata
+from functools import lru_cache
 
 from cfm.config import PROJECT_ROOT, in_airflow_task
 
@@ -61,11 +62,18 @@ def normalise_email(email: str) -> str:
 def id_pseudonym(value: str | None, key: bytes) -> str | None:
     """The pseudonym of an id that carries PII (an email, phone, card or national id, by the
     redactor's detectors), like a customer key a keyed hash; None for an id without PII."""
-    from cfm.nlp.redaction import find_pii
-
-    if not value or not find_pii(value):
+    if not value or not id_holds_pii(value):
         return None
     return "pii_" + hmac.new(key, ("record-id:" + value).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+@lru_cache(maxsize=65_536)
+def id_holds_pii(value: str) -> bool:
+    """Whether the redactor finds PII in `value`, once per distinct id a process (survey, question
+    and thread ids repeat across chunks); the verdict depends on the value alone."""
+    from cfm.nlp.redaction import find_pii
+
+    return bool(find_pii(value))
 
 
 def customer_key(email: str | None, external_id: str | None, key: bytes) -> str | None:

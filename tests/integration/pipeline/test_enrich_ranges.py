@@ -82,6 +82,22 @@ def _written(url: str) -> dict[str, list[tuple]]:
         }
 
 
+def _assert_topic_stats_current(url: str) -> None:
+    """Topic sizes and emerging flags are what a refresh on the final assignments gives: what refreshing
+    after every chunk left (the enrichment refreshes them once, after a range's last chunk)."""
+    from cfm.nlp.topics.store import refresh_topic_stats
+
+    query = "select topic_id, size, is_emerging from ml.topics order by topic_id"
+    with psycopg.connect(url) as conn:
+        stored = conn.execute(query).fetchall()
+        refresh_topic_stats(conn, config=load_config().get("nlp") or {})
+        assert conn.execute(query).fetchall() == stored
+        sizes = dict(conn.execute("select topic_id, count(*) from ml.topic_assignments where topic_id is not null "
+                                  "group by topic_id").fetchall())
+        conn.rollback()
+    assert sizes and {t: s for t, s, _ in stored if s} == sizes
+
+
 def test_two_key_ranges_in_small_chunks_enrich_what_one_run_does(make_database, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("CFM_PSEUDONYM_KEY", "test-key")
     one, split = _validated_copies(make_database, tmp_path)
@@ -103,6 +119,7 @@ def test_two_key_ranges_in_small_chunks_enrich_what_one_run_does(make_database, 
     split_scores, one_scores = split_rows.pop("sentiment_score"), one_rows.pop("sentiment_score")
     assert split_rows == one_rows
     assert split_scores == pytest.approx(one_scores, abs=1e-3)
+    _assert_topic_stats_current(split)
     # A re-run finds nothing left in any range.
     assert [run_range(split, "again", r, config=config)["items"] for r in plan_ranges(split, "again", config=config)] == [0]
 
@@ -156,6 +173,7 @@ def test_two_worker_processes_enrich_what_one_process_does_and_no_record_twice(m
     split_scores, one_scores = split_rows.pop("sentiment_score"), one_rows.pop("sentiment_score")
     assert split_rows == one_rows
     assert split_scores == pytest.approx(one_scores, abs=1e-3)
+    _assert_topic_stats_current(split)
     # A second run finds nothing left to enrich, and enriches that empty backlog in this process.
     again = run(StageContext(url=split, config=config, run_id="again"))
     assert (again["items"], again["workers"], again["ranges"]) == (0, 1, 1)

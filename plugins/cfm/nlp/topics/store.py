@@ -224,6 +224,19 @@ def refresh_topic_stats(conn, *, config: Mapping[str, Any]) -> None:
         )
 
 
+def refresh_topic_stats_locked(conn, *, config: Mapping[str, Any]) -> None:
+    """`refresh_topic_stats` under the lock batches take to write topics, then commit.
+
+    The stats are a function of the assignments alone, so one refresh after a range's last batch
+    leaves what a refresh after each batch did; of ranges enriched at once, the last to finish
+    refreshes after every range's batches are in.
+    """
+    conn.commit()
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('cfm.topics'))")
+        refresh_topic_stats(conn, config=config)
+
+
 def recluster(conn, *, config: Mapping[str, Any], run_id: str) -> dict[str, int]:
     """Re-cluster all enriched feedback and reconcile with the registry, keeping topic ids.
 
@@ -468,12 +481,15 @@ def update_topics(
     config: Mapping[str, Any],
     embedding_model: str,
     run_id: str,
+    refresh_stats: bool = True,
 ) -> dict[str, int]:
     """The enrich stage's topic step for one batch (`ids`, their vectors and redacted texts).
 
     No topics yet: fit on everything enriched so far and register them. Otherwise the
     `pending` items (new, or whose text changed) join the nearest active topic. Then topic
-    stats are refreshed. Returns counts: new_topics, topics (active), assigned, unassigned.
+    stats are refreshed, unless `refresh_stats` is False: a caller enriching many batches
+    refreshes them once after the last (`refresh_topic_stats_locked`), since the refresh scans
+    every assignment. Returns counts: new_topics, topics (active), assigned, unassigned.
     """
     cfg = nlp_config(config)
     model = embedding_model
@@ -516,7 +532,8 @@ def update_topics(
             sum(t is not None for t in assigned),
             len(todo),
         )
-    refresh_topic_stats(conn, config=cfg)
+    if refresh_stats:
+        refresh_topic_stats(conn, config=cfg)
     with conn.cursor() as cur:
         cur.execute(
             "SELECT count(*) FROM ml.topics WHERE status = 'active' AND embedding_model = %s", (model,)
