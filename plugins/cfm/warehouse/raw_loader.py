@@ -181,9 +181,29 @@ def _where(rec: RawRecord, digest: str) -> str:
 def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, account: str,
             records: list[tuple[RawRecord, str, str]], extracted_at: datetime, run_id: str) -> psycopg.Cursor:
     """Upsert (record, canonical JSON, hash) into `table` in one statement: the columns that differ by
-    record are sent as two arrays and two joined texts, the batch's source, account, extracted_at and run_id
-    once. A row is replaced only when its hash changed. The cursor's one row: (inserted, updated)."""
-    return conn.execute(  # the arrays binary (%b): the JSON text goes as it is, with no array escaping
+    record are sent as joined texts (split by the server) or arrays, the batch's source, account,
+    extracted_at and run_id once. A row is replaced only when its hash changed. The cursor's one row:
+    (inserted, updated)."""
+    ids = [rec.source_record_id for rec, _, _ in records]
+    joined_ids = _SEP.join(ids)
+    params: dict[str, Any] = {
+        "source": source, "account": account, "extracted_at": extracted_at, "run_id": run_id,
+        # JSON text never holds a raw control character (json.dumps and msgspec escape them) and a hash is hex:
+        # joined on U+001E they go as one value each, split by the server (no per-element dumping in Python).
+        "payloads": _SEP.join([text for _, text, _ in records]), "hashes": _SEP.join([digest for _, _, digest in records])}
+    if joined_ids.count(_SEP) == len(ids) - 1:  # no id holds the separator (the usual case): joined too
+        id_column = sql.SQL("string_to_array(%(ids)b, E'\\x1e')")
+        params["ids"] = joined_ids
+    else:  # the arrays binary (%b): each text goes as it is, with no array escaping
+        id_column = sql.SQL("%(ids)b::text[]")
+        params["ids"] = ids
+    updated = [rec.source_updated_at for rec, _, _ in records]
+    if any(at is not None for at in updated):
+        updated_column = sql.SQL("%(updated_at)b::timestamptz[]")
+        params["updated_at"] = updated
+    else:  # none known (file drops): an empty array, which unnest pads with nulls
+        updated_column = sql.SQL("'{}'::timestamptz[]")
+    return conn.execute(
         sql.SQL(
             """
             with upserted as (
@@ -191,7 +211,7 @@ def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, accoun
                     (source, account, source_record_id, source_updated_at, extracted_at, run_id, payload, payload_hash)
                 select %(source)s, %(account)s, r.source_record_id, r.source_updated_at, %(extracted_at)s, %(run_id)s,
                        r.payload::jsonb, r.payload_hash
-                from unnest(%(ids)b::text[], %(updated_at)b::timestamptz[], string_to_array(%(payloads)b, E'\\x1e'),
+                from unnest({ids}, {updated_at}, string_to_array(%(payloads)b, E'\\x1e'),
                             string_to_array(%(hashes)b, E'\\x1e'))
                      as r (source_record_id, source_updated_at, payload, payload_hash)
                 on conflict (source, account, source_record_id) do update set
@@ -205,13 +225,8 @@ def _upsert(conn: psycopg.Connection, table: sql.Identifier, source: str, accoun
             )
             select count(*) filter (where inserted), count(*) filter (where not inserted) from upserted
             """
-        ).format(table=table),
-        {"source": source, "account": account, "extracted_at": extracted_at, "run_id": run_id,
-         "ids": [rec.source_record_id for rec, _, _ in records],
-         "updated_at": [rec.source_updated_at for rec, _, _ in records],
-         # JSON text never holds a raw control character (json.dumps and msgspec escape them) and a hash is hex:
-         # joined on U+001E they go as one value each, split by the server (no per-element dumping in Python).
-         "payloads": _SEP.join([text for _, text, _ in records]), "hashes": _SEP.join([digest for _, _, digest in records])},
+        ).format(table=table, ids=id_column, updated_at=updated_column),
+        params,
     )
 
 
