@@ -77,7 +77,7 @@ def coalesce(batches: Iterable[ExtractBatch], max_rows: int = LANDING_ROWS) -> I
             if pending:
                 yield merged()
             raise
-        keys = {sanitise.storable_id(r.source_record_id) for r in batch.records}
+        keys = {_plain_id(r.source_record_id) or sanitise.storable_id(r.source_record_id) for r in batch.records}
         if pending and (len(ids) + len(batch.records) > max_rows or not ids.isdisjoint(keys)):
             yield merged()
         pending.append(batch)
@@ -114,7 +114,10 @@ def land_batch(
         if erased is not None and erased(source, account, rec.source_record_id, rec.payload):
             result.erased += 1
             continue
-        admitted = sanitise.admit_serialised(rec)
+        if rec.canonical is not None and _plain_id(rec.source_record_id):  # admit_serialised's first case, inline
+            admitted = (rec, *rec.canonical)
+        else:
+            admitted = sanitise.admit_serialised(rec)
         if isinstance(admitted, RejectedRecord):
             refused.append(admitted)
             continue
@@ -169,6 +172,14 @@ def land_batch(
     result.inserted, result.updated = inserted, updated
     result.unchanged = len(staged) - db_refused - inserted - updated
     return result
+
+
+def _plain_id(record_id: str) -> str | None:
+    """The id when `sanitise.storable_id` would keep it as it is (ASCII, no NUL, short): the usual case, told
+    without a call; else None."""
+    if record_id.isascii() and len(record_id) <= sanitise.MAX_ID_BYTES and "\x00" not in record_id:
+        return record_id
+    return None
 
 
 def _where(rec: RawRecord, digest: str) -> str:

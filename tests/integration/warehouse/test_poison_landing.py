@@ -113,3 +113,15 @@ def test_control_characters_in_ids_and_payloads_land_as_they_are(warehouse: str)
         stored = dict(conn.execute("select source_record_id, payload->>'text' from raw.typeform").fetchall())
     assert (result.inserted, result.quarantined) == (3, 0)
     assert stored == {"a\x1eb": "x\x1ey\x1f\n", "plain": "z", "c\x1f": "\x1e"}
+
+
+def test_source_updated_at_lands_when_some_or_none_of_a_batch_carry_one(warehouse: str) -> None:
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
+    dated = [RawRecord(SOURCE, ACCOUNT, "d1", {"id": "d1"}, source_updated_at=at), _rec("d2")]
+    with psycopg.connect(warehouse) as conn:
+        land_batch(conn, SOURCE, ACCOUNT, dated, [], None, "run-1")
+        land_batch(conn, SOURCE, ACCOUNT, [_rec("u1"), _rec("u2", text="x")], [], None, "run-1")
+        stored = dict(conn.execute("select source_record_id, source_updated_at from raw.typeform").fetchall())
+    assert stored == {"d1": at, "d2": None, "u1": None, "u2": None}
