@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import psycopg
@@ -28,6 +30,8 @@ CHUNK_ROWS = 5_000
 #: Consecutive source batches landed in one transaction (`coalesce`) up to this many records: each
 #: transaction costs a commit (a WAL flush) and a few round trips whatever its size.
 LANDING_ROWS = 10_000
+_ID, _UPDATED_AT = attrgetter("source_record_id"), attrgetter("source_updated_at")
+_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
 _COPY_SPECIAL = re.compile(r"[\t\n\r\\]")  # what COPY's text format escapes; JSON text holds only backslashes
 _SEP = "\x1e"  # between the payloads (and the hashes) of one statement
 #: What PostgreSQL raises for a value it will not store (the batch is then stored record by record).
@@ -79,7 +83,9 @@ def coalesce(batches: Iterable[ExtractBatch], max_rows: int = LANDING_ROWS) -> I
             if pending:
                 yield merged()
             raise
-        keys = {_plain_id(r.source_record_id) or sanitise.storable_id(r.source_record_id) for r in batch.records}
+        keys = set(map(_ID, batch.records))
+        if not _all_plain(keys):
+            keys = {sanitise.storable_id(key) for key in keys}
         if pending and (len(ids) + len(batch.records) > max_rows or not ids.isdisjoint(keys)):
             yield merged()
         pending.append(batch)
@@ -109,6 +115,8 @@ def land_batch(
     result = LandingResult()
     by_key: dict[str, tuple[RawRecord, str, str]] = {}  # id -> (record, canonical JSON, hash)
     refused: list[RejectedRecord] = []
+    records = records if isinstance(records, list) else list(records)
+    plain_ids = _all_plain(list(map(_ID, records)))  # then a record serialised by its source is admitted as it is
     for rec in records:
         if rec.source != source or rec.account != account:
             raise ValueError(f"[{source}] record {rec.source_record_id} belongs to {rec.source}/{rec.account}, not {source}/{account}")
@@ -116,7 +124,7 @@ def land_batch(
         if erased is not None and erased(source, account, rec.source_record_id, rec.payload):
             result.erased += 1
             continue
-        if rec.canonical is not None and _plain_id(rec.source_record_id):  # admit_serialised's first case, inline
+        if rec.canonical is not None and plain_ids:  # admit_serialised's first case, inline
             admitted = (rec, *rec.canonical)
         else:
             admitted = sanitise.admit_serialised(rec)
@@ -179,12 +187,12 @@ def land_batch(
     return result
 
 
-def _plain_id(record_id: str) -> str | None:
-    """The id when `sanitise.storable_id` would keep it as it is (ASCII, no NUL, short): the usual case, told
-    without a call; else None."""
-    if record_id.isascii() and len(record_id) <= sanitise.MAX_ID_BYTES and "\x00" not in record_id:
-        return record_id
-    return None
+def _all_plain(ids: Collection[str]) -> bool:
+    """True when `sanitise.storable_id` keeps every id as it is (ASCII, no NUL, short, not empty), told for
+    the lot at once (the usual case)."""
+    joined = "\x00".join(ids)
+    return (not ids or (joined.isascii() and joined.count("\x00") == len(ids) - 1
+                        and max(map(len, ids)) <= sanitise.MAX_ID_BYTES and min(map(len, ids)) > 0))
 
 
 def _where(rec: RawRecord, digest: str) -> str:
@@ -201,9 +209,10 @@ def _copy_new(conn: psycopg.Connection, table: sql.Identifier, source: str, acco
     In a savepoint: when one is stored already, nothing is written and False comes back (the caller
     upserts). False too for records with a `source_updated_at`, or text that COPY would need escaped
     beyond the JSON's backslashes (a tab, line break or backslash in an id, the source, account or run)."""
-    if not records or any(rec.source_updated_at is not None for rec, _, _ in records):
+    kept = list(map(_FIRST, records))
+    if not records or set(map(_UPDATED_AT, kept)) != {None}:
         return False
-    ids = [rec.source_record_id for rec, _, _ in records]
+    ids = list(map(_ID, kept))
     if _COPY_SPECIAL.search(_SEP.join([source, account, run_id, *ids])):
         return False
     if conn.execute(sql.SQL("select from {table} where source = %s and account = %s and source_record_id = %s").format(
@@ -216,9 +225,10 @@ def _copy_new(conn: psycopg.Connection, table: sql.Identifier, source: str, acco
         with conn.transaction(), conn.cursor().copy(statement) as copy:
             for start in range(0, len(records), CHUNK_ROWS):
                 # the only backslashes are the JSON's (escapes): COPY text reads "\\" as one
-                copy.write("".join([f"{head}{record_id}{middle}{text}\t{digest}\n" for record_id, (_, text, digest)
-                                    in zip(ids[start:start + CHUNK_ROWS], records[start:start + CHUNK_ROWS], strict=True)])
-                           .replace("\\", "\\\\"))
+                part = records[start:start + CHUNK_ROWS]
+                columns = (repeat(head), ids[start:start + CHUNK_ROWS], repeat(middle), map(_SECOND, part), repeat("\t"),
+                           map(_THIRD, part), repeat("\n"))
+                copy.write("".join(chain.from_iterable(zip(*columns, strict=False))).replace("\\", "\\\\"))
     except psycopg.errors.UniqueViolation:
         return False
     return True
