@@ -1,4 +1,5 @@
-"""Land source batches in raw: one upsert statement per batch, rejects and cursor in the same transaction.
+"""Land source batches in raw: upserted (or, when none of a batch's records is stored yet, COPYed), with the
+rejects and the cursor in the same transaction.
 
 A row is replaced only when its payload hash changed, so re-landing the same data is a
 no-op (extracted_at and run_id keep the values of the run that stored that version).
