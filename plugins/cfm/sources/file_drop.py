@@ -25,15 +25,17 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from cfm.config import project_path
 from cfm.sources.base import ExtractBatch, FeedbackSource, RawRecord, RejectedRecord, SourceError
-from cfm.sources.sanitise import Unstorable, clean_payload, plain_canonical
+from cfm.sources.sanitise import MAX_FIELD_CHARS, Unstorable, clean_payload, plain_canonical
 from cfm.sources.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,7 @@ class FileDropSource(FeedbackSource):
                 until: datetime | None = None) -> Iterator[ExtractBatch]:
         backfill = since is not None or until is not None
         seen: dict[str, str] = dict((cursor or {}).get("files") or {})
-        first_seen: dict[str, str] = {}  # id -> file:line that stored it earlier in this sync
+        first_seen: dict[str, tuple[str, int]] = {}  # id -> (file, line) that stored it earlier in this sync
         for path in self.files():
             rel = path.relative_to(self.folder).as_posix()
             if self.outside(path):
@@ -86,13 +88,14 @@ class FileDropSource(FeedbackSource):
             with _collector_paused():
                 kept, rejects = self.parse_rows(account, rel, data, since=since, until=until)
             for record_id, (line_no, _) in kept.items():
-                earlier = first_seen.get(record_id)
-                if earlier is not None:
+                found = first_seen.get(record_id)
+                if found is not None:
+                    earlier = f"{found[0]}:{found[1]}"
                     rejects.append(RejectedRecord(
                         self.name, account, earlier, "id",
                         f"id {record_id!r} is also at {rel}:{line_no}, read later; that row was kept, this one ({earlier}) "
-                        "was replaced", {"id": record_id, "_file": earlier.rsplit(":", 1)[0]}, check="duplicate_id"))
-                first_seen[record_id] = f"{rel}:{line_no}"
+                        "was replaced", {"id": record_id, "_file": found[0]}, check="duplicate_id"))
+                first_seen[record_id] = (rel, line_no)
             records = [rec for _, rec in kept.values()]
             if not backfill:  # a backfill read only part of the file: the next sync reads all of it
                 seen[rel] = digest
@@ -132,13 +135,14 @@ class FileDropSource(FeedbackSource):
         if encoding_problem:
             reject = RejectedRecord(self.name, account, rel, "file", encoding_problem, {"_file": rel})
             return {}, [reject]
-        undecodable = _UNDECODABLE.search(text) is not None  # else no line needs the check
+        undecodable = _undecodable(data, text)  # else no line needs the check
         float_lines: set[int] = set()  # JSON lines holding a float (CSV holds none)
-        rows = (_jsonl_rows(text, undecodable, float_lines) if rel.lower().endswith((".jsonl", ".ndjson"))
-                else _csv_rows(text, undecodable))
+        jsonl = rel.lower().endswith((".jsonl", ".ndjson"))
+        rows = _jsonl_rows(text, undecodable, float_lines) if jsonl else _csv_rows(text, undecodable)
         kept: dict[str, tuple[int, RawRecord]] = {}
         rejects: list[RejectedRecord] = []
         windowed = since is not None or until is not None
+        make = _record_maker(self.name, account)
         for line_no, row, error, column in rows:
             if error:
                 rejects.append(self.line_reject(account, rel, line_no, row, error, column))
@@ -152,9 +156,11 @@ class FileDropSource(FeedbackSource):
                 rejects.append(RejectedRecord(self.name, account, f"{rel}:{line_no}", "id", problem,
                                               {**row, "_file": rel, "_line": line_no}))
                 continue
-            payload = {**row, "_file": rel}
+            row["_file"] = rel  # the row is this loop's own: it becomes the payload, uncopied
+            payload = row
             # serialised once, here: the loader reuses it
-            canonical = plain_canonical(payload, floatless=line_no not in float_lines)
+            canonical = (plain_canonical(payload, floatless=line_no not in float_lines) if jsonl
+                         else _flat_canonical(payload))  # a CSV row is flat: {str: str | None}
             if canonical is None:  # something to repair or refuse: the walk names the field
                 try:
                     clean_payload(row)
@@ -165,7 +171,7 @@ class FileDropSource(FeedbackSource):
             submitted = parse_utc(row.get("submitted_at")) if windowed else None
             if submitted is not None and ((since is not None and submitted < since) or (until is not None and submitted >= until)):
                 continue
-            record = RawRecord(self.name, account, record_id, payload, canonical=canonical)
+            record = make(record_id, payload, canonical)
             if record_id in kept:
                 self.keep_later(kept, rejects, rel, line_no, record)
             else:
@@ -191,6 +197,36 @@ class FileDropSource(FeedbackSource):
                 f"{noun} {key!r} appears again at line {line_no}; the later row (line {line_no}) was kept, "
                 f"this one (line {earlier_line}) was not", {**loser.payload, "_line": earlier_line}, check="duplicate_id"))
         kept[key] = (line_no, record)
+
+
+def _record_maker(source: str, account: str) -> Callable[[str, dict[str, Any], tuple[str, str] | None], RawRecord]:
+    """A maker of `RawRecord(source, account, id, payload, canonical=...)`, several times faster than its
+    frozen dataclass __init__ (one object.__setattr__ per field): a hundred thousand rows pay it."""
+    fields = RawRecord(source, account, "", {}).__dict__
+    new = object.__new__
+
+    def make(record_id: str, payload: dict[str, Any], canonical: tuple[str, str] | None) -> RawRecord:
+        record = new(RawRecord)
+        record.__dict__.update(fields, source_record_id=record_id, payload=payload, canonical=canonical)
+        return record
+
+    return make
+
+
+def _flat_canonical(payload: dict[str, Any]) -> tuple[str, str] | None:
+    """`plain_canonical(payload, floatless=True)` of a flat row ({str: str | None}, as CSV gives), when that
+    is not None; else None (the caller's walk then decides, as after `plain_canonical`). A flat row
+    nests nothing, so its braces need no counting."""
+    try:
+        data = _ENCODE(payload)  # raises on a lone surrogate
+    except (ValueError, TypeError, msgspec.EncodeError):
+        return None
+    if b"\\u0000" in data:
+        return None
+    text = data.decode("utf-8")
+    if len(data) > MAX_FIELD_CHARS and len(text) > MAX_FIELD_CHARS:
+        return None
+    return text, hashlib.sha256(data).hexdigest()
 
 
 @contextmanager
@@ -235,6 +271,16 @@ def decode(data: bytes) -> tuple[str, str | None]:
     return data.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="surrogateescape"), None
 
 
+def _undecodable(data: bytes, text: str) -> bool:
+    """True when `decode` kept bytes that are not UTF-8 in `text` (as surrogate escapes). A strict decode
+    tells it several times faster than a search of the text when the file is valid UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _UNDECODABLE.search(text) is not None
+    return False
+
+
 def escape_undecodable(text: str) -> str:
     """A line with its undecodable bytes spelled as \\xNN, so it can be stored and shown."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -248,8 +294,25 @@ def _bad_bytes(text: str) -> str | None:
     return f"not UTF-8: invalid byte(s) {spelled}"
 
 
+#: The canonical form (`cfm.sources.sanitise.plain_canonical(floatless=True)`): sorted keys, compact, UTF-8.
+_ENCODE = msgspec.json.Encoder(order="sorted").encode
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
+_OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines also breaks
+_LINE = re.compile("[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
 Row = tuple[int, Any, str | None, str | None]  # line number, row (or the raw line), error, column at fault
+
+
+def _lines(text: str, keepends: bool = False) -> list[str]:
+    """The lines of a file: split on \n, \r\n and \r only (`str.splitlines` also splits on U+2028,
+    U+2029, \x85 and \x0b-\x0c, \x1c-\x1e, which a CSV field or a JSON string may hold)."""
+    lines = text.splitlines(keepends)
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    unended = text[-1:] not in ("", "\n", "\r")  # the last line has no line break
+    if len(lines) == breaks + unended and not (unended and text[-1] in _OTHER_BREAKS):  # the usual case
+        return lines
+    lines = _LINE.findall(text)
+    return lines if keepends else [line.rstrip("\r\n") for line in lines]
 
 
 def _csv_rows(text: str, undecodable: bool = True) -> Iterator[Row]:
@@ -259,7 +322,7 @@ def _csv_rows(text: str, undecodable: bool = True) -> Iterator[Row]:
     swallows every later row: that line is quarantined and the rows after it are read again.
     `undecodable` False says the text holds no undecodable byte (no row needs checking).
     """
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text, keepends=True)
     header: list[str] | None = None
     index = 0
     while index < len(lines):
@@ -317,13 +380,26 @@ def _jsonl_rows(text: str, undecodable: bool = True, float_lines: set[int] | Non
     # One decoder for the file (json.loads builds one per call when given hooks); a line starting
     # with a BOM still goes through json.loads, for its error message.
     decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=parse_float)
+    # msgspec reads a line several times faster, to the same values (ints of any size, floats from the same
+    # literal, the later of two equal keys). What it refuses (NaN, a lone surrogate escape, deep nesting,
+    # any syntax error) goes through the json module as before, for its verdict and message.
+    fast_decode = msgspec.json.Decoder(float_hook=parse_float).decode
 
-    for line_no, line in enumerate(text.splitlines(), start=1):  # noqa: B007 (parse_float reads it)
+    for line_no, line in enumerate(_lines(text), start=1):  # noqa: B007 (parse_float reads it)
         if not line.strip():
             continue
         if undecodable and (bad := _bad_bytes(line)):
             yield line_no, line, bad, None
             continue
+        if not line.startswith("\ufeff"):
+            try:
+                row = fast_decode(line)
+            except Exception:  # noqa: BLE001, S110 (refused: read again below)
+                pass
+            else:
+                if type(row) is dict:
+                    yield line_no, row, None, None
+                    continue
         try:
             row = (json.loads(line, parse_constant=_reject_constant, parse_float=parse_float) if line.startswith("\ufeff")
                    else decoder.decode(line))

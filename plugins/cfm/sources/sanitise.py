@@ -150,10 +150,11 @@ def plain_canonical(payload: Any, *, floatless: bool = False) -> tuple[str, str]
         data = _ENCODE(payload)  # raises on a lone surrogate, as the UTF-8 encode in plain_json does
     except (ValueError, TypeError, RecursionError, msgspec.EncodeError):
         return None
+    # checked on the bytes (ASCII is the same there, and bytes are searched faster than wide text)
+    if data.count(b"{") + data.count(b"[") > MAX_DEPTH or b"\\u0000" in data:
+        return None
     text = data.decode("utf-8")
-    if len(text) <= MAX_FIELD_CHARS and text.count("{") + text.count("[") <= MAX_DEPTH and "\\u0000" not in text:
-        return text, hashlib.sha256(data).hexdigest()
-    return None
+    return (text, hashlib.sha256(data).hexdigest()) if len(text) <= MAX_FIELD_CHARS else None
 
 
 def plainly_storable(payload: Any) -> bool:

@@ -112,3 +112,25 @@ def test_relanding_rows_stored_by_the_generic_serialiser_changes_nothing(tmp_pat
     again = sync_source(warehouse, source, run_id="new")
     assert (again["received"], again["inserted"], again["updated"], again["unchanged"]) == (6, 0, 0, 6)
     assert _rows(warehouse) == stored
+
+
+def test_the_garbage_collector_is_off_while_a_sync_lands_and_back_on_after(tmp_path: Path, warehouse: str, monkeypatch) -> None:
+    """Off from the first batch to the last (a collection between two batches rescans all the reader holds)."""
+    import gc
+
+    import cfm.pipeline.ingest as ingest
+
+    (tmp_path / "a.csv").write_text("id,text\nA1,ok\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("id,text\nB1,ok\n", encoding="utf-8")
+    seen: list[bool] = []
+    land = ingest.land_batch
+
+    def spying(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return land(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "land_batch", spying)
+    assert gc.isenabled()
+    got = sync_source(warehouse, FileDropSource({"dir": str(tmp_path)}), run_id="r1")
+    assert got["inserted"] == 2 and seen == [False]  # the two small files land in one transaction
+    assert gc.isenabled()

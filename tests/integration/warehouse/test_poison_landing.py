@@ -113,3 +113,42 @@ def test_control_characters_in_ids_and_payloads_land_as_they_are(warehouse: str)
         stored = dict(conn.execute("select source_record_id, payload->>'text' from raw.typeform").fetchall())
     assert (result.inserted, result.quarantined) == (3, 0)
     assert stored == {"a\x1eb": "x\x1ey\x1f\n", "plain": "z", "c\x1f": "\x1e"}
+
+
+def test_source_updated_at_lands_when_some_or_none_of_a_batch_carry_one(warehouse: str) -> None:
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
+    dated = [RawRecord(SOURCE, ACCOUNT, "d1", {"id": "d1"}, source_updated_at=at), _rec("d2")]
+    with psycopg.connect(warehouse) as conn:
+        land_batch(conn, SOURCE, ACCOUNT, dated, [], None, "run-1")
+        land_batch(conn, SOURCE, ACCOUNT, [_rec("u1"), _rec("u2", text="x")], [], None, "run-1")
+        stored = dict(conn.execute("select source_record_id, source_updated_at from raw.typeform").fetchall())
+    assert stored == {"d1": at, "d2": None, "u1": None, "u2": None}
+
+
+def test_new_records_are_copied_and_a_batch_with_a_stored_one_is_upserted(warehouse: str, monkeypatch) -> None:
+    """A batch of records none of which is stored goes by COPY (backslashes, quotes, line breaks and COPY's own
+    markers in the JSON land as they are); one holding a stored id, wherever it is in the batch, is upserted."""
+    from cfm.sources.base import payload_hash
+    from cfm.warehouse import raw_loader
+
+    upserts: list[int] = []
+    upsert = raw_loader._upsert
+    monkeypatch.setattr(raw_loader, "_upsert", lambda conn, table, s, a, records, *args: upserts.append(len(records))
+                        or upsert(conn, table, s, a, records, *args))
+    texts = ["back\\slash", "line\nbreak\r", "tab\there", "\\N", "\\.", 'a "quote"', "\u2028 \x1e é 中 😀", "\\\\t"]
+    first = [_rec(f"c{i}", text=t) for i, t in enumerate(texts)]
+    with psycopg.connect(warehouse) as conn:
+        landed = land_batch(conn, SOURCE, ACCOUNT, first, [], None, "run-1")
+        copied_upserts = len(upserts)
+        again = land_batch(conn, SOURCE, ACCOUNT, [_rec("new"), _rec("c7", text="changed"), *first[:7]], [], None, "run-2")
+        tabbed = land_batch(conn, SOURCE, ACCOUNT, [_rec("tab\tid", text="t")], [], None, "run-3")
+        rows = conn.execute("select source_record_id, payload, payload_hash, run_id from raw.typeform order by 1").fetchall()
+    assert (landed.inserted, landed.updated, copied_upserts) == (8, 0, 0)
+    assert (again.inserted, again.updated, again.unchanged) == (1, 1, 7) and upserts[:1] == [9]
+    assert tabbed.inserted == 1 and upserts[1:] == [1]
+    stored = {r[0]: r for r in rows}
+    assert [stored[f"c{i}"][1]["text"] for i in range(7)] == texts[:7] and stored["c7"][1]["text"] == "changed"
+    assert all(h == payload_hash(p) for _, p, h, _ in rows)
+    assert [stored[k][3] for k in ("c0", "c7", "new", "tab\tid")] == ["run-1", "run-2", "run-2", "run-3"]

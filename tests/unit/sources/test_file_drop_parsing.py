@@ -151,3 +151,85 @@ def test_the_garbage_collector_is_back_on_after_each_file(tmp_path) -> None:
     for _ in source.batches("drop", None):
         assert gc.isenabled()  # paused only while a file is parsed
     assert gc.isenabled()
+
+
+SEPARATORS = "\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"  # str.splitlines breaks lines on these too
+
+
+def test_unicode_line_separators_inside_a_json_string_do_not_break_the_line() -> None:
+    lines = [json.dumps({"id": "J1", "text": f"a{SEPARATORS}b"}, ensure_ascii=False), json.dumps({"id": "J2", "text": "next"})]
+    records, rejects = parse("x.jsonl", "\n".join(lines).encode())
+    assert rejects == []
+    assert [(r.source_record_id, r.payload["text"]) for r in records] == [("J1", f"a{SEPARATORS}b"), ("J2", "next")]
+
+
+def test_unicode_line_separators_inside_a_csv_field_do_not_cut_the_row() -> None:
+    data = f"id,text,n\nA1,a\u2028b{SEPARATORS}c,1\r\nA2,\"q{SEPARATORS}\",2\nA3,end\u2029,3".encode()
+    records, rejects = parse("x.csv", data)
+    assert rejects == []
+    assert [(r.source_record_id, r.payload["text"], r.payload["n"]) for r in records] == [
+        ("A1", f"a\u2028b{SEPARATORS}c", "1"), ("A2", f"q{SEPARATORS}", "2"), ("A3", "end\u2029", "3")]
+
+
+def test_line_numbers_count_only_real_line_breaks() -> None:
+    _, rejects = parse("x.csv", 'id,text\nA1,one\u2028two\nA2,"open\n'.encode())
+    assert [r.record_ref for r in rejects] == ["x.csv:3"]
+    _, rejects = parse("x.jsonl", '{"id": "1", "t": "\u2028"}\r\n{oops\n'.encode())
+    assert [r.record_ref for r in rejects] == ["x.jsonl:2"]
+
+
+def test_lines_split_as_before_on_cr_lf_and_crlf_only() -> None:
+    import itertools
+    import re
+
+    from cfm.sources.file_drop import _lines
+
+    def reference(text: str, keepends: bool) -> list[str]:
+        lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)
+        return lines if keepends else [line.rstrip("\r\n") for line in lines]
+
+    for size in range(6):
+        for chars in itertools.product(["a", "\n", "\r", "\u2028", "\x0c", "\x85"], repeat=size):
+            text = "".join(chars)
+            for keepends in (True, False):
+                assert _lines(text, keepends) == reference(text, keepends), (text, keepends)
+
+
+def test_json_lines_read_to_the_values_and_verdicts_of_the_json_module() -> None:
+    """msgspec reads the lines it accepts; the json module the rest, so values, floats and errors stay as json gives them."""
+    from cfm.sources.file_drop import _jsonl_rows, _reject_constant
+
+    lines = ['{"id": "f", "a": 4.5, "b": {"c": [1, -0.0]}}', '{"id": "e", "a": 1E2, "t": 1.5e-400}', '{"id": "h", "a": 1e400}',
+             '{"id": "big", "n": 123456789012345678901234567890, "m": -18446744073709551616}',
+             '{"id": "twice", "t": "first", "t": "second"}', '{"id": "nan", "a": NaN}', '{"id": "sur", "t": "x\\ud83d"}',
+             '{"id": "nul", "t": "a\\u0000b"}', '{"id": "trail"} x', '{"id": "ctrl", "t": "a\tb"}', '"text"', "[1]",
+             '{"id": "deep", "x": ' + "[" * 3000 + "]" * 3000 + "}", '{"id": "int", "n": 3, "t": "caf\\u00e9 \u4e2d"}']
+    got = list(_jsonl_rows("\n".join(lines), float_lines=(floats := set())))
+    expected, expected_floats = [], set()
+    for line_no, line in enumerate(lines, start=1):
+        try:
+            row = json.loads(line, parse_constant=_reject_constant, parse_float=lambda s, n=line_no: expected_floats.add(n) or float(s))
+        except (ValueError, RecursionError):
+            expected.append((line_no, "error"))
+            continue
+        expected.append((line_no, repr(row) if isinstance(row, dict) else "error"))
+    assert [(n, repr(row) if error is None else "error") for n, row, error, _ in got] == expected
+    assert floats == expected_floats == {1, 2, 3}
+
+
+def test_a_csv_row_carries_the_serialisation_plain_canonical_gives() -> None:
+    """The same text and hash; None only where the loader's walk repairs or refuses (a NUL, a lone surrogate,
+    a field over the limit): a row plain_canonical leaves to the walk only for its braces gets the text the
+    walk would give it."""
+    from cfm.sources.base import canonical_json_and_hash
+    from cfm.sources.file_drop import _flat_canonical
+    from cfm.sources.sanitise import plain_canonical
+
+    rows = [{"id": "1", "t": "x", "_file": "a.csv"}, {"id": "2", "t": None, "z": "{[" * 40}, {"id": "3", "t": "a\x00b"},
+            {"id": "4", "t": "half \ud83d"}, {"id": "5", "t": "é" * 60_000}, {"id": "6", "t": "y" * 100_001},
+            {"id": "7", "t": "\u2028 \x1e \\u0000 \"q\""}, {"b": "", "a": "\x7f"}]
+    for row in rows:
+        flat, plain = _flat_canonical(row), plain_canonical(row, floatless=True)
+        assert plain is None or flat == plain
+        assert flat is None or flat == canonical_json_and_hash(row)
+    assert [_flat_canonical(row) is None for row in rows] == [False, False, True, True, False, True, True, False]
