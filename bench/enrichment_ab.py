@@ -112,6 +112,32 @@ def row_differences(a: dict, b: dict) -> str:
             + (f", {only:,} rows in one only" if only else ""))
 
 
+def results(url: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        sentiment = {f: (lab, s) for f, lab, s in conn.execute(
+            "SELECT feedback_id, sentiment_label, sentiment_score FROM ml.feedback_enrichment")}
+        topics = dict(conn.execute("SELECT feedback_id, topic_id FROM ml.topic_assignments"))
+        labels = {t: (lab, list(k)) for t, lab, k in conn.execute("SELECT topic_id, label, keywords FROM ml.topics")}
+    return {"sentiment": sentiment, "topics": topics, "labels": labels}
+
+
+def differences(a: dict, b: dict) -> list[str]:
+    out = []
+    if a["sentiment"].keys() != b["sentiment"].keys():
+        out.append("enriched items differ")
+    labels = sum(a["sentiment"][f][0] != b["sentiment"].get(f, (None,))[0] for f in a["sentiment"])
+    scores = sum(abs(a["sentiment"][f][1] - b["sentiment"][f][1]) > 1e-3 for f in a["sentiment"] if f in b["sentiment"])
+    if labels or scores:
+        out.append(f"sentiment: {labels} labels, {scores} scores differ")
+    if a["topics"] != b["topics"]:
+        out.append(f"topic assignments: {sum(a['topics'].get(f) != t for f, t in b['topics'].items())} differ")
+    if a["labels"] != b["labels"]:
+        out.append("topic labels / keywords differ")
+    return out
+
+
 def main() -> None:
     import psycopg
 
