@@ -208,7 +208,9 @@ def write_section(args: argparse.Namespace, runs: dict[str, list[dict]], diffs: 
     lines += ["", "Results: " + ("identical (sentiment labels, scores within 1e-3, topic assignments, labels, keywords)."
                                  if not diffs else "**differ**: " + "; ".join(diffs))]
     lines += ["", "Rows written, table by table (all columns but the database's timestamps), this tree against "
-              "baseline: " + "; ".join(f"ml.{t} ({n:,} rows) {verdict}" for t, (n, verdict) in compared.items()) + "."]
+              "baseline: " + "; ".join(f"ml.{t} ({n:,} rows) {verdict}" for t, (n, verdict) in compared.items()) + ". "
+              "(config_hash, provenance and the run manifest hold the nlp config, whose taxonomy_path is the absolute "
+              "path of each variant's plugins folder: they always differ here.)"]
     with Path(args.out).open("a", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
     print("\n".join(lines))
