@@ -182,7 +182,8 @@ def aspect_rows(
     it = iter(decided)
     for key, entries in pooled.items():
         done[key] = [(topic, n, clauses, *next(it)) for topic, n, clauses in entries]
-    return [(fid, topic, n, list(clauses), label, score, model.name, run_id)
+    model_name = model.name  # a property that formats the name: once, not once per row
+    return [(fid, topic, n, list(clauses), label, score, model_name, run_id)
             for fid, key in zip(feedback_ids, keys, strict=True)
             for topic, n, clauses, label, score in done.get(key, ())]
 

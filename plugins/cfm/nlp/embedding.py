@@ -346,7 +346,7 @@ def embed_texts(
     lookup = {**found, **computed}
     dim = backend.dim
     vectors = (
-        np.vstack([lookup[h] for h in hashes]).astype(np.float32)
+        np.vstack([lookup[h] for h in hashes]).astype(np.float32, copy=False)
         if hashes
         else np.zeros((0, dim), np.float32)
     )

@@ -24,6 +24,7 @@ from cfm.nlp.categories import categorise
 from cfm.nlp.classifier_head import load_head
 from cfm.nlp.embedding import EmbeddingCache, embed_texts, load_backend, text_hash
 from cfm.nlp.feedback_type import classify_feedback_types
+from cfm.nlp.keywords import segment
 from cfm.nlp.language import MODEL_NAME as LANGUAGE_MODEL
 from cfm.nlp.language import detect_languages
 from cfm.nlp.redaction import redact_many
@@ -285,6 +286,27 @@ def sentiment_model_for(
             )
         _SENTIMENT_MODELS[key] = model
     return _SENTIMENT_MODELS[key]
+
+
+# Twenty words or more: lingua's low-accuracy detector (see cfm.nlp.language), which loads its own models.
+_WARM_UP_TEXTS = ("thanks", "the delivery was late again and nobody from support answered my emails about the "
+                  "refund for the broken parcel until last week")
+
+
+def load_models(config: Mapping[str, Any] | None = None) -> None:
+    """Load now what the steps load on first use in a process: the embedding and sentiment models, lingua's
+    language models (both accuracy modes), jieba's dictionary and scikit-learn (the sentiment adapter).
+
+    Worker processes call it while starting, as they load the encoder: otherwise the first batch of every
+    process pays for these loads (seconds each) inside its language and sentiment steps.
+    """
+    cfg = nlp_config(config)
+    backend = load_backend(cfg)
+    backend.encode(["warm up"], int(cfg["batch_size"]))
+    sentiment_model_for(load_backend(cfg, purpose="sentiment"), cfg)
+    detect_languages(list(_WARM_UP_TEXTS), None, cfg["languages"])
+    segment("预热")
+    import sklearn.linear_model  # noqa: F401
 
 
 def enrich_texts(

@@ -45,10 +45,10 @@ def _peak_mb() -> float:
 
 
 def _warm(config: dict[str, Any]) -> tuple[int, float]:
-    from cfm.nlp.embedding import load_backend
     from cfm.nlp.settings import nlp_config
+    from cfm.nlp.steps import load_models
 
-    load_backend(nlp_config(config.get("nlp") or {})).encode(["warm up"], 8)
+    load_models(nlp_config(config.get("nlp") or {}))
     _barrier.wait(timeout=600)  # every worker takes one: all of them are started and loaded
     return os.getpid(), _peak_mb()
 

@@ -132,3 +132,29 @@ def test_igraph_is_imported_without_matplotlib_which_still_imports_afterwards():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_load_models_loads_what_the_first_batch_would(monkeypatch):
+    """Workers call load_models while starting: lingua's detectors of both accuracy modes, jieba's dictionary
+    and the sentiment model are loaded then, not inside the first batch's timed steps."""
+    import sys
+
+    from cfm.nlp import keywords, steps
+    from cfm.nlp.settings import nlp_config
+
+    modes = []
+    real = language._lingua_confidences
+
+    def spy(text, languages, n_words=0):
+        modes.append(n_words >= language.LOW_ACCURACY_MIN_WORDS)
+        return real(text, languages, n_words)
+
+    monkeypatch.setattr(language, "_lingua_confidences", spy)
+    monkeypatch.setattr(steps, "_SENTIMENT_MODELS", {})
+    language._detect_cached.cache_clear()
+    keywords._jieba.cache_clear()
+    steps.load_models(nlp_config({}))
+    assert sorted(set(modes)) == [False, True]  # the full and the low-accuracy detector both ran once
+    assert keywords._jieba.cache_info().currsize == 1
+    assert len(steps._SENTIMENT_MODELS) == 1
+    assert "sklearn.linear_model" in sys.modules
