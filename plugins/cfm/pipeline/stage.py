@@ -37,6 +37,9 @@ class Stage:
     name: str
     module: str  # cfm.pipeline.<module>, imported when the stage runs (DAG files stay cheap to parse)
     in_run: bool = True  # part of `cfm run` (recluster runs weekly, retention daily, on their own)
+    # `cfm run` starts it in a process of its own as soon as this earlier stage has finished, beside the
+    # stages in between, and waits for it before the stage after it (the staging views need only the raw tables)
+    starts_after: str | None = None
 
     @property
     def run(self) -> Callable[[StageContext], dict[str, Any]]:
@@ -46,7 +49,7 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("prepare", "prepare"),
     Stage("ingest", "ingest"),
-    Stage("staging", "staging_views"),
+    Stage("staging", "staging_views", starts_after="prepare"),
     Stage("validate", "validate"),
     Stage("enrich", "enrich"),
     Stage("transform", "transform"),
