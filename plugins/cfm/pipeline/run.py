@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -59,10 +61,23 @@ def _timed(run: Callable[[StageContext], dict[str, Any]], ctx: StageContext) -> 
     return run(ctx), time.monotonic() - t0
 
 
+def _die_with(parent: int) -> None:
+    """In the stage's process: be killed when the run's process dies (a killed `cfm run` must not leave
+    a stage running on, holding its locks against the re-run)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before that
+        os._exit(1)
+
+
 def _executor() -> Executor:
     """Where a stage that starts early runs: a process of its own (dbt parses in Python: a thread would
     wait on ingest for the interpreter lock)."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), initializer=_die_with,
+                               initargs=(os.getpid(),))
 
 
 def run_pipeline(url: str, config: dict[str, Any], run_id: str, *, only: list[str] | None = None,

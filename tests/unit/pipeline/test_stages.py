@@ -92,3 +92,34 @@ def test_a_failing_staging_step_stops_the_run_before_validation(monkeypatch) -> 
     with pytest.raises(RuntimeError, match="dbt run failed"):
         run_module.run_pipeline("postgresql://unused", {}, "r1", report=False)
     assert "ingest end" in events and "validate start" not in events
+
+
+def test_a_stage_started_early_dies_with_a_killed_run(tmp_path) -> None:
+    """A killed `cfm run` leaves no stage process behind (it would hold its locks against the re-run)."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "killed_run.py"
+    script.write_text(
+        "import os, signal, time\n"
+        "from cfm.pipeline import run\n"
+        "if __name__ == '__main__':\n"
+        "    pool = run._executor()\n"
+        "    pool.submit(time.sleep, 60)\n"
+        "    time.sleep(3)\n"
+        "    print(*[p.pid for p in pool._processes.values()], flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert proc.returncode == -9
+    (child,) = [int(p) for p in proc.stdout.split()]
+    for _ in range(50):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(child, 9)
+    raise AssertionError(f"stage process {child} outlived the killed run")
