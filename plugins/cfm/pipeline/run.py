@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from multiprocessing import get_context
 from typing import Any
@@ -111,7 +111,7 @@ def run_pipeline(url: str, config: dict[str, Any], run_id: str, *, only: list[st
                     summary.stage_seconds[stage.name] = round(time.monotonic() - t0, 2)
                 for later in stages:
                     if later.starts_after == stage.name:
-                        early[later.name] = pool.submit(_timed, later.run, ctx)
+                        early[later.name] = pool.submit(_timed, later.run, replace(ctx, early=True))
         finally:
             for future in early.values():  # the run failed before reaching them: let them finish, quietly
                 future.cancel()

@@ -30,6 +30,9 @@ class StageContext:
     progress: bool = False  # progress bars (CLI)
     as_of: datetime | None = None  # the instant a run stands for (loop: the data interval end); None = now
     rebuild: bool = False  # transform: build even when nothing changed upstream since the last build
+    # started beside earlier stages by `cfm run`, whose transform builds and tests every model later in the
+    # same run (staging: the views only; their data tests wait for the transform's `dbt build`)
+    early: bool = False
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ def _timeline_stages(monkeypatch, staging_fails: bool = False) -> list[str]:
         def run(ctx: StageContext) -> dict:
             events.append(f"{name} start")
             if name == "staging":
+                events.append(f"staging early={ctx.early}")
                 staging_started.set()
                 time.sleep(0.3)
                 if staging_fails:
@@ -83,6 +84,7 @@ def test_staging_runs_beside_ingest_and_validation_waits_for_it(monkeypatch) -> 
     summary = run_module.run_pipeline("postgresql://unused", {}, "r1", report=False)
     assert events.index("staging start") > events.index("prepare end")  # the raw tables exist first
     assert "ingest saw staging" in events  # started before ingest finished
+    assert "staging early=True" in events  # told so: its data tests are left to the transform
     assert events.index("validate start") > events.index("staging end")
     assert summary.stage_seconds["staging"] >= 0.3 and summary.wall_seconds > 0
 
