@@ -90,6 +90,9 @@ def fill_template(admin: str, name: str, rows: int) -> dict[str, int]:
 
 def side(url: str, project_root: str, new: int, stamp: str) -> dict[str, Any]:
     """One side's timings (runs in a process whose cfm package is `project_root`'s)."""
+    import cfm  # first: bench modules put this tree's plugins on sys.path, and cfm's modules come from cfm.__path__
+
+    assert Path(cfm.__file__).is_relative_to(project_root), cfm.__file__
     from dbt_incremental import copy_landed
 
     from cfm.pipeline import staging_views
