@@ -17,12 +17,6 @@ from typing import Any
 from cfm.pipeline.stage import StageContext
 
 
-def _target(project_dir: Path) -> Path:
-    # dbt drops its partial-parse state whenever the vars change; the transform passes the cfm.yml vars,
-    # this step none: a target folder of its own keeps both warm across runs.
-    return project_dir / "target" / "staging"
-
-
 def staging_views(project_dir: Path) -> list[str]:
     """staging.<model> of every staging model of the project."""
     return sorted(f"staging.{p.stem}" for p in (project_dir / "models" / "staging").rglob("*.sql"))
@@ -32,9 +26,8 @@ def build_staging_views(url: str, *, project_dir: Path | None = None, tests: boo
     """`dbt build --select staging` (views and their data tests), or with tests=False `dbt run` (the views)."""
     from cfm.pipeline.transform import DBT_DIR, run_dbt
 
-    project = project_dir or DBT_DIR
-    run_dbt(url, ["build" if tests else "run", "--select", "staging", "--no-write-json"], project_dir=project,
-            target_path=_target(project))
+    # dbt's default target: a first full build after it (same vars) reuses its parse of the project
+    run_dbt(url, ["build" if tests else "run", "--select", "staging", "--no-write-json"], project_dir=project_dir or DBT_DIR)
 
 
 def run(ctx: StageContext) -> dict[str, Any]:

@@ -58,11 +58,8 @@ def mart_nodes(url: str, vars: dict[str, Any] | None, select: Sequence[str] = ()
 
 
 def _invoke_dbt(url: str, args: Sequence[str], *, project_dir: Path, vars: dict[str, Any] | None,
-                callbacks: Sequence[Any] = (), target_path: Path | None = None) -> Any:
-    """One dbt command in-process against the warehouse at `url`; dbt's result, whatever its outcome.
-
-    `target_path` (default <project>/target) holds dbt's partial-parse state, which dbt throws away when
-    the vars change: commands that always pass other vars (the staging views) keep their own."""
+                callbacks: Sequence[Any] = ()) -> Any:
+    """One dbt command in-process against the warehouse at `url`; dbt's result, whatever its outcome."""
     import json
 
     from dbt.cli.main import dbtRunner
@@ -72,15 +69,14 @@ def _invoke_dbt(url: str, args: Sequence[str], *, project_dir: Path, vars: dict[
     # The console gets errors only; dbt's full log goes to <project>/logs/dbt.log (docs serve says where it serves).
     quiet = [] if args[:1] == ["docs"] else ["--quiet"]
     cli = [*args, *quiet, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--log-path",
-           str(project_dir / "logs"), "--target-path", str(target_path or project_dir / "target")]
+           str(project_dir / "logs"), "--target-path", str(project_dir / "target")]
     if vars:
         cli += ["--vars", json.dumps(vars)]
     return dbtRunner(callbacks=list(callbacks)).invoke(cli)
 
 
 def run_dbt(
-    url: str, args: Sequence[str], *, project_dir: Path = DBT_DIR, vars: dict[str, Any] | None = None,
-    target_path: Path | None = None,
+    url: str, args: Sequence[str], *, project_dir: Path = DBT_DIR, vars: dict[str, Any] | None = None
 ) -> list[str]:
     """Run one dbt command in-process; raise with dbt's failures when it does not succeed.
 
@@ -94,7 +90,7 @@ def run_dbt(
         if event.info.level == "warn":
             warnings.append(event.info.msg[:500])
 
-    result = _invoke_dbt(url, args, project_dir=project_dir, vars=vars, callbacks=[collect], target_path=target_path)
+    result = _invoke_dbt(url, args, project_dir=project_dir, vars=vars, callbacks=[collect])
     for message in warnings:
         log.warning("dbt %s: %s", args[0] if args else "", message)
     if not result.success:
