@@ -7,7 +7,9 @@ Arabic and Chinese; NPS, CSAT, CES, star and unrated; 5% made invalid with its o
 text is the generator's sentence plus up to two more sentences of the same language, so texts
 vary like real feedback instead of repeating a few hundred templates. The files are landed in
 a fresh database and run through the pipeline's stages (landing, staging views, validation,
-enrichment, dbt build), each in a process of its own so its peak RSS is its own. Enrichment runs
+enrichment, dbt build), each in a process of its own so its peak RSS is its own. Landing and the
+staging views start together, as `cfm run` runs them (the views need only the raw tables): the
+whole pipeline's figure counts their overlapped wall clock once; each keeps its own row. Enrichment runs
 as `cfm run` runs it: in `enrich.workers` processes (default one per core) over key ranges; its
 peak RSS is the sum of theirs.
 
@@ -142,9 +144,10 @@ def stage_landing(url: str, drop: str) -> dict[str, Any]:
     from cfm.pipeline.ingest import sync_source
     from cfm.sources.file_drop import FileDropSource
 
-    t = time.perf_counter()
+    began, t = time.time(), time.perf_counter()
     got = sync_source(url, FileDropSource({"dir": drop}), run_id="bench")
-    return {"records": got["received"] + got["quarantined"], "seconds": time.perf_counter() - t, "peak_mb": _peak_mb()}
+    return {"records": got["received"] + got["quarantined"], "seconds": time.perf_counter() - t, "peak_mb": _peak_mb(),
+            "span": (began, time.time())}
 
 
 def stage_staging(url: str, drop: str) -> dict[str, Any]:
@@ -152,12 +155,12 @@ def stage_staging(url: str, drop: str) -> dict[str, Any]:
 
     from cfm.pipeline.staging_views import build_staging_views
 
-    t = time.perf_counter()
-    build_staging_views(url)
-    secs = time.perf_counter() - t
+    began, t = time.time(), time.perf_counter()
+    build_staging_views(url, tests=False)  # as `cfm run` does beside landing: the transform's build tests them
+    secs, span = time.perf_counter() - t, (began, time.time())
     with psycopg.connect(url) as conn:
         n = conn.execute("select count(*) from staging.stg_file_drop__feedback").fetchone()[0]
-    return {"records": n, "seconds": secs, "peak_mb": _peak_mb()}
+    return {"records": n, "seconds": secs, "peak_mb": _peak_mb(), "span": span}
 
 
 def stage_validation(url: str, drop: str) -> dict[str, Any]:
@@ -262,6 +265,16 @@ def run_stage(name: str, url: str, drop: str, **kwargs: Any) -> dict[str, Any]:
     return result
 
 
+def run_stages_at_once(names: tuple[str, ...], url: str, drop: str) -> dict[str, dict[str, Any]]:
+    """Stages started together, each in its own process, as `cfm run` runs staging beside landing; each
+    result's "span" is its timed section's (start, end) on the wall clock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(names)) as pool:
+        futures = {name: pool.submit(run_stage, name, url, drop) for name in names}
+        return {name: f.result() for name, f in futures.items()}
+
+
 def validated_database(admin: str, name: str, rows: int, tmp: Path) -> str:
     """Create database `name` on `admin`'s server, prepared as `cfm prepare` does, and take `rows` generated
     records (into tmp/drop) through landing, staging and validation. Returns its URL: a template for
@@ -307,8 +320,13 @@ def main() -> None:
             t = time.perf_counter()
             generated = generate(Path(drop), args.rows)
             print(f"generated {generated} in {time.perf_counter() - t:.0f} s", flush=True)
-            m = {name: run_stage(name, url, drop) for name in
-                 ("copy_baseline", "landing", "staging", "validation", "embed_baseline", "enrichment", "transform")}
+            m = {"copy_baseline": run_stage("copy_baseline", url, drop)}
+            # `cfm run` starts the staging views beside landing (they need only the raw tables): so here
+            m.update(run_stages_at_once(("landing", "staging"), url, drop))
+            with psycopg.connect(url) as conn:  # what the views show once landing is done too
+                m["staging"]["records"] = conn.execute("select count(*) from staging.stg_file_drop__feedback").fetchone()[0]
+            m.update({name: run_stage(name, url, drop) for name in
+                      ("validation", "embed_baseline", "enrichment", "transform")})
         with psycopg.connect(url) as conn:
             distinct = conn.execute("select count(distinct text_hash) from ml.feedback_enrichment "
                                     "where btrim(text_redacted) <> ''").fetchone()[0]
@@ -321,7 +339,10 @@ def main() -> None:
         return s["records"] / s["seconds"] if s["seconds"] > 0 else float("nan")
 
     pipeline = ("landing", "staging", "validation", "enrichment", "transform")
-    pipeline_s = sum(m[s]["seconds"] for s in pipeline)
+    summed_s = sum(m[s]["seconds"] for s in pipeline)
+    # landing and staging overlap: their part of the pipeline is the wall clock from the first start to the last end
+    together_s = max(m[s]["span"][1] for s in ("landing", "staging")) - min(m[s]["span"][0] for s in ("landing", "staging"))
+    pipeline_s = together_s + sum(m[s]["seconds"] for s in ("validation", "enrichment", "transform"))
     embed_s = m["embed_baseline"]["seconds"]
     peak = max(s["peak_mb"] for s in m.values())
     checks = [
@@ -334,7 +355,7 @@ def main() -> None:
     labels = {
         "copy_baseline": "baseline: COPY of the same records into an empty raw-shaped table",
         "landing": "landing (file drop: parse, tombstones, COPY + upsert into raw)",
-        "staging": "staging views (dbt build --select staging)",
+        "staging": "staging views (dbt run --select staging), beside landing",
         "validation": "validation (Great Expectations, verdicts, quarantine)",
         "embed_baseline": f"baseline: plain encode of the distinct texts ({m['embed_baseline']['model']})",
         "enrichment": f"enrichment in {m['enrichment']['workers']} worker process(es) (pseudonymise, redact, language, "
@@ -354,8 +375,13 @@ def main() -> None:
     ]
     for name, s in m.items():
         lines.append(f"| {labels[name]} | {s['records']:,} | {s['seconds']:.1f} | {rate(s):,.0f} | {s['peak_mb']:,.0f} |")
-    lines.append(f"| whole pipeline (landing .. dbt build) | {args.rows:,} | {pipeline_s:.1f} | {args.rows / pipeline_s:,.0f} | "
-                 f"{max(m[s]['peak_mb'] for s in pipeline):,.0f} |")
+    peak_pipeline = max(m[s]["peak_mb"] for s in pipeline)
+    lines.append(f"| landing and staging views together (wall clock, overlapped) | {args.rows:,} | {together_s:.1f} | "
+                 f"{args.rows / together_s:,.0f} | {max(m['landing']['peak_mb'], m['staging']['peak_mb']):,.0f} |")
+    lines.append(f"| stages summed (landing .. dbt build, overlap counted twice) | {args.rows:,} | {summed_s:.1f} | "
+                 f"{args.rows / summed_s:,.0f} | {peak_pipeline:,.0f} |")
+    lines.append(f"| whole pipeline (landing .. dbt build, as `cfm run` orders it: staging beside landing) | {args.rows:,} | "
+                 f"{pipeline_s:.1f} | {args.rows / pipeline_s:,.0f} | {peak_pipeline:,.0f} |")
     lines += ["", "Targets (issue 13), as ratios to the baselines above:", "",
               "| measure | value | target | met |", "| --- | ---: | ---: | --- |"]
     for label, value, target, ok in checks:

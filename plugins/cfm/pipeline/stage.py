@@ -30,6 +30,9 @@ class StageContext:
     progress: bool = False  # progress bars (CLI)
     as_of: datetime | None = None  # the instant a run stands for (loop: the data interval end); None = now
     rebuild: bool = False  # transform: build even when nothing changed upstream since the last build
+    # started beside earlier stages by `cfm run`, whose transform builds and tests every model later in the
+    # same run (staging: the views only; their data tests wait for the transform's `dbt build`)
+    early: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class Stage:
     name: str
     module: str  # cfm.pipeline.<module>, imported when the stage runs (DAG files stay cheap to parse)
     in_run: bool = True  # part of `cfm run` (recluster runs weekly, retention daily, on their own)
+    # `cfm run` starts it in a process of its own as soon as this earlier stage has finished, beside the
+    # stages in between, and waits for it before the stage after it (the staging views need only the raw tables)
+    starts_after: str | None = None
 
     @property
     def run(self) -> Callable[[StageContext], dict[str, Any]]:
@@ -46,7 +52,7 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("prepare", "prepare"),
     Stage("ingest", "ingest"),
-    Stage("staging", "staging_views"),
+    Stage("staging", "staging_views", starts_after="prepare"),
     Stage("validate", "validate"),
     Stage("enrich", "enrich"),
     Stage("transform", "transform"),
