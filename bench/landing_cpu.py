@@ -14,9 +14,6 @@ must run on this machine). Medians of the repeats.
 from __future__ import annotations
 
 import argparse
-import csv
-import hashlib
-import json
 import multiprocessing
 import os
 import resource
@@ -28,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import scale  # noqa: E402,F401  (it puts plugins/ on the path)
+import scale  # noqa: E402  (it puts plugins/ on the path)
 from baseline_tree import export_plugins  # noqa: E402
 from bench_db import scratch_warehouse  # noqa: E402
 
@@ -60,14 +57,7 @@ def _child(stage: str, url: str, drop: str, plugins: str | None, out: Any) -> No
 
     psycopg.Connection.close = closing  # type: ignore[method-assign]
     if stage == "copy":
-        rows = []
-        for path in sorted(Path(drop).iterdir()):
-            with path.open(encoding="utf-8") as fh:
-                records = csv.DictReader(fh) if path.suffix == ".csv" else (json.loads(line) for line in fh)
-                for rec in records:
-                    payload = json.dumps(rec, ensure_ascii=False, sort_keys=True)
-                    rows.append(("file_drop", path.name, rec.get("id") or f"{path.name}:{len(rows)}", "now", "bench",
-                                 payload, hashlib.md5(payload.encode()).hexdigest()))
+        rows = scale.copy_rows(drop)
         with psycopg.connect(url) as conn:
             conn.execute("create table public.copy_baseline (like raw.file_drop including all)")
             conn.commit()

@@ -113,10 +113,8 @@ def _config() -> dict[str, Any]:
     return load_config()
 
 
-def stage_copy_baseline(url: str, drop: str) -> dict[str, Any]:
-    """COPY the drop's records (prepared rows) into an empty table shaped like raw.file_drop."""
-    import psycopg
-
+def copy_rows(drop: str) -> list[tuple[str, ...]]:
+    """The drop's records as raw.file_drop rows (source .. payload_hash), prepared for the COPY baseline."""
     rows = []
     for path in sorted(Path(drop).iterdir()):
         with path.open(encoding="utf-8") as fh:
@@ -125,6 +123,14 @@ def stage_copy_baseline(url: str, drop: str) -> dict[str, Any]:
                 payload = json.dumps(rec, ensure_ascii=False, sort_keys=True)
                 rows.append(("file_drop", path.name, rec.get("id") or f"{path.name}:{len(rows)}", "now", "bench",
                              payload, hashlib.md5(payload.encode()).hexdigest()))
+    return rows
+
+
+def stage_copy_baseline(url: str, drop: str) -> dict[str, Any]:
+    """COPY the drop's records (prepared rows) into an empty table shaped like raw.file_drop."""
+    import psycopg
+
+    rows = copy_rows(drop)
     with psycopg.connect(url) as conn:
         conn.execute("create table public.copy_baseline (like raw.file_drop including all)")
         conn.commit()

@@ -6,11 +6,8 @@ One ops.run_log row per source. In Airflow each source is its own task (`run_sou
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +19,7 @@ from cfm.pipeline.run_log import logged_stage
 from cfm.pipeline.stage import StageContext
 from cfm.privacy.tombstones import Tombstones
 from cfm.sources.base import ExtractBatch, FeedbackSource
+from cfm.sources.file_drop import collector_paused
 from cfm.sources.registry import build_source, enabled_sources
 from cfm.warehouse.raw_loader import LandingResult, coalesce, land_batch, load_cursor
 
@@ -60,7 +58,7 @@ def sync_source(
         cut = cut.replace(tzinfo=UTC)
     total = LandingResult()
     started = time.monotonic()
-    with psycopg.connect(url) as conn, _collector_paused():
+    with psycopg.connect(url) as conn, collector_paused():
         stones = Tombstones.load(conn, ((config or {}).get("privacy") or {}).get("phone_region"))
         conn.commit()
         for account in source.accounts():
@@ -89,20 +87,6 @@ def sync_source(
     counts["seconds"] = round(time.monotonic() - started, 3)
     log.info("[%s] sync done: %s", source.name, counts)
     return counts
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the sync: each batch makes hundreds of thousands of dicts
-    and records (no cycles; freed by their reference counts), and a collection switched on between two
-    batches rescans all that the reader holds. Re-enabled after, unless something else had it off."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _before(batch: ExtractBatch, until: datetime) -> ExtractBatch:

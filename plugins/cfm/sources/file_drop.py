@@ -85,7 +85,7 @@ class FileDropSource(FeedbackSource):
             digest = hashlib.sha256(data).hexdigest()
             if not backfill and seen.get(rel) == digest:
                 continue
-            with _collector_paused():
+            with collector_paused():
                 kept, rejects = self.parse_rows(account, rel, data, since=since, until=until)
             for record_id, (line_no, _) in kept.items():
                 found = first_seen.get(record_id)
@@ -230,10 +230,11 @@ def _flat_canonical(payload: dict[str, Any]) -> tuple[str, str] | None:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a file is parsed: parsing makes hundreds of thousands of
-    dicts (no cycles), and every collection they trigger rescans all of them (a third of the parse time
-    on a 150k-row file). Re-enabled after, unless something else had it off."""
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a file is parsed (and, in ingest, for a whole sync):
+    parsing makes hundreds of thousands of dicts (no cycles), and every collection they trigger rescans
+    all of them (a third of the parse time on a 150k-row file). Re-enabled after, unless something else
+    had it off."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
