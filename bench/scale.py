@@ -312,7 +312,7 @@ def run_stage(name: str, url: str, drop: str, **kwargs: Any) -> dict[str, Any]:
     proc.join()
     if proc.exitcode:
         raise RuntimeError(f"stage {name} failed (exit {proc.exitcode})")
-    print(f"{name}: {result}", flush=True)
+    print(f"{name}: { {k: v for k, v in result.items() if k != 'texts'} }", flush=True)
     return result
 
 
