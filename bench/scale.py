@@ -106,6 +106,14 @@ def generate(target: Path, rows: int, seed: int = 20261201) -> dict[str, int]:
     return {"rows": rows, "invalid": invalid}
 
 
+def busy_cpu() -> float:
+    """Busy CPU seconds of the whole machine so far (/proc/stat): a stage's own process, its workers' and
+    PostgreSQL's backends alike, so a difference means something only on an otherwise idle machine."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
@@ -137,26 +145,26 @@ def stage_copy_baseline(url: str, drop: str) -> dict[str, Any]:
     with psycopg.connect(url) as conn:
         conn.execute("create table public.copy_baseline (like raw.file_drop including all)")
         conn.commit()
-        t = time.perf_counter()
+        t, b = time.perf_counter(), busy_cpu()
         with conn.cursor().copy("copy public.copy_baseline (source, account, source_record_id, extracted_at, run_id, "
                                 "payload, payload_hash) from stdin") as copy:
             for row in rows:
                 copy.write_row(row)
         conn.commit()
-        secs = time.perf_counter() - t
+        secs, busy = time.perf_counter() - t, (b, busy_cpu())
         conn.execute("drop table public.copy_baseline")
         conn.commit()
-    return {"records": len(rows), "seconds": secs, "peak_mb": _peak_mb()}
+    return {"records": len(rows), "seconds": secs, "peak_mb": _peak_mb(), "busy": busy}
 
 
 def stage_landing(url: str, drop: str) -> dict[str, Any]:
     from cfm.pipeline.ingest import sync_source
     from cfm.sources.file_drop import FileDropSource
 
-    began, t = time.time(), time.perf_counter()
+    began, t, b = time.time(), time.perf_counter(), busy_cpu()
     got = sync_source(url, FileDropSource({"dir": drop}), run_id="bench")
     return {"records": got["received"] + got["quarantined"], "seconds": time.perf_counter() - t, "peak_mb": _peak_mb(),
-            "span": (began, time.time())}
+            "span": (began, time.time()), "busy": (b, busy_cpu())}
 
 
 def stage_staging(url: str, drop: str) -> dict[str, Any]:
@@ -164,22 +172,22 @@ def stage_staging(url: str, drop: str) -> dict[str, Any]:
 
     from cfm.pipeline.staging_views import build_staging_views
 
-    began, t = time.time(), time.perf_counter()
+    began, t, b = time.time(), time.perf_counter(), busy_cpu()
     build_staging_views(url, tests=False)  # as `cfm run` does beside landing: the transform's build tests them
-    secs, span = time.perf_counter() - t, (began, time.time())
+    secs, span, busy = time.perf_counter() - t, (began, time.time()), (b, busy_cpu())
     with psycopg.connect(url) as conn:
         n = conn.execute("select count(*) from staging.stg_file_drop__feedback").fetchone()[0]
-    return {"records": n, "seconds": secs, "peak_mb": _peak_mb(), "span": span}
+    return {"records": n, "seconds": secs, "peak_mb": _peak_mb(), "span": span, "busy": busy}
 
 
 def stage_validation(url: str, drop: str) -> dict[str, Any]:
     from cfm.quality.validation import get_context, validate_new_records
 
     get_context()  # importing Great Expectations and loading its context: once per process
-    t = time.perf_counter()
+    t, b = time.perf_counter(), busy_cpu()
     got = validate_new_records(url, "bench")
     return {"records": got["checked"], "quarantined": got["quarantined"], "seconds": time.perf_counter() - t,
-            "peak_mb": _peak_mb()}
+            "peak_mb": _peak_mb(), "busy": (b, busy_cpu())}
 
 
 def stage_embed_baseline(url: str, drop: str) -> dict[str, Any]:
@@ -198,11 +206,11 @@ def stage_embed_baseline(url: str, drop: str) -> dict[str, Any]:
     texts = list(dict.fromkeys(texts))
     backend = load_backend(cfg)
     backend.encode(texts[:8], int(cfg["batch_size"]))  # warm up
-    t = time.perf_counter()
+    t, b = time.perf_counter(), busy_cpu()
     for start in range(0, len(texts), 2048):
         backend.encode(texts[start:start + 2048], int(cfg["batch_size"]))
     return {"records": len(texts), "seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "model": backend.name,
-            "threads": int(cfg.get("threads") or 0), "texts": texts}
+            "threads": int(cfg.get("threads") or 0), "texts": texts, "busy": (b, busy_cpu())}
 
 
 _baseline_backend: Any = None
@@ -222,10 +230,11 @@ def _encode_slice(texts: list[str], batch_size: int) -> int:
     return len(texts)
 
 
-def encode_in_processes(texts: list[str], processes: int) -> float:
+def encode_in_processes(texts: list[str], processes: int) -> tuple[float, tuple[float, float]]:
     """Seconds to encode `texts` split over `processes` spawned processes with the default backend (one BLAS
     thread each, as the enrichment workers run it), models loaded before the clock: the encoder's limit on
-    this machine's cores, a second baseline beside the one-process encode."""
+    this machine's cores, a second baseline beside the one-process encode. Also the machine's busy CPU
+    counter (`busy_cpu`) at the start and the end."""
     from concurrent.futures import ProcessPoolExecutor
 
     from cfm.nlp.settings import nlp_config
@@ -234,11 +243,11 @@ def encode_in_processes(texts: list[str], processes: int) -> float:
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(processes, mp_context=ctx, initializer=_load_baseline_backend, initargs=(cfg,)) as pool:
         list(pool.map(_encode_slice, [["warm up"]] * processes, [8] * processes))  # every process started and loaded
-        t = time.perf_counter()
+        t, b = time.perf_counter(), busy_cpu()
         share = -(-len(texts) // processes)
         list(pool.map(_encode_slice, [texts[i:i + share] for i in range(0, len(texts), share)],
                       [int(cfg["batch_size"])] * processes))
-        return time.perf_counter() - t
+        return time.perf_counter() - t, (b, busy_cpu())
 
 
 def stage_enrichment(url: str, drop: str, workers: int | None = None) -> dict[str, Any]:
@@ -258,24 +267,25 @@ def stage_enrichment(url: str, drop: str, workers: int | None = None) -> dict[st
     config = _config()
     n = workers or enrich_config(config).workers
     if n == 1:
-        t = time.perf_counter()
+        t, b = time.perf_counter(), busy_cpu()
         backend = load_backend(nlp_config(config.get("nlp") or {}))
         backend.encode(["warm up"], 8)
-        load_s = time.perf_counter() - t
-        t = time.perf_counter()
+        load_s, load_busy = time.perf_counter() - t, (b, busy_cpu())
+        t, b = time.perf_counter(), busy_cpu()
         got = enrich_new_records(url, "bench", config=config)
         secs = time.perf_counter() - t
         return {"records": got["items"], "embedded": got.get("embedded", 0), "seconds": secs, "workers": 1,
-                "load_seconds": load_s, "peak_mb": _peak_mb(), "steps": dict(STEP_SECONDS)}
+                "load_seconds": load_s, "peak_mb": _peak_mb(), "steps": dict(STEP_SECONDS),
+                "busy": (b, busy_cpu()), "load_busy": load_busy}
     with worker_pool(n) as pool:
-        t = time.perf_counter()
+        t, b = time.perf_counter(), busy_cpu()
         warm_up(pool, n, config)
-        load_s = time.perf_counter() - t
-        t = time.perf_counter()
+        load_s, load_busy = time.perf_counter() - t, (b, busy_cpu())
+        t, b = time.perf_counter(), busy_cpu()
         got = enrich_in_workers(url, "bench", config=config, workers=n, pool=pool)
-        secs = time.perf_counter() - t
+        secs, busy = time.perf_counter() - t, (b, busy_cpu())
     return {"records": got["items"], "embedded": got.get("embedded", 0), "seconds": secs, "workers": n,
-            "load_seconds": load_s,
+            "load_seconds": load_s, "busy": busy, "load_busy": load_busy,
             "ranges": got["ranges"], "peak_mb": got["workers_peak_mb"] + _peak_mb(), "steps": got.get("step_seconds") or {}}
 
 
@@ -284,12 +294,12 @@ def stage_transform(url: str, drop: str) -> dict[str, Any]:
 
     from cfm.pipeline.transform import run_dbt
 
-    t = time.perf_counter()
+    t, b = time.perf_counter(), busy_cpu()
     run_dbt(url, ["build"])
-    secs = time.perf_counter() - t
+    secs, busy = time.perf_counter() - t, (b, busy_cpu())
     with psycopg.connect(url) as conn:
         n = conn.execute("select count(*) from marts.fct_feedback").fetchone()[0]
-    return {"records": n, "seconds": secs, "peak_mb": _peak_mb()}
+    return {"records": n, "seconds": secs, "peak_mb": _peak_mb(), "busy": busy}
 
 
 def _child(name: str, url: str, drop: str, out: Any, kwargs: dict[str, Any]) -> None:
@@ -379,8 +389,9 @@ def main() -> None:
             m.update({name: run_stage(name, url, drop) for name in ("validation", "embed_baseline")})
             texts = m["embed_baseline"].pop("texts")
             cores = os.cpu_count() or 1
-            m["embed_cores"] = {"records": len(texts), "seconds": encode_in_processes(texts, cores), "peak_mb": 0.0,
-                                "processes": cores}
+            cores_s, cores_busy = encode_in_processes(texts, cores)
+            m["embed_cores"] = {"records": len(texts), "seconds": cores_s, "peak_mb": 0.0, "processes": cores,
+                                "busy": cores_busy}
             m.update({name: run_stage(name, url, drop) for name in ("enrichment", "transform")})
         with psycopg.connect(url) as conn:
             distinct = conn.execute("select count(distinct text_hash) from ml.feedback_enrichment "
@@ -401,6 +412,14 @@ def main() -> None:
     load_s = m["enrichment"].get("load_seconds", 0.0)
     pipeline_s = together_s + load_s + sum(m[s]["seconds"] for s in ("validation", "enrichment", "transform"))
     embed_s = m["embed_baseline"]["seconds"]
+
+    def cpu(s: dict[str, Any], key: str = "busy") -> float:
+        return s[key][1] - s[key][0]
+
+    together_cpu = (max(m[s]["busy"][1] for s in ("landing", "staging"))
+                    - min(m[s]["busy"][0] for s in ("landing", "staging")))
+    pipeline_cpu = together_cpu + cpu(m["enrichment"], "load_busy") + sum(
+        cpu(m[s]) for s in ("validation", "enrichment", "transform"))
     peak = max(s["peak_mb"] for s in m.values())
     checks = [
         ("landing / COPY (records/s)", rate(m["landing"]) / rate(m["copy_baseline"]), ">= 0.6", lambda v: v >= 0.6),
@@ -413,6 +432,8 @@ def main() -> None:
     beside = [  # the same ratios against the encoder on every core: no target of the issue's, shown for what they say
         ("enrichment s / encode on every core s", m["enrichment"]["seconds"] / cores_s),
         ("whole pipeline s / encode on every core s", pipeline_s / cores_s),
+        (f"whole pipeline's busy CPU s / {cores} cores / embedding-alone s: its ratio were every core busy throughout",
+         pipeline_cpu / cores / embed_s),
     ]
     labels = {
         "copy_baseline": "baseline: COPY of the same records into an empty raw-shaped table",
@@ -434,26 +455,34 @@ def main() -> None:
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores. Each stage ran in a process of its own; "
         f"peak memory is that process's peak RSS (enrichment's: summed over its worker processes). Bench wall time {total_s / 60:.1f} min.",
         "",
-        "| stage | records | seconds | records/s | peak RSS MB |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "Busy CPU s: the machine's busy CPU seconds during the stage (its processes, its workers' and PostgreSQL's; "
+        "/proc/stat), and cores busy on average; they mean something only on an otherwise idle machine.",
+        "",
+        "| stage | records | seconds | records/s | peak RSS MB | busy CPU s | cores busy |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, s in m.items():
         peak_mb = f"{s['peak_mb']:,.0f}" if s["peak_mb"] else ""
-        lines.append(f"| {labels[name]} | {s['records']:,} | {s['seconds']:.1f} | {rate(s):,.0f} | {peak_mb} |")
+        lines.append(f"| {labels[name]} | {s['records']:,} | {s['seconds']:.1f} | {rate(s):,.0f} | {peak_mb} | "
+                     f"{cpu(s):.1f} | {cpu(s) / s['seconds']:.2f} |")
     peak_pipeline = max(m[s]["peak_mb"] for s in pipeline)
     lines.append(f"| landing and staging views together (wall clock, overlapped) | {args.rows:,} | {together_s:.1f} | "
-                 f"{args.rows / together_s:,.0f} | {max(m['landing']['peak_mb'], m['staging']['peak_mb']):,.0f} |")
+                 f"{args.rows / together_s:,.0f} | {max(m['landing']['peak_mb'], m['staging']['peak_mb']):,.0f} | "
+                 f"{together_cpu:.1f} | {together_cpu / together_s:.2f} |")
+    load_cpu = cpu(m["enrichment"], "load_busy")
     lines.append(f"| model loading in the {m['enrichment']['workers']} enrichment worker(s) (before enrichment's clock; "
-                 f"counted in the whole pipeline) | | {load_s:.1f} | | |")
+                 f"counted in the whole pipeline) | | {load_s:.1f} | | | {load_cpu:.1f} | {load_cpu / load_s:.2f} |")
     lines.append(f"| stages summed (landing .. dbt build, overlap counted twice) | {args.rows:,} | {summed_s:.1f} | "
-                 f"{args.rows / summed_s:,.0f} | {peak_pipeline:,.0f} |")
+                 f"{args.rows / summed_s:,.0f} | {peak_pipeline:,.0f} | | |")
     lines.append(f"| whole pipeline (landing .. dbt build, as `cfm run` orders it: staging beside landing) | {args.rows:,} | "
-                 f"{pipeline_s:.1f} | {args.rows / pipeline_s:,.0f} | {peak_pipeline:,.0f} |")
+                 f"{pipeline_s:.1f} | {args.rows / pipeline_s:,.0f} | {peak_pipeline:,.0f} | {pipeline_cpu:.1f} | "
+                 f"{pipeline_cpu / pipeline_s:.2f} |")
     lines += ["", "Targets (issue 13), as ratios to the baselines above:", "",
               "| measure | value | target | met |", "| --- | ---: | ---: | --- |"]
     for label, value, target, ok in checks:
         lines.append(f"| {label} | {value:,.2f} | {target} | {'yes' if ok(value) else '**no**'} |")
-    lines += ["", "Beside them, against the encoder on every core (the issue's baseline is the one-process encode):", "",
+    lines += ["", "Beside them, against the encoder on every core (the issue's baseline is the one-process encode), "
+              "and the pipeline's CPU work spread over every core (what overlapping its stages could reach at best):", "",
               "| measure | value |", "| --- | ---: |"]
     lines += [f"| {label} | {value:,.2f} |" for label, value in beside]
     if args.note:
