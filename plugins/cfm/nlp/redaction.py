@@ -254,7 +254,7 @@ def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
     regions = tuple(regions)
     if _digit_count(ascii_text) < PHONE_MIN_DIGITS or not may_hold_phone(ascii_text, regions):
         return []
-    return _matched_phone_spans(ascii_text, regions)
+    return _matched_phone_spans(ascii_text, _regions_to_match(ascii_text, regions))
 
 
 def _matched_phone_spans(ascii_text: str, regions: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -298,7 +298,7 @@ _PRECHECK_MAX_DIGITS = 16  # longer digit runs: the slice search costs more than
 
 @dataclass(frozen=True)
 class _PhoneNeeds:
-    idd: tuple[re.Pattern[str], ...]
+    idd: re.Pattern[str] | None  # the regions' IDDs, one alternation anchored at its end
     national: dict[int, re.Pattern[str]]  # length -> the patterns allowing it, one alternation
     any_length: tuple[re.Pattern[str], ...]  # patterns with no length list
     nanp: bool
@@ -333,7 +333,9 @@ def _phone_needs(regions: tuple[str, ...]) -> _PhoneNeeds | None:
             for n in lengths:
                 by_length.setdefault(n, []).append(desc.national_number_pattern)
     national = {n: re.compile("|".join(f"(?:{p})" for p in ps)) for n, ps in by_length.items()}
-    return _PhoneNeeds(tuple(map(re.compile, idd)), national, tuple(any_length), "US" in regions)
+    # Searched up to an end position: some IDD fully matches a slice of the digits that ends there.
+    idd_ending = re.compile("(?:" + "|".join(f"(?:{p})" for p in idd) + r")\Z") if idd else None
+    return _PhoneNeeds(idd_ending, national, tuple(any_length), "US" in regions)
 
 
 @cache
@@ -356,33 +358,55 @@ def _after_idd_could_be_phone(digits: str, start: int) -> bool:
     return False
 
 
-def may_hold_phone(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> bool:
-    """False only when no span of `text` (digits already ASCII) can be a phone number of `regions`
-    by `_phone_spans`' rules; True whenever in doubt."""
+def _precheck_digits(text: str) -> str | None:
+    """The text's digits when the precheck can judge it, None when in doubt (a plus sign, a long
+    or non-ASCII digit run)."""
     if any(c in text for c in _PLUS_CHARS):
-        return True
-    digits = "".join(c for c in text if c.isdigit())
-    needs = _phone_needs(regions)
-    if needs is None or len(digits) > _PRECHECK_MAX_DIGITS or not digits.isascii():
-        return True
+        return None
+    digits = "".join(filter(str.isdigit, text))
+    return digits if len(digits) <= _PRECHECK_MAX_DIGITS and digits.isascii() else None
+
+
+def _digits_may_hold_phone(digits: str, needs: _PhoneNeeds) -> bool:
+    # Plain loops: this runs once per record id (a million at scale), generator overhead shows.
     n = len(digits)
-    if needs.nanp and any("2" <= digits[k] <= "9" for k in range(n - 9)):
-        return True
-    for start in range(n):
-        for idd in needs.idd:
-            # No anchors in an IDD pattern: a prefix of the rest that it matches whole means a match here.
-            if idd.match(digits, start) and any(
-                idd.fullmatch(digits[start:end]) and _after_idd_could_be_phone(digits, end)
-                for end in range(start + 1, n + 1)
-            ):
+    if needs.nanp:
+        for k in range(n - 9):
+            if "2" <= digits[k] <= "9":
+                return True
+    if needs.idd is not None:
+        search = needs.idd.search
+        for end in range(1, n):
+            if digits[end] != "0" and search(digits, 0, end) and _after_idd_could_be_phone(digits, end):
                 return True
     for size, pattern in needs.national.items():
-        if any(pattern.fullmatch(digits, start, start + size) for start in range(n - size + 1)):
-            return True
+        fullmatch = pattern.fullmatch
+        for start in range(n - size + 1):
+            if fullmatch(digits, start, start + size):
+                return True
     for pattern in needs.any_length:
         if any(pattern.fullmatch(digits, start, end) for start in range(n) for end in range(start + 1, n + 1)):
             return True
     return False
+
+
+def may_hold_phone(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> bool:
+    """False only when no span of `text` (digits already ASCII) can be a phone number of `regions`
+    by `_phone_spans`' rules; True whenever in doubt."""
+    digits = _precheck_digits(text)
+    needs = _phone_needs(regions)
+    return digits is None or needs is None or _digits_may_hold_phone(digits, needs)
+
+
+def _regions_to_match(text: str, regions: tuple[str, ...]) -> tuple[str, ...]:
+    """The regions of `regions` whose own needs `text` meets (all when in doubt): every term of the
+    precheck belongs to one region's matcher, so another region's matcher finds nothing in `text`.
+    A 7-digit id that is an Iranian number costs one matcher, not seven."""
+    digits = _precheck_digits(text)
+    if digits is None or len(regions) < 2:
+        return regions
+    return tuple(r for r in regions
+                 if (needs := _phone_needs((r,))) is None or _digits_may_hold_phone(digits, needs))
 
 
 _INTERNATIONAL = (
