@@ -252,9 +252,10 @@ def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
     any region; national ones for `regions`)."""
     ascii_text = normalise_digits(text)  # same length: every mapped digit is one character
     regions = tuple(regions)
-    if _digit_count(ascii_text) < PHONE_MIN_DIGITS or not may_hold_phone(ascii_text, regions):
+    if _digit_count(ascii_text) < PHONE_MIN_DIGITS:
         return []
-    return _matched_phone_spans(ascii_text, _regions_to_match(ascii_text, regions))
+    regions = _regions_to_match(ascii_text, regions)
+    return _matched_phone_spans(ascii_text, regions) if regions else []
 
 
 def _matched_phone_spans(ascii_text: str, regions: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -399,11 +400,17 @@ def may_hold_phone(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> bool:
 
 
 def _regions_to_match(text: str, regions: tuple[str, ...]) -> tuple[str, ...]:
-    """The regions of `regions` whose own needs `text` meets (all when in doubt): every term of the
-    precheck belongs to one region's matcher, so another region's matcher finds nothing in `text`.
-    A 7-digit id that is an Iranian number costs one matcher, not seven."""
+    """The regions of `regions` whose own needs `text` (digits already ASCII) meets, none when
+    `may_hold_phone` is False, all when in doubt: every term of the precheck belongs to one region's
+    matcher, so another region's matcher finds nothing in `text`. A 7-digit id that is an Iranian
+    number costs one matcher, not seven."""
     digits = _precheck_digits(text)
-    if digits is None or len(regions) < 2:
+    if digits is None:
+        return regions
+    needs = _phone_needs(regions)
+    if needs is not None and not _digits_may_hold_phone(digits, needs):
+        return ()
+    if len(regions) < 2:
         return regions
     return tuple(r for r in regions
                  if (needs := _phone_needs((r,))) is None or _digits_may_hold_phone(digits, needs))
