@@ -122,7 +122,7 @@ _CN_ID = re.compile(rf"(?<![{_W}]|{_D})[1-9]{_D}{{16}}(?:{_D}|[Xx])(?![{_W}]|{_D
 # later either. Change a detector, change its need here (tests/unit/nlp/test_pii_precheck.py).
 PHONE_MIN_DIGITS = 7  # the phone detector's own guard: it looks at no text with fewer digits
 _CARD_MIN_DIGITS, _SSN_DIGITS, _CN_ID_MIN_DIGITS = 13, 9, 17  # _CARD, _SSN, _CN_ID above
-_MIN_DIGITS = min(PHONE_MIN_DIGITS, _CARD_MIN_DIGITS, _SSN_DIGITS, _CN_ID_MIN_DIGITS)
+_OTHER_MIN_DIGITS = min(_CARD_MIN_DIGITS, _SSN_DIGITS, _CN_ID_MIN_DIGITS)
 # _IBAN and _NINO without their boundary look-arounds (a placeholder may change a neighbour).
 _IBAN_CORE = re.compile(r"[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}")
 _NINO_CORE = re.compile(r"[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]")
@@ -133,12 +133,18 @@ def _digit_count(text: str) -> int:
     return sum(map(str.isdigit, text))
 
 
+def _may_hold_other_pii(text: str, digits: int) -> bool:
+    """Whether a detector other than the phone one can fire on `text`, which has `digits` digits."""
+    return ("@" in text or "=" in text or digits >= _OTHER_MIN_DIGITS
+            or _IBAN_CORE.search(text) is not None or _NINO_CORE.search(text) is not None)
+
+
 def may_hold_pii(text: str) -> bool:
     """False only when no detector of `redact` can fire on `text`: no '@' (emails), no '='
     (token URLs), no IBAN or NI-number shape and fewer digits than any digit-based detector
     needs. A cheap pre-check; `redact` returns the text unchanged when it is False."""
-    return ("@" in text or "=" in text or _digit_count(text) >= _MIN_DIGITS
-            or _IBAN_CORE.search(text) is not None or _NINO_CORE.search(text) is not None)
+    digits = _digit_count(text)
+    return digits >= PHONE_MIN_DIGITS or _may_hold_other_pii(text, digits)
 
 
 @dataclass
@@ -601,3 +607,13 @@ def _national_id(m: re.Match[str], counts: Counter, valid: bool) -> str:
 def find_pii(text: str | None) -> list[str]:
     """The PII types `redact` would remove from `text` (empty when there are none)."""
     return redact(text).pii_types
+
+
+def holds_pii(text: str | None) -> bool:
+    """`bool(find_pii(text))`. Where only the phone detector can fire (a record id such as
+    SU-0123456), `redact` would reach it with the text unchanged: ask it alone."""
+    if not text:
+        return False
+    if not _may_hold_other_pii(text, _digit_count(text)):
+        return bool(_phone_spans(text, PHONE_REGIONS))
+    return bool(find_pii(text))
