@@ -42,20 +42,21 @@ pseudonymise.id_holds_pii = check
 key = sys.argv[4].encode()
 out = []
 t0, w0 = time.process_time(), time.perf_counter()
-for i in range(0, len(ids), %d):
-    out += [pseudonymise.id_pseudonym(v, key) for v in sorted(set(ids[i:i + %d]))]
+chunk = int(sys.argv[6])
+for i in range(0, len(ids), chunk):
+    out += [pseudonymise.id_pseudonym(v, key) for v in sorted(set(ids[i:i + chunk]))]
 cpu, wall = time.process_time() - t0, time.perf_counter() - w0
 with open(sys.argv[5], "w") as fh:
     json.dump(out, fh)
 print(json.dumps({"cpu": cpu, "wall": wall, "flagged": sum(p is not None for p in out),
                   "digest": hashlib.sha256(json.dumps(out).encode()).hexdigest()}))
-""" % (CHUNK, CHUNK)
+"""
 
 
 def run_variant(plugins: Path, ids_file: Path, cache: str, out_file: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(plugins)}
     got = subprocess.run([sys.executable, "-c", WORKER, str(plugins), str(ids_file), cache, KEY.decode(),
-                          str(out_file)], env=env, check=True, capture_output=True, text=True)
+                          str(out_file), str(CHUNK)], env=env, check=True, capture_output=True, text=True)
     return json.loads(got.stdout.strip().splitlines()[-1])
 
 
