@@ -122,7 +122,7 @@ _CN_ID = re.compile(rf"(?<![{_W}]|{_D})[1-9]{_D}{{16}}(?:{_D}|[Xx])(?![{_W}]|{_D
 # later either. Change a detector, change its need here (tests/unit/nlp/test_pii_precheck.py).
 PHONE_MIN_DIGITS = 7  # the phone detector's own guard: it looks at no text with fewer digits
 _CARD_MIN_DIGITS, _SSN_DIGITS, _CN_ID_MIN_DIGITS = 13, 9, 17  # _CARD, _SSN, _CN_ID above
-_MIN_DIGITS = min(PHONE_MIN_DIGITS, _CARD_MIN_DIGITS, _SSN_DIGITS, _CN_ID_MIN_DIGITS)
+_OTHER_MIN_DIGITS = min(_CARD_MIN_DIGITS, _SSN_DIGITS, _CN_ID_MIN_DIGITS)
 # _IBAN and _NINO without their boundary look-arounds (a placeholder may change a neighbour).
 _IBAN_CORE = re.compile(r"[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}")
 _NINO_CORE = re.compile(r"[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]")
@@ -133,12 +133,18 @@ def _digit_count(text: str) -> int:
     return sum(map(str.isdigit, text))
 
 
+def _may_hold_other_pii(text: str, digits: int) -> bool:
+    """Whether a detector other than the phone one can fire on `text`, which has `digits` digits."""
+    return ("@" in text or "=" in text or digits >= _OTHER_MIN_DIGITS
+            or _IBAN_CORE.search(text) is not None or _NINO_CORE.search(text) is not None)
+
+
 def may_hold_pii(text: str) -> bool:
     """False only when no detector of `redact` can fire on `text`: no '@' (emails), no '='
     (token URLs), no IBAN or NI-number shape and fewer digits than any digit-based detector
     needs. A cheap pre-check; `redact` returns the text unchanged when it is False."""
-    return ("@" in text or "=" in text or _digit_count(text) >= _MIN_DIGITS
-            or _IBAN_CORE.search(text) is not None or _NINO_CORE.search(text) is not None)
+    digits = _digit_count(text)
+    return digits >= PHONE_MIN_DIGITS or _may_hold_other_pii(text, digits)
 
 
 @dataclass
@@ -252,9 +258,10 @@ def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
     any region; national ones for `regions`)."""
     ascii_text = normalise_digits(text)  # same length: every mapped digit is one character
     regions = tuple(regions)
-    if _digit_count(ascii_text) < PHONE_MIN_DIGITS or not may_hold_phone(ascii_text, regions):
+    if _digit_count(ascii_text) < PHONE_MIN_DIGITS:
         return []
-    return _matched_phone_spans(ascii_text, regions)
+    regions = _regions_to_match(ascii_text, regions)
+    return _matched_phone_spans(ascii_text, regions) if regions else []
 
 
 def _matched_phone_spans(ascii_text: str, regions: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -298,7 +305,7 @@ _PRECHECK_MAX_DIGITS = 16  # longer digit runs: the slice search costs more than
 
 @dataclass(frozen=True)
 class _PhoneNeeds:
-    idd: tuple[re.Pattern[str], ...]
+    idd: re.Pattern[str] | None  # the regions' IDDs, one alternation anchored at its end
     national: dict[int, re.Pattern[str]]  # length -> the patterns allowing it, one alternation
     any_length: tuple[re.Pattern[str], ...]  # patterns with no length list
     nanp: bool
@@ -333,7 +340,9 @@ def _phone_needs(regions: tuple[str, ...]) -> _PhoneNeeds | None:
             for n in lengths:
                 by_length.setdefault(n, []).append(desc.national_number_pattern)
     national = {n: re.compile("|".join(f"(?:{p})" for p in ps)) for n, ps in by_length.items()}
-    return _PhoneNeeds(tuple(map(re.compile, idd)), national, tuple(any_length), "US" in regions)
+    # Searched up to an end position: some IDD fully matches a slice of the digits that ends there.
+    idd_ending = re.compile("(?:" + "|".join(f"(?:{p})" for p in idd) + r")\Z") if idd else None
+    return _PhoneNeeds(idd_ending, national, tuple(any_length), "US" in regions)
 
 
 @cache
@@ -356,33 +365,61 @@ def _after_idd_could_be_phone(digits: str, start: int) -> bool:
     return False
 
 
-def may_hold_phone(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> bool:
-    """False only when no span of `text` (digits already ASCII) can be a phone number of `regions`
-    by `_phone_spans`' rules; True whenever in doubt."""
+def _precheck_digits(text: str) -> str | None:
+    """The text's digits when the precheck can judge it, None when in doubt (a plus sign, a long
+    or non-ASCII digit run)."""
     if any(c in text for c in _PLUS_CHARS):
-        return True
-    digits = "".join(c for c in text if c.isdigit())
-    needs = _phone_needs(regions)
-    if needs is None or len(digits) > _PRECHECK_MAX_DIGITS or not digits.isascii():
-        return True
+        return None
+    digits = "".join(filter(str.isdigit, text))
+    return digits if len(digits) <= _PRECHECK_MAX_DIGITS and digits.isascii() else None
+
+
+def _digits_may_hold_phone(digits: str, needs: _PhoneNeeds) -> bool:
+    # Plain loops: this runs once per record id (a million at scale), generator overhead shows.
     n = len(digits)
-    if needs.nanp and any("2" <= digits[k] <= "9" for k in range(n - 9)):
-        return True
-    for start in range(n):
-        for idd in needs.idd:
-            # No anchors in an IDD pattern: a prefix of the rest that it matches whole means a match here.
-            if idd.match(digits, start) and any(
-                idd.fullmatch(digits[start:end]) and _after_idd_could_be_phone(digits, end)
-                for end in range(start + 1, n + 1)
-            ):
+    if needs.nanp:
+        for k in range(n - 9):
+            if "2" <= digits[k] <= "9":
+                return True
+    if needs.idd is not None:
+        search = needs.idd.search
+        for end in range(1, n):
+            if digits[end] != "0" and search(digits, 0, end) and _after_idd_could_be_phone(digits, end):
                 return True
     for size, pattern in needs.national.items():
-        if any(pattern.fullmatch(digits, start, start + size) for start in range(n - size + 1)):
-            return True
+        fullmatch = pattern.fullmatch
+        for start in range(n - size + 1):
+            if fullmatch(digits, start, start + size):
+                return True
     for pattern in needs.any_length:
         if any(pattern.fullmatch(digits, start, end) for start in range(n) for end in range(start + 1, n + 1)):
             return True
     return False
+
+
+def may_hold_phone(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> bool:
+    """False only when no span of `text` (digits already ASCII) can be a phone number of `regions`
+    by `_phone_spans`' rules; True whenever in doubt."""
+    digits = _precheck_digits(text)
+    needs = _phone_needs(regions)
+    return digits is None or needs is None or _digits_may_hold_phone(digits, needs)
+
+
+def _regions_to_match(text: str, regions: tuple[str, ...]) -> tuple[str, ...]:
+    """The regions of `regions` whose own needs `text` (digits already ASCII) meets, none when
+    `may_hold_phone` is False, all when in doubt: every term of the precheck belongs to one region's
+    matcher, so another region's matcher finds nothing in `text`. A 7-digit id that is an Iranian
+    number costs one matcher, not seven."""
+    digits = _precheck_digits(text)
+    if digits is None:
+        return regions
+    needs = _phone_needs(regions)
+    if needs is not None and not _digits_may_hold_phone(digits, needs):
+        return ()
+    if len(regions) < 2:
+        return regions
+    return tuple(r for r in regions
+                 if (needs := _phone_needs((r,))) is None or _digits_may_hold_phone(digits, needs))
 
 
 _INTERNATIONAL = (
@@ -570,3 +607,13 @@ def _national_id(m: re.Match[str], counts: Counter, valid: bool) -> str:
 def find_pii(text: str | None) -> list[str]:
     """The PII types `redact` would remove from `text` (empty when there are none)."""
     return redact(text).pii_types
+
+
+def holds_pii(text: str | None) -> bool:
+    """`bool(find_pii(text))`. Where only the phone detector can fire (a record id such as
+    SU-0123456), `redact` would reach it with the text unchanged: ask it alone."""
+    if not text:
+        return False
+    if not _may_hold_other_pii(text, _digit_count(text)):
+        return bool(_phone_spans(text, PHONE_REGIONS))
+    return bool(find_pii(text))

@@ -71,9 +71,9 @@ def id_pseudonym(value: str | None, key: bytes) -> str | None:
 def id_holds_pii(value: str) -> bool:
     """Whether the redactor finds PII in `value`, once per distinct id a process (survey, question
     and thread ids repeat across chunks); the verdict depends on the value alone."""
-    from cfm.nlp.redaction import find_pii
+    from cfm.nlp.redaction import holds_pii
 
-    return bool(find_pii(value))
+    return holds_pii(value)
 
 
 def customer_key(email: str | None, external_id: str | None, key: bytes) -> str | None:

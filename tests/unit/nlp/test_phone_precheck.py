@@ -13,7 +13,14 @@ import random
 import phonenumbers
 import pytest
 
-from cfm.nlp.redaction import PHONE_REGIONS, _matched_phone_spans, find_pii, may_hold_phone, normalise_digits
+from cfm.nlp.redaction import (
+    PHONE_REGIONS,
+    _matched_phone_spans,
+    _regions_to_match,
+    find_pii,
+    may_hold_phone,
+    normalise_digits,
+)
 
 FORMATS = (phonenumbers.PhoneNumberFormat.E164, phonenumbers.PhoneNumberFormat.INTERNATIONAL,
            phonenumbers.PhoneNumberFormat.NATIONAL)
@@ -85,3 +92,20 @@ def test_a_region_that_writes_numbers_out_of_order_turns_the_precheck_off() -> N
     # Argentina rewrites national numbers (a transform rule): its digits need not be one slice of the text.
     assert may_hold_phone("SU-0000123", ("AR",))
     assert may_hold_phone("SU-0000123", ("US", "AR"))
+
+
+def test_only_the_regions_whose_needs_a_text_meets_run_their_matcher() -> None:
+    """A region left out would have found nothing: every region's matcher that finds a phone is kept."""
+    for text in CORPUS:
+        ascii_text = normalise_digits(text)
+        kept = _regions_to_match(ascii_text, PHONE_REGIONS)
+        finds = [r for r in PHONE_REGIONS if _matched_phone_spans(ascii_text, (r,))]
+        assert set(finds) <= set(kept), text
+
+
+def test_a_seven_digit_id_that_is_an_iranian_number_runs_one_matcher_not_seven() -> None:
+    assert find_pii("SU-0349269") == ["PHONE"]
+    assert _regions_to_match("SU-0349269", PHONE_REGIONS) == ("IR",)
+    # In doubt (a plus sign, a region that rewrites its numbers) every region runs.
+    assert _regions_to_match("+290 1234", PHONE_REGIONS) == PHONE_REGIONS
+    assert _regions_to_match("SU-0349269", ("US", "AR")) == ("AR",)

@@ -147,3 +147,10 @@ def test_precheck_skips_ids_without_any_detector_need() -> None:
         assert not may_hold_pii(value)
     for value in ("SU-0000123", "a@b", "?token=", "GB00 ABCD EFGH IJKL", "AB 12 34 56 C", "١٢٣٤٥٦٧"):
         assert may_hold_pii(value)
+
+
+def test_holds_pii_is_find_pii_as_a_verdict(detectors_only) -> None:
+    """`holds_pii` asks only the phone detector where no other can fire: the same verdict on every value."""
+    assert [redaction.holds_pii(t) for t in CORPUS] == [bool(find_pii(t)) for t in CORPUS]
+    assert redaction.holds_pii("SU-0349269") and not redaction.holds_pii("SU-0000123")
+    assert not redaction.holds_pii(None) and not redaction.holds_pii("")
