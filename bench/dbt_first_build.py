@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/dbt_first_build.py --rows 100000 [--old main] [--url postgresql://...]
 
-One warehouse is filled as bench/dbt_incremental.py fills it (the bundled sample through the real ingest,
+One warehouse is filled as bench/dbt_incremental.py fills it (bench_db.fill_sample_history: the bundled sample through the real ingest,
 validation and enrichment, its landed rows copied in SQL up to --rows records), without any dbt model.
 It becomes the template of two databases; in each, one side (the `--old` revision's plugins and dbt
 project, or this working tree's) runs in a process of its own, from a fresh copy of its project (no
@@ -47,41 +47,17 @@ def _db_url(admin: str, name: str) -> str:
 
 
 def fill_template(admin: str, name: str, rows: int) -> dict[str, int]:
-    """Database `name`: prepared, the sample through ingest, staging, validation and enrichment, copied up to `rows`."""
+    """Database `name`: the sample through ingest, staging, validation and enrichment, copied up to `rows`."""
     sys.path.insert(0, str(ROOT / "plugins"))
-    from dbt_incremental import copy_landed
-
-    from cfm.config import load_config
-    from cfm.pipeline.enrich import enrich_new_records
-    from cfm.pipeline.ingest import sync_source
-    from cfm.pipeline.prepare import prepare_warehouse
-    from cfm.pipeline.staging_views import build_staging_views
-    from cfm.quality.validation import validate_new_records
-    from cfm.sources.file_drop import FileDropSource
+    from bench_db import fill_sample_history
 
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
     url = _db_url(admin, name)
+    base, history = fill_sample_history(url, rows)
     with psycopg.connect(url) as conn:
-        prepare_warehouse(conn)
-    with tempfile.TemporaryDirectory() as tmp:
-        for src in sorted((ROOT / "sample_data" / "drop").iterdir()):
-            (Path(tmp) / src.name).write_bytes(src.read_bytes())
-        sync_source(url, FileDropSource({"dir": tmp}), run_id="bench-base")
-    build_staging_views(url)
-    validate_new_records(url, "bench-base")
-    enrich_new_records(url, "bench-base", config=load_config())
-    with psycopg.connect(url) as conn:
-        conn.execute("create table public.base_keys as select account, source_record_id, "
-                     "md5(source || '|' || account || '|' || source_record_id) as feedback_id "
-                     "from ops.validated_records where source = 'file_drop'")
-        base = conn.execute("select count(*) from raw.file_drop").fetchone()[0]
-        history = max(0, -(-rows // base) - 1)
-        copy_landed(conn, list(range(1, history + 1)), "now() - interval '2 days' - (c.copy % 365) * interval '1 day'")
         conn.execute("create table public.bench_state as select %s::int as base, %s::int as history",
                      (base, history))
-        conn.commit()
-        conn.execute("analyze")
         landed = conn.execute("select count(*) from raw.file_drop").fetchone()[0]
         conn.execute("drop schema staging cascade")  # as after landing: no views yet
         conn.commit()
@@ -93,7 +69,7 @@ def side(url: str, project_root: str, new: int, stamp: str) -> dict[str, Any]:
     import cfm  # first: bench modules put this tree's plugins on sys.path, and cfm's modules come from cfm.__path__
 
     assert Path(cfm.__file__).is_relative_to(project_root), cfm.__file__
-    from dbt_incremental import copy_landed
+    from bench_db import copy_landed
 
     from cfm.pipeline import staging_views
     from cfm.pipeline.transform import run_dbt

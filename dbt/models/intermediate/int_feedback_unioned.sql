@@ -5,6 +5,9 @@
     'language_declared', 'text_raw', 'rating_type', 'rating_value', 'rating_scale_min', 'rating_scale_max',
     'survey_id', 'question_id', 'thread_id', 'attributes'
 ] %}
+{#- Columns some sources stage with another type (review sites' default scales are integers): cast to the
+    contract's, so the union needs no coercion and PostgreSQL can flatten it (see the final select). -#}
+{%- set contract_casts = {'rating_scale_min': 'numeric', 'rating_scale_max': 'numeric'} %}
 
 {{ config(materialized='view') }}
 
@@ -14,7 +17,11 @@ with
 -- tables' indexes instead of every staged row being computed first
 staged as not materialized (
 {% for source_name in var('feedback_sources') %}
-    select {{ columns | join(', ') }}, false as is_retained
+    select
+        {%- for column in columns %}
+        {% if column in contract_casts %}cast({{ column }} as {{ contract_casts[column] }}) as {{ column }}{% else %}{{ column }}{% endif %},
+        {%- endfor %}
+        false as is_retained
     from {{ ref('stg_' ~ source_name ~ '__feedback') }}
     {% if not loop.last %}union all{% endif %}
 {% endfor %}
@@ -37,6 +44,11 @@ retained as (
 
 )
 
-select * from staged
-union all
-select * from retained
+-- A query on this view computes only the columns it reads (the data tests read feedback_id, not the JSON
+-- fields): PostgreSQL prunes unused columns of a view whose top level is a plain select over a union all
+-- of matching types, but computes every column of one that is itself a set operation.
+select * from (
+    select * from staged
+    union all
+    select * from retained
+) unioned

@@ -43,45 +43,42 @@ changed_periods as (
 
 responses as (
 
-    select * from {{ ref('fct_metric_responses') }}
+    -- the exact score and its square once per response rather than once per dimension (casting a
+    -- float to numeric costs more than the rest of a dimension's aggregate)
+    select
+        *,
+        cast(score as {{ type_exact_decimal() }}) as score_exact,
+        cast(score as {{ type_exact_decimal() }}) * cast(score as {{ type_exact_decimal() }}) as score_sq_exact
+    from {{ ref('fct_metric_responses') }}
     {%- if is_incremental() %}
     where (metric, response_date) in (select metric, response_date from changed_days)
     {%- endif %}
 
 ),
 
-by_dimension as (
-
-    {%- for name, value_column, label_column in metric_dimensions() %}
-    select
-        metric, response_date,
-        '{{ name }}' as dimension,
-        cast({{ value_column }} as {{ dbt.type_string() }}) as dimension_value,
-        cast({{ label_column }} as {{ dbt.type_string() }}) as dimension_label,
-        score, is_promoter, is_detractor, is_success
-    from responses
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-
-),
-
+-- Each dimension counted on its own, one branch per dimension: the planner knows each branch's few
+-- groups (metric, day, value) and hashes them in memory, where one aggregate over the union of every
+-- dimension's rows (23M at 1M records) was sorted on disk (150 s of a first build at 1M records).
 daily as (
 
+    {%- for name, value_column, label_column in metric_dimensions() %}
     select
         metric,
         'day' as grain,
         response_date as period_start,
-        dimension,
-        dimension_value,
-        max(dimension_label) as dimension_label,
+        '{{ name }}' as dimension,
+        cast({{ value_column }} as {{ dbt.type_string() }}) as dimension_value,
+        max(cast({{ label_column }} as {{ dbt.type_string() }})) as dimension_label,
         count(*) as responses,
         sum(case when is_promoter then 1 else 0 end) as promoters,
         sum(case when is_detractor then 1 else 0 end) as detractors,
         sum(case when is_success then 1 else 0 end) as successes,
-        sum(cast(score as {{ type_exact_decimal() }})) as score_sum,
-        sum(cast(score as {{ type_exact_decimal() }}) * cast(score as {{ type_exact_decimal() }})) as score_sq_sum
-    from by_dimension
-    group by metric, response_date, dimension, dimension_value
+        sum(score_exact) as score_sum,
+        sum(score_sq_exact) as score_sq_sum
+    from responses
+    group by metric, response_date, cast({{ value_column }} as {{ dbt.type_string() }})
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 {%- if is_incremental() %}
