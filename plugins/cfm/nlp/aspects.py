@@ -208,7 +208,7 @@ def mean_rows(values: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarray
     sizes = np.fromiter(map(len, groups), np.intp, len(groups))
     flat = np.fromiter((m for g in groups for m in g), np.intp, int(sizes.sum()))
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    sums = values[flat[starts]].copy()
+    sums = values[flat[starts]]  # fancy indexing: a copy
     for k in range(1, int(sizes.max())):
         more = np.flatnonzero(sizes > k)
         sums[more] += values[flat[starts[more] + k]]
