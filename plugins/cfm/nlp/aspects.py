@@ -90,17 +90,22 @@ class _Clauses:
 
 
 def _distinct_clauses(texts: Sequence[str], languages: Sequence[str]) -> _Clauses:
-    split = {t: _clauses(t) for t in dict.fromkeys(texts)}
     clause_index: dict[str, int] = {}
     pair_index: dict[tuple[int, str], int] = {}
-    items, in_multi = [], {}
+    in_multi: dict[int, None] = {}
+    by_text: dict[tuple[str, str], list[int]] = {}  # a batch repeats (text, language): one lookup each
+    items = []
     for text, lang in zip(texts, languages, strict=True):
-        members = []
-        for c in split[text]:
-            ci = clause_index.setdefault(c, len(clause_index))
-            if len(split[text]) > 1:
-                in_multi[ci] = None
-            members.append(pair_index.setdefault((ci, lang), len(pair_index)))
+        members = by_text.get((text, lang))
+        if members is None:
+            clauses = _clauses(text)
+            members = []
+            for c in clauses:
+                ci = clause_index.setdefault(c, len(clause_index))
+                if len(clauses) > 1:
+                    in_multi[ci] = None
+                members.append(pair_index.setdefault((ci, lang), len(pair_index)))
+            by_text[(text, lang)] = members
         items.append(members)
     return _Clauses(list(clause_index), list(pair_index), items, list(in_multi))
 
@@ -154,9 +159,9 @@ def aspect_rows(
         assigned, _ = assign_to_centroids(space, dict(centroids), float(config["assign_threshold"]))
         clause_topic = {ci: int(t) for ci, t in zip(found.in_multi, assigned, strict=True) if t >= 0}
 
-    # Pool once per distinct (clauses, item topic); decide every pooled row in one call.
+    # Pool once per distinct (clauses, item topic); average and decide every pooled row in one call each.
     pooled: dict[tuple, list[tuple[int, int, list[str]]]] = {}
-    pooled_probs: list[np.ndarray] = []
+    groups: list[list[int]] = []  # per pooled row: its clauses' indices into `probs`
     keys = []
     for fid, members in zip(feedback_ids, found.items, strict=True):
         key = (tuple(members), item_topic.get(fid))
@@ -167,25 +172,48 @@ def aspect_rows(
         if len(members) == 1:  # most items: the one clause in the item's topic, nothing to pool
             if key[1] is not None:
                 pooled[key].append((key[1], 1, [pair_clauses[members[0]]]))
-                pooled_probs.append(probs[members[0]])
+                groups.append(members)
             continue
-        topics = [clause_topic.get(found.pairs[m][0]) for m in members]
-        own = [t if t is not None else key[1] for t in topics]
-        for topic, (p, n) in sorted(pool_aspects(key[1], topics, probs[members]).items()):
-            pooled[key].append((topic, n, [pair_clauses[m] for m, t in zip(members, own, strict=True) if t == topic]))
-            pooled_probs.append(p)
+        by_topic: dict[int, list[int]] = {}  # a clause without a topic of its own belongs to the item's
+        for m in members:
+            topic = clause_topic.get(found.pairs[m][0], key[1])
+            if topic is not None:
+                by_topic.setdefault(topic, []).append(m)
+        for topic in sorted(by_topic):
+            pooled[key].append((topic, len(by_topic[topic]), [pair_clauses[m] for m in by_topic[topic]]))
+            groups.append(by_topic[topic])
     if isinstance(model, HeadSentimentModel):
-        decided = [(d.label, d.score) for d in model.decide(np.array(pooled_probs))] if pooled_probs else []
+        decided = [(d.label, d.score) for d in model.decide(mean_rows(probs, groups))] if groups else []
     else:
-        decided = [(LABELS[int(np.argmax(p))], round(float(p[2] - p[0]), 4)) for p in pooled_probs]
+        decided = [(LABELS[int(np.argmax(p))], round(float(p[2] - p[0]), 4)) for p in mean_rows(probs, groups)]
     done: dict[tuple, list[tuple]] = {}
     it = iter(decided)
     for key, entries in pooled.items():
         done[key] = [(topic, n, clauses, *next(it)) for topic, n, clauses in entries]
     model_name = model.name  # a property that formats the name: once, not once per row
-    return [(fid, topic, n, list(clauses), label, score, model_name, run_id)
+    # Rows of one distinct key share its clause lists (read only: they are copied out to the database).
+    return [(fid, topic, n, clauses, label, score, model_name, run_id)
             for fid, key in zip(feedback_ids, keys, strict=True)
             for topic, n, clauses, label, score in done.get(key, ())]
+
+
+def mean_rows(values: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarray:
+    """Per group, the mean of its rows of `values`: the same floats as `np.mean(values[group], axis=0)`.
+
+    Rows are added in group order, one position at a time for all groups together (as numpy's
+    mean adds the rows of one group), then divided by the group's size.
+    """
+    if not groups:
+        return np.zeros((0, values.shape[1]), values.dtype)
+    sizes = np.fromiter(map(len, groups), np.intp, len(groups))
+    flat = np.fromiter((m for g in groups for m in g), np.intp, int(sizes.sum()))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    sums = values[flat[starts]]  # fancy indexing: a copy
+    for k in range(1, int(sizes.max())):
+        more = np.flatnonzero(sizes > k)
+        sums[more] += values[flat[starts[more] + k]]
+    # Divided in place as numpy's mean divides: float32 sums stay float32 (a float64 result differs in the last bits).
+    return np.true_divide(sums, sizes[:, None], out=sums, casting="unsafe")
 
 
 def write_aspect_sentiment(

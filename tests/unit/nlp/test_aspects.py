@@ -156,3 +156,33 @@ def test_a_text_is_split_once_per_process() -> None:
     assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
     split_clauses(text).append("edited")  # callers get their own list
     assert split_clauses(text) == ["A text split twice.", "Only once though!"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mean_rows_are_numpys_means_bit_for_bit(dtype) -> None:
+    from cfm.nlp.aspects import mean_rows
+
+    rng = np.random.default_rng(7)
+    values = rng.random((50, 3)).astype(dtype)
+    values /= values.sum(axis=1, keepdims=True)
+    # Sizes 1 to 12: numpy sums more than 8 values in another order along a contiguous axis, not along rows.
+    groups = [list(rng.integers(0, len(values), n)) for n in range(1, 13) for _ in range(20)]
+    got = mean_rows(values, groups)
+    assert got.dtype == values.dtype
+    for row, group in zip(got, groups, strict=True):
+        assert row.tobytes() == np.mean([values[m] for m in group], axis=0).tobytes()
+    assert mean_rows(values, []).shape == (0, 3)
+
+
+def test_a_batch_splits_each_distinct_text_and_language_once(monkeypatch) -> None:
+    from cfm.nlp import aspects
+
+    calls: list[str] = []
+    real = aspects._clauses
+    monkeypatch.setattr(aspects, "_clauses", lambda t: calls.append(t) or real(t))
+    found = aspects._distinct_clauses(TEXTS, LANGS)
+    # Once per distinct (text, language): "The app is fine" comes in en and in ar.
+    assert sorted(calls) == sorted(t for t, _ in set(zip(TEXTS, LANGS, strict=True)))
+    assert found.items[0] == found.items[2] and found.items[3] != found.items[6]
+    assert [[found.texts[found.pairs[m][0]] for m in members] for members in found.items] == [
+        split_clauses(t) for t in TEXTS]
