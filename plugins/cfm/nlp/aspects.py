@@ -46,23 +46,6 @@ def _clauses(text: str) -> tuple[str, ...]:
     return tuple(parts or ([text.strip()] if _WORDISH.search(text or "") else []))
 
 
-def pool_aspects(
-    item_topic: int | None,
-    clause_topics: Sequence[int | None],
-    clause_probs: np.ndarray,
-) -> dict[int, tuple[np.ndarray, int]]:
-    """Mean sentiment probabilities and clause count per topic of one item.
-
-    A clause without a topic of its own belongs to the item's topic; clauses with neither are dropped.
-    """
-    pooled: dict[int, list[np.ndarray]] = {}
-    for topic, p in zip(clause_topics, clause_probs, strict=True):
-        topic = topic if topic is not None else item_topic
-        if topic is not None:
-            pooled.setdefault(int(topic), []).append(p)
-    return {t: (np.mean(ps, axis=0), len(ps)) for t, ps in pooled.items()}
-
-
 _COLUMNS = ("feedback_id", "topic_id", "clause_count", "clauses", "sentiment_label", "sentiment_score",
             "sentiment_model", "run_id")
 _UPSERT = f"""

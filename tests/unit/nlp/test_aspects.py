@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cfm.nlp.aspects import pool_aspects, split_clauses
+from cfm.nlp.aspects import split_clauses
 
 
 @pytest.mark.parametrize(
@@ -28,13 +28,15 @@ def test_butter_is_not_but() -> None:
     assert split_clauses("The butter was fresh") == ["The butter was fresh"]
 
 
-def test_pool_aspects_per_topic_with_the_item_topic_as_fallback() -> None:
-    probs = np.array([[0.0, 0.2, 0.8], [0.9, 0.1, 0.0], [0.7, 0.1, 0.2]])
-    pooled = pool_aspects(5, [None, 9, 9], probs)
-    assert sorted(pooled) == [5, 9]
-    assert pooled[5][1] == 1 and np.allclose(pooled[5][0], probs[0])
-    assert pooled[9][1] == 2 and np.allclose(pooled[9][0], probs[1:].mean(axis=0))
-    assert pool_aspects(None, [None], probs[:1]) == {}
+def _pool_by_topic(item_topic, clause_topics, clause_probs) -> dict[int, tuple[np.ndarray, int]]:
+    """The reference pooling of one item: per topic, its clauses' mean probabilities and count; a clause
+    without a topic of its own belongs to the item's topic, and clauses with neither are dropped."""
+    pooled: dict[int, list[np.ndarray]] = {}
+    for topic, p in zip(clause_topics, clause_probs, strict=True):
+        topic = topic if topic is not None else item_topic
+        if topic is not None:
+            pooled.setdefault(int(topic), []).append(p)
+    return {t: (np.mean(ps, axis=0), len(ps)) for t, ps in pooled.items()}
 
 
 class _HashBackend:
@@ -107,7 +109,7 @@ def _rows_item_by_item(backend, centroids) -> list[tuple]:
             assigned, _ = assign_to_centroids(topic_space(vecs, clauses, 0.0), centroids, cfg["assign_threshold"])
             topics = [int(t) if t >= 0 else None for t in assigned]
         own = [t if t is not None else ITEM_TOPIC.get(fid) for t in topics]
-        for topic, (p, n) in sorted(pool_aspects(ITEM_TOPIC.get(fid), topics, probs).items()):
+        for topic, (p, n) in sorted(_pool_by_topic(ITEM_TOPIC.get(fid), topics, probs).items()):
             decided = model.decide(p[None, :])[0]
             rows.append((fid, topic, n, [c for c, t in zip(clauses, own, strict=True) if t == topic],
                          decided.label, decided.score, model.name, "run-1"))
