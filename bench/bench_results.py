@@ -14,3 +14,13 @@ def write_results(name: str, lines: list[str], data: Any, **dumps: Any) -> None:
     (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=1, **dumps))
     print("\n".join(lines))
+
+
+def add_section_on_top(out: Path, lines: list[str], title: str) -> None:
+    """Put `lines` at the top of results file `out`, under its first line (its title; `title` when the file is
+    new), keeping every earlier section below, and print them."""
+    old = out.read_text(encoding="utf-8") if out.exists() else f"{title}\n"
+    head, _, rest = old.partition("\n")
+    section = "\n".join(lines).strip("\n")
+    out.write_text(f"{head}\n\n{section}\n\n{rest.lstrip(chr(10))}".rstrip("\n") + "\n", encoding="utf-8")
+    print("\n".join(lines))

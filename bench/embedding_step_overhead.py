@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_results import add_section_on_top  # noqa: E402
+
 CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
@@ -152,11 +154,7 @@ def write_section(args: argparse.Namespace, texts: list[str], runs: dict[str, li
         for k, r in enumerate(rs):
             lines.append(f"| {label} | {k + 1} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['encode']:.2f} | "
                          f"{r['wall'] - r['encode']:.2f} | {r['wall'] / enc[k]['wall']:.3f} |")
-    out = Path(args.out)
-    old = out.read_text(encoding="utf-8") if out.exists() else "# Embedding step overhead\n"
-    head, _, rest = old.partition("\n")
-    out.write_text(head + "\n\n" + "\n".join(lines) + "\n" + rest, encoding="utf-8")
-    print("\n".join(lines))
+    add_section_on_top(Path(args.out), lines, "# Embedding step overhead")
 
 
 if __name__ == "__main__":

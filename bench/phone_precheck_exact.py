@@ -22,6 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_results import add_section_on_top  # noqa: E402
 
 from cfm.nlp import redaction  # noqa: E402
 
@@ -106,11 +109,7 @@ def main() -> None:
                      f"{t_old:.1f} | {t_new:.1f} | {t_new / t_old:.2f} |")
         print(lines[-1], flush=True)
     lines += ["", "Verdicts: " + ("identical." if not diffs else f"**{len(diffs)} differ**, e.g. {diffs[:5]}"), ""]
-    out = Path(args.out)
-    previous = out.read_text(encoding="utf-8") if out.exists() else "# Phone precheck: same verdicts, less time\n\n"
-    head, _, rest = previous.partition("\n\n")
-    out.write_text(head + "\n\n" + "\n".join(lines) + "\n" + rest, encoding="utf-8")
-    print("\n".join(lines))
+    add_section_on_top(Path(args.out), lines, "# Phone precheck: same verdicts, less time")
 
 
 if __name__ == "__main__":

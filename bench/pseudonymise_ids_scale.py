@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from baseline_tree import export_plugins  # noqa: E402
+from bench_results import add_section_on_top  # noqa: E402
 
 CHUNK = 10_000
 KEY = b"bench-only-key"
@@ -96,11 +97,7 @@ def main() -> None:
                              f"{'identical' if same else '**differ**'} |")
                 print(lines[-1], flush=True)
     lines += ["", "Pseudonyms: " + ("**some differ**." if differ else "identical in every variant."), ""]
-    out = Path(args.out)
-    previous = out.read_text(encoding="utf-8") if out.exists() else "# Phone precheck: same verdicts, less time\n\n"
-    head, _, rest = previous.partition("\n\n")
-    out.write_text(head + "\n\n" + "\n".join(lines) + "\n" + rest, encoding="utf-8")
-    print("\n".join(lines))
+    add_section_on_top(Path(args.out), lines, "# Phone precheck: same verdicts, less time")
 
 
 if __name__ == "__main__":
